@@ -1,0 +1,36 @@
+# Two commands matter: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test stop airflow eval bench docs clean
+
+setup: $(STAMP)
+
+# Reinstall when the pins change. constraints.txt is the lock: every transitive version.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+## Start the embedded warehouse (unless WAREHOUSE_URL is set), run the DAG over the sample reports.
+run: setup
+	$(BIN)/vnreports run
+
+## Run the whole test suite against real PostgreSQL, Airflow, dbt and Great Expectations.
+test: setup
+	$(BIN)/python -m pytest
+
+## Stop the embedded warehouse.
+stop: setup
+	$(BIN)/vnreports warehouse stop
+
+## Airflow UI, scheduler and DAG processor on http://localhost:8080.
+airflow: setup
+	$(BIN)/vnreports airflow
+
+clean: stop
+	rm -rf .local

@@ -1,0 +1,81 @@
+"""Monthly load of UBND socio-economic reports: inbox PDFs -> staging -> GX -> dbt marts.
+
+Thin on purpose: the steps live in vnreports.pipeline (importable and testable without
+Airflow) and heavy libraries are imported inside the tasks, so parsing this file stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import BaseHook, TriggerRule, dag, get_current_context, task
+
+WAREHOUSE_CONN_ID = os.environ.get("WAREHOUSE_CONN_ID", "warehouse")
+
+
+def _warehouse_url() -> str:
+    """The warehouse connection (AIRFLOW_CONN_WAREHOUSE or the UI), else WAREHOUSE_URL."""
+    try:
+        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    except Exception:  # connection not defined: fall back to the plain variable
+        return os.environ["WAREHOUSE_URL"]
+    from sqlalchemy.engine import URL
+
+    return URL.create(
+        "postgresql", username=conn.login, password=conn.password, host=conn.host,
+        port=conn.port, database=conn.schema,
+    ).render_as_string(hide_password=False)
+
+
+def _run_id() -> str:
+    return get_current_context()["run_id"]
+
+
+@dag(
+    dag_id="vn_reports_ingest",
+    schedule="@monthly",
+    start_date=datetime(2021, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    tags=["vnreports"],
+    doc_md=__doc__,
+)
+def vn_reports_ingest():
+    @task
+    def discover() -> list[dict]:
+        from vnreports.pipeline import discover_step
+
+        return discover_step(_warehouse_url(), dag_run_id=_run_id())
+
+    @task(map_index_template="{{ report_file_name }}")
+    def parse(inbox_file: dict) -> dict:
+        from vnreports.pipeline import parse_step
+
+        get_current_context()["report_file_name"] = inbox_file["file_name"]  # names the mapped task in the UI
+        return parse_step(_warehouse_url(), inbox_file, dag_run_id=_run_id())
+
+    @task
+    def validate(parsed: dict) -> dict:
+        from vnreports.pipeline import validate_step
+
+        return validate_step(_warehouse_url(), parsed, dag_run_id=_run_id())
+
+    @task(trigger_rule=TriggerRule.NONE_FAILED)
+    def transform() -> dict:
+        from vnreports.pipeline import transform_step
+
+        return transform_step(_warehouse_url())
+
+    @task(trigger_rule=TriggerRule.NONE_FAILED)
+    def record() -> dict:
+        from vnreports.pipeline import record_step
+
+        return record_step(_warehouse_url(), dag_run_id=_run_id())
+
+    validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
+    validated >> transform() >> record()
+
+
+vn_reports_ingest()

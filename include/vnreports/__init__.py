@@ -1,0 +1,1 @@
+"""Warehouse of indicator figures parsed from Vietnamese government socio-economic reports."""

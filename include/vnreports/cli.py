@@ -1,0 +1,199 @@
+"""`vnreports`: the commands behind the Makefile.
+
+    vnreports run                 warehouse + Airflow home + sample reports -> real DAG run -> summary
+    vnreports warehouse start|stop|url
+    vnreports airflow             Airflow UI, scheduler, DAG processor on localhost:8080
+    vnreports summary             what landed in the warehouse
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from vnreports import config
+
+DAG_ID = "vn_reports_ingest"
+
+
+def embedded_warehouse():
+    from vnreports.warehouse_server import EmbeddedWarehouse
+
+    return EmbeddedWarehouse(config.local_dir() / "warehouse")
+
+
+def warehouse_url(start: bool = True) -> str:
+    """WAREHOUSE_URL when set; otherwise the embedded server (started if needed)."""
+    if os.environ.get("WAREHOUSE_URL"):
+        return os.environ["WAREHOUSE_URL"]
+    server = embedded_warehouse()
+    return server.start() if start else server.url()
+
+
+def airflow_metadata_url(url: str) -> str:
+    """Airflow's metadata database: an `airflow` database beside the embedded warehouse,
+    or a SQLite file under .local when the warehouse is an external server we may not own."""
+    if os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+        return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    if os.environ.get("WAREHOUSE_URL"):
+        return f"sqlite:///{config.local_dir() / 'airflow' / 'airflow.db'}"
+    import psycopg
+
+    admin = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'airflow'").fetchone():
+            conn.execute("CREATE DATABASE airflow")
+    return make_url(url).set(drivername="postgresql+psycopg2", database="airflow").render_as_string(
+        hide_password=False
+    )
+
+
+def airflow_env(url: str) -> dict[str, str]:
+    """Environment for every airflow command: project DAGs, local home, warehouse connection."""
+    home = config.local_dir() / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    metadata = airflow_metadata_url(url)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(config.DAGS_DIR),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.PLUGINS_DIR),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "GX_ANALYTICS_ENABLED": "False",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "AIRFLOW_CONN_WAREHOUSE": url,
+        "WAREHOUSE_URL": url,
+        "REPORTS_INBOX": str(config.inbox_dir()),
+        "VNREPORTS_LOCAL_DIR": str(config.local_dir()),
+        # Local development only: every UI user is admin, no login.
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+    }
+    return env
+
+
+def _airflow(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.run([airflow, *args], env=env, check=check)
+
+
+def copy_samples_to_inbox(inbox: Path) -> int:
+    """Copy the bundled sample reports into the inbox (never overwriting a file there)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for sample in sorted(config.SAMPLE_REPORTS_DIR.glob("*.pdf")):
+        target = inbox / sample.name
+        if not target.exists():
+            shutil.copy2(sample, target)
+            copied += 1
+    return copied
+
+
+def run_dag(url: str) -> None:
+    """A real DAG run through `airflow dags test` (scheduler-less, same task code and XComs)."""
+    env = airflow_env(url)
+    _airflow(["db", "migrate"], env)
+    result = _airflow(["dags", "test", DAG_ID], env, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"airflow dags test {DAG_ID} failed with exit code {result.returncode}")
+    state = dag_run_state(env)
+    if state != "success":
+        raise SystemExit(f"the {DAG_ID} run ended in state {state!r}; see task logs under {env['AIRFLOW_HOME']}/logs")
+
+
+def dag_run_state(env: dict[str, str]) -> str | None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT state FROM dag_run WHERE dag_id = :d ORDER BY id DESC LIMIT 1"), {"d": DAG_ID}
+        ).first()
+    engine.dispose()
+    return row.state if row else None
+
+
+def print_summary(url: str) -> None:
+    from vnreports.db import get_engine
+
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        files = conn.execute(text(
+            "SELECT status, count(*) AS files, string_agg(coalesce(reason, ''), '; ') "
+            "FILTER (WHERE reason IS NOT NULL) AS reasons "
+            "FROM raw.report_file GROUP BY status ORDER BY status")).all()
+        facts = conn.execute(text(
+            "SELECT admin_unit_name, period_type, period_start, count(*) AS facts "
+            "FROM marts.indicator_values GROUP BY 1, 2, 3 ORDER BY 1, 3, 2")).all()
+    print("\nReports by status")
+    print(f"  {'status':<12} {'files':>5}  reason")
+    for row in files:
+        print(f"  {row.status:<12} {row.files:>5}  {(row.reasons or '')[:100]}")
+    print("\nFacts in marts.indicator_values by unit and period")
+    print(f"  {'admin unit':<28} {'period':<12} {'start':<10} {'facts':>6}")
+    for row in facts:
+        print(f"  {row.admin_unit_name or '?':<28} {row.period_type or '?':<12} {row.period_start!s:<10} {row.facts:>6}")
+    print(f"  total facts: {sum(r.facts for r in facts)}\n")
+
+
+def cmd_run(_: argparse.Namespace) -> None:
+    url = warehouse_url()
+    copied = copy_samples_to_inbox(config.inbox_dir())
+    print(f"inbox {config.inbox_dir()}: {copied} sample report(s) copied")
+    run_dag(url)
+    print_summary(url)
+    print(f"WAREHOUSE_URL={url}")
+
+
+def cmd_warehouse(args: argparse.Namespace) -> None:
+    server = embedded_warehouse()
+    if args.action == "start":
+        print(server.start())
+    elif args.action == "stop":
+        print("stopped" if server.stop() else "not running")
+    else:
+        print(server.url())
+
+
+def cmd_airflow(_: argparse.Namespace) -> None:
+    url = warehouse_url()
+    env = airflow_env(url)
+    _airflow(["db", "migrate"], env)
+    print("Airflow UI on http://localhost:8080 (Ctrl-C stops it)")
+    os.execve(str(Path(sys.executable).with_name("airflow")), ["airflow", "standalone"], env)
+
+
+def cmd_summary(_: argparse.Namespace) -> None:
+    url = warehouse_url()
+    print_summary(url)
+    print(f"WAREHOUSE_URL={url}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="vnreports", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the DAG over the sample reports").set_defaults(func=cmd_run)
+    wh = sub.add_parser("warehouse", help="manage the embedded warehouse")
+    wh.add_argument("action", choices=["start", "stop", "url"])
+    wh.set_defaults(func=cmd_warehouse)
+    sub.add_parser("airflow", help="Airflow UI + scheduler on :8080").set_defaults(func=cmd_airflow)
+    sub.add_parser("summary", help="print what landed").set_defaults(func=cmd_summary)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

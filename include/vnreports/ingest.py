@@ -1,0 +1,249 @@
+"""Discover report files in the inbox, stage parsed reports, and record each file's outcome.
+
+Every step is idempotent so that an operator can clear and re-run any task:
+- discovery inserts a file once per (name, content); the same content under a new name is a
+  duplicate, recorded but never parsed;
+- staging replaces a report's rows (delete-then-insert by report_id) in one transaction;
+- status changes only move forward for the file they name.
+Source files are only read, never moved, renamed or deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from vnreports.parsing.model import ParsedReport
+
+log = logging.getLogger(__name__)
+
+# Held while registering files so two concurrent runs never register the same content twice.
+DISCOVERY_LOCK_KEY = 7_411_002
+# Files that are still being written are left for the next run.
+DEFAULT_SETTLE_SECONDS = 2.0
+
+
+@dataclass
+class InboxFile:
+    file_id: int
+    report_id: str
+    file_name: str
+    file_path: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_settled_pdfs(inbox: Path, settle_seconds: float) -> list[Path]:
+    """PDF files under the inbox whose size and mtime did not change during settle_seconds."""
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"reports inbox {inbox} does not exist")
+    candidates = sorted(p for p in inbox.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+    before = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in candidates}
+    if settle_seconds > 0 and candidates:
+        time.sleep(settle_seconds)
+    settled = []
+    for path in candidates:
+        try:
+            now = (path.stat().st_size, path.stat().st_mtime_ns)
+        except FileNotFoundError:
+            continue
+        if now == before[path]:
+            settled.append(path)
+        else:
+            log.warning("%s is still being written (size changed); leaving it for the next run", path.name)
+    return settled
+
+
+def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
+             settle_seconds: float | None = None) -> list[InboxFile]:
+    """Register new files and return every file that still needs parsing.
+
+    A file needs parsing while its status is 'discovered' (new, or left by a run that died
+    before parsing it). Known files, duplicates and finished files are not returned.
+    """
+    if settle_seconds is None:
+        settle_seconds = float(os.environ.get("REPORTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
+    paths = list_settled_pdfs(inbox, settle_seconds)
+    hashed = [(path, sha256_of(path)) for path in paths]
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DISCOVERY_LOCK_KEY})
+        for path, report_id in hashed:
+            file_name = path.relative_to(inbox).as_posix()
+            known = conn.execute(
+                text("SELECT 1 FROM raw.report_file WHERE file_name = :n AND report_id = :r"),
+                {"n": file_name, "r": report_id},
+            ).first()
+            if known:
+                continue
+            original = conn.execute(
+                text("SELECT file_id, file_name FROM raw.report_file "
+                     "WHERE report_id = :r AND status <> 'duplicate'"),
+                {"r": report_id},
+            ).first()
+            conn.execute(
+                text("""
+                    INSERT INTO raw.report_file
+                        (report_id, file_name, file_path, size_bytes, status, reason,
+                         duplicate_of_file_id, dag_run_id)
+                    VALUES (:r, :n, :p, :s, :status, :reason, :dup, :run)
+                """),
+                {
+                    "r": report_id, "n": file_name, "p": str(path), "s": path.stat().st_size,
+                    "status": "duplicate" if original else "discovered",
+                    "reason": f"same content as {original.file_name}" if original else None,
+                    "dup": original.file_id if original else None, "run": dag_run_id,
+                },
+            )
+            if original:
+                log.warning("%s has the same content as %s: recorded as duplicate", file_name, original.file_name)
+        rows = conn.execute(
+            text("SELECT file_id, report_id, file_name, file_path FROM raw.report_file "
+                 "WHERE status = 'discovered' ORDER BY file_id")
+        ).all()
+    return [InboxFile(r.file_id, r.report_id.strip(), r.file_name, r.file_path) for r in rows]
+
+
+def set_status(engine: Engine, report_id: str, status: str, reason: str | None = None,
+               dag_run_id: str | None = None, only_from: tuple[str, ...] | None = None) -> int:
+    """Set the status of a report's original file; only_from guards against moving backwards."""
+    timestamp_column = {"parsed": "parsed_at", "validated": "validated_at",
+                        "quarantined": "validated_at"}.get(status)
+    extra = f", {timestamp_column} = now()" if timestamp_column else ""
+    guard = " AND status = ANY(:only_from)" if only_from else ""
+    with engine.begin() as conn:
+        result = conn.execute(
+            text(f"""
+                UPDATE raw.report_file
+                   SET status = :status, reason = :reason, status_at = now(),
+                       dag_run_id = COALESCE(:run, dag_run_id){extra}
+                 WHERE report_id = :r AND status <> 'duplicate'{guard}
+            """),
+            {"status": status, "reason": reason, "run": dag_run_id, "r": report_id,
+             "only_from": list(only_from or ())},
+        )
+        return result.rowcount
+
+
+def _bbox(bbox) -> dict:
+    x0, top, x1, bottom = bbox if bbox else (None, None, None, None)
+    return {"x0": x0, "top": top, "x1": x1, "bottom": bottom}
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
+                 dag_run_id: str | None = None) -> dict[str, int]:
+    """Replace the report's staging rows and mark it parsed, all in one transaction."""
+    meta = report.metadata
+    with engine.begin() as conn:
+        # ON DELETE CASCADE removes pages, tables, rows, cells and values of an earlier attempt.
+        conn.execute(text("DELETE FROM staging.report WHERE report_id = :r"), {"r": report.sha256})
+        conn.execute(
+            text("""
+                INSERT INTO staging.report
+                    (report_id, file_name, page_count, producer, issuer_name, admin_unit_code,
+                     admin_unit_name, admin_level, doc_type, doc_number, issue_date, title,
+                     period_type, period_start, period_end, plan_year, metadata_sources,
+                     warnings, parser_version)
+                VALUES (:report_id, :file_name, :page_count, :producer, :issuer_name,
+                        :admin_unit_code, :admin_unit_name, :admin_level, :doc_type, :doc_number,
+                        :issue_date, :title, :period_type, :period_start, :period_end, :plan_year,
+                        CAST(:sources AS jsonb), CAST(:warnings AS jsonb), :parser_version)
+            """),
+            {
+                "report_id": report.sha256, "file_name": report.file_name,
+                "page_count": report.page_count, "producer": report.producer,
+                **{k: v for k, v in asdict(meta).items() if k != "sources"},
+                "sources": _json({k: asdict(v) for k, v in meta.sources.items()}),
+                "warnings": _json(report.warnings), "parser_version": parser_version,
+            },
+        )
+        if report.pages:
+            conn.execute(
+                text("INSERT INTO staging.report_page (report_id, page_no, extraction, width, height, text) "
+                     "VALUES (:r, :page_no, :extraction, :width, :height, :text)"),
+                [{"r": report.sha256, **asdict(page)} for page in report.pages],
+            )
+        for table in report.tables:
+            conn.execute(
+                text("""
+                    INSERT INTO staging.indicator_table
+                        (report_id, table_index, first_page, last_page, caption, detection,
+                         header_rows, columns)
+                    VALUES (:r, :t, :first, :last, :caption, :detection,
+                            CAST(:header AS jsonb), CAST(:columns AS jsonb))
+                """),
+                {"r": report.sha256, "t": table.table_index, "first": min(table.pages),
+                 "last": max(table.pages), "caption": table.caption, "detection": table.detection,
+                 "header": _json(table.header_rows),
+                 "columns": _json([asdict(c) for c in table.columns])},
+            )
+            if table.rows:
+                conn.execute(
+                    text("""
+                        INSERT INTO staging.table_row
+                            (report_id, table_index, row_index, page_no, row_label, indicator_name,
+                             measure_unit, parent_path, is_section)
+                        VALUES (:r, :t, :row_index, :page, :row_label, :indicator_name,
+                                :measure_unit, CAST(:parent_path AS jsonb), :is_section)
+                    """),
+                    [{"r": report.sha256, "t": table.table_index,
+                      **{k: v for k, v in asdict(row).items() if k != "parent_path"},
+                      "parent_path": _json(row.parent_path)} for row in table.rows],
+                )
+            if table.cells:
+                conn.execute(
+                    text("""
+                        INSERT INTO staging.table_cell
+                            (report_id, table_index, row_index, col_index, page_no, text,
+                             x0, top, x1, bottom)
+                        VALUES (:r, :t, :row_index, :col_index, :page, :text,
+                                :x0, :top, :x1, :bottom)
+                    """),
+                    [{"r": report.sha256, "t": table.table_index, "row_index": c.row_index,
+                      "col_index": c.col_index, "page": c.page, "text": c.text, **_bbox(c.bbox)}
+                     for c in table.cells],
+                )
+        if report.values:
+            conn.execute(
+                text("""
+                    INSERT INTO staging.indicator_value
+                        (report_id, source_kind, table_index, row_index, col_index, page_no,
+                         indicator_name, row_path, measure_unit, role, scenario, period_type,
+                         period_start, period_end, plan_issuer, value_number, value_text,
+                         raw_text, x0, top, x1, bottom)
+                    VALUES (:r, 'table', :table_index, :row_index, :col_index, :page,
+                            :indicator_name, CAST(:row_path AS jsonb), :measure_unit, :role,
+                            :scenario, :period_type, :period_start, :period_end, :plan_issuer,
+                            :value_number, :value_text, :raw_text, :x0, :top, :x1, :bottom)
+                """),
+                [{"r": report.sha256,
+                  **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox")},
+                  "row_path": _json(value.row_path), **_bbox(value.bbox)} for value in report.values],
+            )
+        conn.execute(
+            text("""
+                UPDATE raw.report_file
+                   SET status = 'parsed', reason = NULL, parsed_at = now(), status_at = now(),
+                       parser_version = :version, dag_run_id = COALESCE(:run, dag_run_id)
+                 WHERE report_id = :r AND status <> 'duplicate'
+            """),
+            {"r": report.sha256, "version": parser_version, "run": dag_run_id},
+        )
+    return {"pages": len(report.pages), "tables": len(report.tables), "values": len(report.values),
+            "cells": sum(len(t.cells) for t in report.tables)}

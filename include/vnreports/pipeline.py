@@ -1,0 +1,102 @@
+"""The pipeline's steps as plain functions; the Airflow DAG only wires them together.
+
+Each step takes the warehouse URL and returns something small and JSON-serialisable (XCom).
+Bad input never raises: it is recorded in raw.report_file with its reason and the batch goes
+on. Anything else (warehouse unreachable, a bug) raises, so Airflow retries the task.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import text
+
+from vnreports import config
+from vnreports.db import ensure_schema, get_engine
+from vnreports.ingest import discover, set_status, stage_report
+
+log = logging.getLogger(__name__)
+
+
+def discover_step(warehouse_url: str, inbox: Path | None = None, dag_run_id: str | None = None) -> list[dict]:
+    engine = get_engine(warehouse_url)
+    ensure_schema(engine)
+    inbox = inbox or config.inbox_dir()
+    files = discover(engine, inbox, dag_run_id)
+    log.info("%d file(s) to parse in %s", len(files), inbox)
+    return [{"file_id": f.file_id, "report_id": f.report_id, "file_name": f.file_name,
+             "file_path": f.file_path} for f in files]
+
+
+def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
+    """Parse one file into staging. Returns {"report_id", "file_name", "status", ...}."""
+    from vnreports.parsing import PARSER_VERSION, parse_report
+    from vnreports.parsing.model import ReportParseError
+
+    engine = get_engine(warehouse_url)
+    report_id, file_name = inbox_file["report_id"], inbox_file["file_name"]
+    outcome = {"report_id": report_id, "file_name": file_name}
+    path = Path(inbox_file["file_path"])
+    if not path.exists():
+        reason = f"{file_name}: file is no longer in the inbox ({path})"
+        set_status(engine, report_id, "failed", reason, dag_run_id)
+        log.error(reason)
+        return {**outcome, "status": "failed", "reason": reason}
+    try:
+        report = parse_report(path, file_name=file_name)
+    except ReportParseError as error:
+        reason = str(error)
+        set_status(engine, report_id, "failed", reason, dag_run_id)
+        log.error("failed to read %s: %s", file_name, reason)
+        return {**outcome, "status": "failed", "reason": reason}
+    if report.sha256 != report_id:
+        raise RuntimeError(f"{file_name} changed after discovery (hash differs); it will be picked up again")
+    counts = stage_report(engine, report, PARSER_VERSION, dag_run_id)
+    log.info("staged %s: %s", file_name, counts)
+    return {**outcome, "status": "parsed", **counts}
+
+
+def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = None) -> dict:
+    """Run the Great Expectations suites; quarantine the report when an error-level one fails."""
+    if parsed.get("status") != "parsed":
+        return parsed  # failed earlier; nothing to validate
+    from vnreports.validation import validate_report
+
+    engine = get_engine(warehouse_url)
+    outcome = validate_report(engine, parsed["report_id"], dag_run_id=dag_run_id)
+    if outcome.success:
+        set_status(engine, parsed["report_id"], "validated", None, dag_run_id)
+        return {**parsed, "status": "validated"}
+    reason = f"{parsed['file_name']}: {outcome.reason}"
+    set_status(engine, parsed["report_id"], "quarantined", reason, dag_run_id)
+    log.error("quarantined %s", reason)
+    return {**parsed, "status": "quarantined", "reason": reason}
+
+
+def transform_step(warehouse_url: str) -> dict:
+    """dbt build: seeds, models and tests. Only validated/loaded reports reach the marts."""
+    from vnreports.transform import run_dbt
+
+    ensure_schema(get_engine(warehouse_url))
+    return run_dbt(warehouse_url, ["build"])
+
+
+def record_step(warehouse_url: str, dag_run_id: str | None = None) -> dict[str, int]:
+    """Mark reports that reached the marts as loaded; return file counts by status."""
+    engine = get_engine(warehouse_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("""
+                UPDATE raw.report_file f
+                   SET status = 'loaded', status_at = now(), dag_run_id = COALESCE(:run, f.dag_run_id)
+                 WHERE f.status = 'validated'
+                   AND EXISTS (SELECT 1 FROM marts.dim_report d WHERE d.report_id = trim(f.report_id))
+            """),
+            {"run": dag_run_id},
+        )
+        counts = dict(conn.execute(
+            text("SELECT status, count(*) FROM raw.report_file GROUP BY status ORDER BY status")
+        ).all())
+    log.info("files by status: %s", counts)
+    return counts

@@ -1,0 +1,142 @@
+-- Warehouse schemas and landing tables. Idempotent: applied at the start of every run.
+-- raw      : the file registry and validation history (the pipeline's memory of what it saw)
+-- staging  : what the parser read from each report, keyed by report_id (the file's SHA-256)
+-- marts    : built by dbt only
+
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+-- One row per file seen in the inbox (name + content). report_id is the SHA-256 of the bytes:
+-- the first file with a given content is the report; a later file with the same content is
+-- recorded with status 'duplicate' and never parsed.
+CREATE TABLE IF NOT EXISTS raw.report_file (
+    file_id          bigserial PRIMARY KEY,
+    report_id        char(64)    NOT NULL,
+    file_name        text        NOT NULL,
+    file_path        text        NOT NULL,
+    size_bytes       bigint      NOT NULL,
+    status           text        NOT NULL DEFAULT 'discovered'
+                     CHECK (status IN ('discovered', 'parsed', 'validated', 'loaded', 'quarantined', 'failed', 'duplicate')),
+    reason           text,                            -- why quarantined / failed / duplicate
+    duplicate_of_file_id bigint REFERENCES raw.report_file (file_id),
+    parser_version   text,
+    discovered_at    timestamptz NOT NULL DEFAULT now(),
+    parsed_at        timestamptz,
+    validated_at     timestamptz,
+    status_at        timestamptz NOT NULL DEFAULT now(),
+    dag_run_id       text,
+    UNIQUE (file_name, report_id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS report_file_one_original
+    ON raw.report_file (report_id) WHERE status <> 'duplicate';
+
+CREATE TABLE IF NOT EXISTS raw.validation_run (
+    validation_id    bigserial PRIMARY KEY,
+    report_id        char(64)    NOT NULL,
+    suite_name       text        NOT NULL,
+    success          boolean     NOT NULL,
+    evaluated        integer     NOT NULL,
+    failed           integer     NOT NULL,
+    failed_expectations jsonb    NOT NULL DEFAULT '[]',
+    result_json      jsonb       NOT NULL,
+    validated_at     timestamptz NOT NULL DEFAULT now(),
+    dag_run_id       text
+);
+
+CREATE TABLE IF NOT EXISTS staging.report (
+    report_id        char(64) PRIMARY KEY,
+    file_name        text     NOT NULL,
+    page_count       integer  NOT NULL,
+    producer         text,
+    issuer_name      text,
+    admin_unit_code  text,
+    admin_unit_name  text,
+    admin_level      text,
+    doc_type         text,
+    doc_number       text,
+    issue_date       date,
+    title            text,
+    period_type      text,
+    period_start     date,
+    period_end       date,
+    plan_year        integer,
+    metadata_sources jsonb    NOT NULL DEFAULT '{}',   -- field -> {page, text, method}
+    warnings         jsonb    NOT NULL DEFAULT '[]',
+    parser_version   text     NOT NULL,
+    parsed_at        timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS staging.report_page (
+    report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
+    page_no          integer  NOT NULL,
+    extraction       text     NOT NULL,
+    width            real,
+    height           real,
+    text             text     NOT NULL,
+    PRIMARY KEY (report_id, page_no)
+);
+
+CREATE TABLE IF NOT EXISTS staging.indicator_table (
+    report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
+    table_index      integer  NOT NULL,
+    first_page       integer  NOT NULL,
+    last_page        integer  NOT NULL,
+    caption          text,
+    detection        text     NOT NULL,
+    header_rows      jsonb    NOT NULL,
+    columns          jsonb    NOT NULL,   -- list of TableColumn as JSON
+    PRIMARY KEY (report_id, table_index)
+);
+
+CREATE TABLE IF NOT EXISTS staging.table_cell (
+    report_id        char(64) NOT NULL,
+    table_index      integer  NOT NULL,
+    row_index        integer  NOT NULL,
+    col_index        integer  NOT NULL,
+    page_no          integer  NOT NULL,
+    text             text     NOT NULL,
+    x0 real, top real, x1 real, bottom real,
+    PRIMARY KEY (report_id, table_index, row_index, col_index),
+    FOREIGN KEY (report_id, table_index)
+        REFERENCES staging.indicator_table (report_id, table_index) ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS staging.table_row (
+    report_id        char(64) NOT NULL,
+    table_index      integer  NOT NULL,
+    row_index        integer  NOT NULL,
+    page_no          integer  NOT NULL,
+    row_label        text,
+    indicator_name   text,
+    measure_unit     text,
+    parent_path      jsonb    NOT NULL DEFAULT '[]',
+    is_section       boolean  NOT NULL,
+    PRIMARY KEY (report_id, table_index, row_index),
+    FOREIGN KEY (report_id, table_index)
+        REFERENCES staging.indicator_table (report_id, table_index) ON DELETE CASCADE
+);
+
+-- One figure read from a table cell, with its meaning (scenario, period) and provenance.
+CREATE TABLE IF NOT EXISTS staging.indicator_value (
+    report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
+    source_kind      text     NOT NULL DEFAULT 'table',
+    table_index      integer  NOT NULL,
+    row_index        integer  NOT NULL,
+    col_index        integer  NOT NULL,
+    page_no          integer  NOT NULL,
+    indicator_name   text     NOT NULL,
+    row_path         jsonb    NOT NULL,
+    measure_unit     text,
+    role             text     NOT NULL,
+    scenario         text,
+    period_type      text,
+    period_start     date,
+    period_end       date,
+    plan_issuer      text,
+    value_number     numeric,
+    value_text       text,
+    raw_text         text     NOT NULL,
+    x0 real, top real, x1 real, bottom real,
+    PRIMARY KEY (report_id, table_index, row_index, col_index)
+);
