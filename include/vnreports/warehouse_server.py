@@ -120,7 +120,7 @@ class EmbeddedWarehouse:
                 [
                     "-D", str(self.pgdata), "-U", SUPERUSER, f"--pwfile={pwfile.name}",
                     "--auth-local=trust", "--auth-host=scram-sha-256",
-                    "--encoding=UTF8", "--locale=C",
+                    "--encoding=UTF8", "--locale=C.UTF-8",  # lower() must fold Vietnamese letters
                 ],
             )
         finally:

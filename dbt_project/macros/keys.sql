@@ -1,0 +1,28 @@
+{#
+  Key builders shared by the dimensions and the fact, so both sides of every join compute
+  the key the same way.
+#}
+
+{# Period key, e.g. 'year:2022-01-01:2022-12-31'. NULL unless type, start and end are all known.
+   to_char rather than ::text so the key does not depend on the session's DateStyle. #}
+{% macro period_key(period_type, period_start, period_end) -%}
+    case
+        when {{ period_type }} is not null
+         and {{ period_start }} is not null
+         and {{ period_end }} is not null
+        then {{ period_type }}
+             || ':' || to_char({{ period_start }}, 'YYYY-MM-DD')
+             || ':' || to_char({{ period_end }}, 'YYYY-MM-DD')
+    end
+{%- endmacro %}
+
+{# A name as displayed: NFC, trimmed, single-spaced (PDF text often has doubled spaces). #}
+{% macro clean_name(expr) -%}
+    regexp_replace(btrim(normalize({{ expr }}, NFC)), '\s+', ' ', 'g')
+{%- endmacro %}
+
+{# A name as compared for its code: the clean name in lower case. Reports write the same
+   indicator with different case and spacing. #}
+{% macro normalise_name(expr) -%}
+    lower({{ clean_name(expr) }})
+{%- endmacro %}

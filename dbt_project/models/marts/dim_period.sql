@@ -1,0 +1,26 @@
+-- Reporting periods of valid reports and their figures, with Vietnamese and ISO-style labels.
+select
+    period_key,
+    period_type,
+    period_start,
+    period_end,
+    extract(year from period_start)::integer   as year,
+    case period_type
+        when 'year'        then 'Năm ' || to_char(period_start, 'YYYY')
+        when 'month'       then 'Tháng ' || to_char(period_start, 'MM/YYYY')
+        when 'quarter'     then 'Quý ' || to_char(period_start, 'Q/YYYY')
+        when 'first_half'  then '6 tháng đầu năm ' || to_char(period_start, 'YYYY')
+        when 'second_half' then '6 tháng cuối năm ' || to_char(period_start, 'YYYY')
+        when 'nine_months' then '9 tháng năm ' || to_char(period_start, 'YYYY')
+        else to_char(period_start, 'DD/MM/YYYY') || ' - ' || to_char(period_end, 'DD/MM/YYYY')
+    end                                         as label_vi,
+    case period_type
+        when 'year'        then to_char(period_start, 'YYYY')
+        when 'month'       then to_char(period_start, 'YYYY-MM')
+        when 'quarter'     then to_char(period_start, 'YYYY-"Q"Q')
+        when 'first_half'  then to_char(period_start, 'YYYY') || '-H1'
+        when 'second_half' then to_char(period_start, 'YYYY') || '-H2'
+        -- No ISO name for nine months: an ISO 8601 interval of months, "2022-01/2022-09".
+        else to_char(period_start, 'YYYY-MM') || '/' || to_char(period_end, 'YYYY-MM')
+    end                                         as label_iso
+from {{ ref('int_period') }}

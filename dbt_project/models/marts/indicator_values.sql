@@ -1,0 +1,38 @@
+{{ config(materialized='view') }}
+-- The flat view for BI tools: every figure with its unit, period, indicator and report.
+-- Left joins so a figure whose dimension row is missing still shows (the tests flag it).
+select
+    f.admin_unit_code,
+    a.admin_unit_name,
+    a.admin_level,
+    a.province_code,
+    f.period_key,
+    p.period_type,
+    p.period_start,
+    p.period_end,
+    p.label_vi                                  as period_label,
+    p.label_iso                                 as period_label_iso,
+    f.indicator_code,
+    i.indicator_name,
+    i.indicator_path,
+    f.role,
+    f.scenario,
+    f.plan_issuer,
+    f.value,
+    f.value_text,
+    f.measure_unit,
+    f.raw_text,
+    f.report_id,
+    r.file_name                                 as report_file,
+    r.doc_number,
+    r.issue_date,
+    f.source_page,
+    f.table_index,
+    f.row_index,
+    f.col_index,
+    f.fact_id
+from {{ ref('fct_indicator_value') }} as f
+left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_code = f.admin_unit_code
+left join {{ ref('dim_period') }} as p on p.period_key = f.period_key
+left join {{ ref('dim_indicator') }} as i on i.indicator_code = f.indicator_code
+left join {{ ref('dim_report') }} as r on r.report_id = f.report_id

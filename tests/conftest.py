@@ -1,0 +1,59 @@
+"""Shared fixtures: a real embedded PostgreSQL per test session, never a mock."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_REPORTS = PROJECT_ROOT / "include" / "sample_reports"
+PROVINCE_REPORT = SAMPLE_REPORTS / "001_66b76ee94201d24e.pdf"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def embedded_warehouse(tmp_path_factory):
+    """A fresh embedded PostgreSQL for the session; yields (server, url)."""
+    from vnreports.warehouse_server import EmbeddedWarehouse
+
+    server = EmbeddedWarehouse(tmp_path_factory.mktemp("warehouse"), port=free_port())
+    url = server.start()
+    yield server, url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def warehouse_url(embedded_warehouse) -> str:
+    return embedded_warehouse[1]
+
+
+@pytest.fixture()
+def fresh_database(warehouse_url):
+    """A new empty database on the session server, for tests that need a clean slate."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    admin = make_url(warehouse_url).set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(warehouse_url).set(database=name).render_as_string(hide_password=False)
+    from vnreports.db import get_engine
+
+    get_engine.cache_clear()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -1,0 +1,134 @@
+"""`vnreports run` (what `make run` calls) from nothing: embedded PostgreSQL, Airflow home,
+real `airflow dags test`, pdfplumber, Great Expectations and dbt, then exact values in the marts.
+
+One module-scoped run is shared by the assertions below; a second run checks idempotency.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import PROVINCE_REPORT, SAMPLE_REPORTS, free_port
+
+CORRUPT_NAME = "hỏng; bản 'cắt cụt'.pdf"  # Vietnamese letters, quotes and ';' in a file name
+DUPLICATE_NAME = "bản sao báo cáo tỉnh.pdf"
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    vnreports = str(Path(sys.executable).with_name("vnreports"))
+    return subprocess.run([vnreports, *args], env=env, capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    local = tmp_path_factory.mktemp("local")
+    inbox = local / "inbox"
+    inbox.mkdir()
+    # Beside the samples `run` copies in: a truncated PDF and a second name for the province report.
+    data = PROVINCE_REPORT.read_bytes()
+    (inbox / CORRUPT_NAME).write_bytes(data[: len(data) // 3])
+    shutil.copy2(PROVINCE_REPORT, inbox / DUPLICATE_NAME)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WAREHOUSE_URL"))}
+    env.update(VNREPORTS_LOCAL_DIR=str(local), WAREHOUSE_PORT=str(free_port()),
+               REPORTS_SETTLE_SECONDS="0.5")
+    first = run_cli(env, "run")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-5000:]
+    url = first.stdout.strip().splitlines()[-1].removeprefix("WAREHOUSE_URL=")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    yield {"env": env, "first": first, "url": url, "engine": engine, "inbox": inbox, "local": local}
+    engine.dispose()
+    run_cli(env, "warehouse", "stop")
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def test_run_ends_with_the_warehouse_url_and_a_summary(pipeline):
+    out = pipeline["first"].stdout
+    assert out.strip().splitlines()[-1].startswith("WAREHOUSE_URL=postgresql://")
+    assert "Reports by status" in out and "Facts in marts.indicator_values" in out
+
+
+def test_province_grdp_per_capita_lands_with_exact_values(pipeline):
+    with pipeline["engine"].connect() as conn:
+        rows = conn.execute(text("""
+            SELECT scenario, value, measure_unit, admin_unit_name, admin_level, period_start,
+                   period_end, report_file, source_page
+              FROM marts.indicator_values
+             WHERE admin_unit_code = '04' AND indicator_name = 'GRDP bình quân đầu người'
+               AND period_type = 'year' AND period_start = DATE '2022-01-01'
+               AND scenario IN ('estimate', 'plan')
+        """)).mappings().all()
+    by_scenario = {r["scenario"]: r for r in rows}
+    assert set(by_scenario) == {"estimate", "plan"}, rows
+    assert by_scenario["estimate"]["value"] == Decimal("39.48")
+    assert by_scenario["plan"]["value"] == Decimal("40.30")
+    for row in rows:
+        assert row["measure_unit"].lower() == "triệu đồng"
+        assert row["admin_unit_name"] == "Tỉnh Cao Bằng"
+        assert row["admin_level"] == "province"
+        assert str(row["period_end"]) == "2022-12-31"
+        assert row["report_file"] == PROVINCE_REPORT.name
+        assert row["source_page"] == 46
+
+
+def test_province_annex_lands_cell_for_cell(pipeline):
+    engine = pipeline["engine"]
+    # Every body cell of the annex table is kept, with its page and text.
+    cells = scalar(engine, """
+        SELECT count(*) FROM staging.table_cell c
+          JOIN raw.report_file f ON f.report_id = c.report_id
+         WHERE f.file_name = :name AND f.status = 'loaded'""", name=PROVINCE_REPORT.name)
+    assert cells > 500
+    assert scalar(engine, """
+        SELECT count(DISTINCT indicator_code) FROM marts.indicator_values
+         WHERE report_file = :name""", name=PROVINCE_REPORT.name) >= 50
+
+
+def test_every_file_has_an_outcome(pipeline):
+    with pipeline["engine"].connect() as conn:
+        status = dict(conn.execute(text("SELECT file_name, status FROM raw.report_file")).all())
+        reasons = dict(conn.execute(text("SELECT file_name, reason FROM raw.report_file")).all())
+    for sample in SAMPLE_REPORTS.glob("*.pdf"):
+        assert status[sample.name] == "loaded", (sample.name, reasons[sample.name])
+    assert status[CORRUPT_NAME] in ("failed", "quarantined")
+    assert CORRUPT_NAME in reasons[CORRUPT_NAME] and len(reasons[CORRUPT_NAME]) > len(CORRUPT_NAME) + 5
+    assert status[DUPLICATE_NAME] == "duplicate"
+    assert PROVINCE_REPORT.name in reasons[DUPLICATE_NAME]
+
+
+def test_validation_history_and_data_docs(pipeline):
+    engine = pipeline["engine"]
+    assert scalar(engine, "SELECT count(DISTINCT report_id) FROM raw.validation_run") == 4
+    assert list((pipeline["local"] / "gx").rglob("index.html"))
+
+
+def test_sources_are_never_modified(pipeline):
+    inbox = pipeline["inbox"]
+    for sample in SAMPLE_REPORTS.glob("*.pdf"):
+        assert (inbox / sample.name).read_bytes() == sample.read_bytes()
+    assert (inbox / DUPLICATE_NAME).exists() and (inbox / CORRUPT_NAME).exists()
+
+
+def test_second_run_loads_nothing_twice(pipeline):
+    engine = pipeline["engine"]
+    facts_before = scalar(engine, "SELECT count(*) FROM marts.fct_indicator_value")
+    files_before = scalar(engine, "SELECT count(*) FROM raw.report_file")
+    staged_before = scalar(engine, "SELECT count(*) FROM staging.indicator_value")
+    second = run_cli(pipeline["env"], "run")
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert second.stdout.strip().splitlines()[-1] == f"WAREHOUSE_URL={pipeline['url']}"
+    assert scalar(engine, "SELECT count(*) FROM marts.fct_indicator_value") == facts_before
+    assert scalar(engine, "SELECT count(*) FROM raw.report_file") == files_before
+    assert scalar(engine, "SELECT count(*) FROM staging.indicator_value") == staged_before
+    assert facts_before > 0
