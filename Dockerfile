@@ -1,0 +1,40 @@
+# Production image: the official Airflow image plus this project (the vnreports package,
+# the DAGs, plugins and the dbt project). Used by every Airflow service in docker-compose.yml.
+#
+# The Airflow version in the FROM line must equal the apache-airflow pin in pyproject.toml
+# and constraints.txt; tests/test_deployment.py checks it.
+FROM apache/airflow:3.3.2-python3.11
+
+# The repository layout is mirrored under AIRFLOW_HOME (/opt/airflow): dags/, plugins/,
+# include/, dbt_project/ sit where they sit in the repo, so paths the package derives from
+# the project root (vnreports.config.PROJECT_ROOT) hold inside the container too.
+WORKDIR /opt/airflow
+
+# Dependencies first (this layer is rebuilt only when the pins change) ...
+COPY --chown=airflow:0 pyproject.toml constraints.txt ./
+COPY --chown=airflow:0 include/ ./include/
+# ... then install the project with the full lock as constraints (the base image already
+# runs as the airflow user, into its ~/.local virtualenv; pip refuses to run as root there).
+RUN pip install --no-cache-dir -c constraints.txt . \
+    && rm -rf build include/*.egg-info
+
+COPY --chown=airflow:0 dags/ ./dags/
+COPY --chown=airflow:0 plugins/ ./plugins/
+COPY --chown=airflow:0 dbt_project/ ./dbt_project/
+
+# Import vnreports from the copied tree rather than site-packages, so that
+# vnreports.config.PROJECT_ROOT is /opt/airflow, as it is the repository root in development.
+ENV PYTHONPATH=/opt/airflow/include \
+    DBT_PROJECT_DIR=/opt/airflow/dbt_project \
+    REPORTS_INBOX=/opt/airflow/inbox \
+    VNREPORTS_LOCAL_DIR=/opt/airflow/local
+
+# Mount points of the compose volumes, created here so that new named volumes start out
+# owned by the airflow user (Docker copies the image directory's ownership into them).
+RUN mkdir -p /opt/airflow/inbox /opt/airflow/local /opt/airflow/auth /opt/airflow/logs
+
+# Fail the build, not the first DAG run, if the install moved Airflow off the base image's
+# version (AIRFLOW_VERSION is set by the base image) or the package data is not importable.
+RUN python -c "import os; from importlib.metadata import version; \
+assert version('apache-airflow') == os.environ['AIRFLOW_VERSION'], version('apache-airflow')" \
+    && python -c "import vnreports.db; vnreports.db.warehouse_ddl()"
