@@ -66,8 +66,11 @@ def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = Non
     engine = get_engine(warehouse_url)
     outcome = validate_report(engine, parsed["report_id"], dag_run_id=dag_run_id)
     if outcome.success:
-        set_status(engine, parsed["report_id"], "validated", None, dag_run_id)
-        return {**parsed, "status": "validated"}
+        # Warning-level failures load, flagged in the reason column.
+        note = ("warnings: " + ", ".join(sorted({w["expectation"] for w in outcome.warnings}))
+                if outcome.warnings else None)
+        set_status(engine, parsed["report_id"], "validated", note, dag_run_id)
+        return {**parsed, "status": "validated", "warnings": len(outcome.warnings)}
     reason = f"{parsed['file_name']}: {outcome.reason}"
     set_status(engine, parsed["report_id"], "quarantined", reason, dag_run_id)
     log.error("quarantined %s", reason)

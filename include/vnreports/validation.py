@@ -1,0 +1,649 @@
+"""Great Expectations validation of one parsed report's staging rows.
+
+``validate_report`` reads the report's rows from ``staging.report``, ``staging.indicator_value``
+and ``staging.report_page`` into pandas frames, runs one GX suite per frame, records one
+``raw.validation_run`` row per suite (history: a rerun appends rows), and refreshes the GX Data
+Docs site. It never touches ``raw.report_file``: the caller sets the report's status from the
+returned ``ValidationOutcome`` (``success`` False => quarantine, ``reason`` says why).
+
+GX objects live in a file-mode GX project (default ``config.gx_docs_dir()``, i.e. ``.local/gx``):
+
+    pandas Data Source ``vnreports_staging``
+      one dataframe Data Asset per staging table, each with a whole-dataframe Batch Definition
+    Expectation Suites ``report_metadata``, ``indicator_values``, ``report_pages``
+    one Validation Definition and one Checkpoint (with ``UpdateDataDocsAction``) per suite:
+      a Checkpoint passes the same ``batch_parameters`` to all its Validation Definitions, and
+      each suite needs its own dataframe, so a single Checkpoint cannot run all three.
+
+Every object is created with get-or-add / ``add_or_update`` so that reruns, new processes and a
+changed suite definition all work against an existing project. Everything that touches the
+project directory runs under an exclusive file lock, because the file stores write files in
+place and parallel Airflow tasks share the directory.
+
+``great_expectations`` takes seconds to import, so it is imported on first use, not when this
+module is imported (DAG files can import this module cheaply).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import math
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from vnreports import config
+from vnreports.parsing.model import ADMIN_LEVELS, DOC_TYPES, PERIOD_TYPES, SCENARIOS
+
+if TYPE_CHECKING:
+    from great_expectations.checkpoint import Checkpoint
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.data_context import AbstractDataContext
+
+log = logging.getLogger(__name__)
+
+DATASOURCE_NAME = "vnreports_staging"
+DOCS_SITE_NAME = "local_site"  # the site a new file-mode GX project is scaffolded with
+
+SUITE_REPORT = "report_metadata"
+SUITE_VALUES = "indicator_values"
+SUITE_PAGES = "report_pages"
+
+# suite -> staging table it checks (also the Data Asset name)
+SUITE_TABLES = {
+    SUITE_REPORT: "report",
+    SUITE_VALUES: "indicator_value",
+    SUITE_PAGES: "report_page",
+}
+
+# Column types the frames are normalised to before validation. pandas.read_sql infers dtypes
+# from the values it sees, so an all-NULL or empty column would otherwise come back as object
+# (and numeric columns as Decimal/float depending on the rows): normalising keeps the
+# expectations' comparisons stable whatever the report contains.
+_INT_COLUMNS = {"page_count", "plan_year", "table_index", "row_index", "col_index", "page_no"}
+_FLOAT_COLUMNS = {"value_number", "x0", "top", "x1", "bottom", "width", "height"}
+_DATE_COLUMNS = {"issue_date", "period_start", "period_end"}
+
+INDICATOR_VALUE_REQUIRED_COLUMNS = (
+    "report_id",
+    "table_index",
+    "row_index",
+    "col_index",
+    "page_no",
+    "indicator_name",
+    "measure_unit",
+    "role",
+    "scenario",
+    "value_number",
+    "value_text",
+    "raw_text",
+)
+
+_GX_LOCK = threading.Lock()  # one GX run at a time per process (the file lock is per process)
+_PROJECTS: dict[Path, _GxProject] = {}
+
+
+@dataclass
+class ValidationOutcome:
+    report_id: str
+    success: bool  # False => the report must be quarantined
+    evaluated: int  # expectations evaluated, all suites
+    # one dict per failed expectation: expectation, column, kwargs, observed, table, suite
+    # and, for a conditional expectation, condition (e.g. "role == 'ratio'")
+    failed: list[dict] = field(default_factory=list)
+    reason: str | None = None  # one line naming the failing expectations; None on success
+    warnings: list[dict] = field(default_factory=list)  # failed warning-level expectations
+    data_docs_index: str | None = None  # path of the Data Docs index.html
+
+
+# --------------------------------------------------------------------------------------------
+# Suites
+# --------------------------------------------------------------------------------------------
+
+
+def build_suites() -> dict[str, Any]:
+    """The three expectation suites, by name. All expectations are error level (critical)."""
+    _prepare_gx_env()
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    report = gx.ExpectationSuite(
+        name=SUITE_REPORT,
+        meta={"table": "staging.report"},
+        expectations=[
+            gxe.ExpectTableRowCountToEqual(value=1, description="exactly one staging.report row"),
+            gxe.ExpectColumnValuesToNotBeNull(column="report_id"),
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="report_id",
+                regex=r"^[0-9a-f]{64}$",
+                description="report_id is the SHA-256 of the file as 64 lowercase hex digits",
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="page_count", min_value=1),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="admin_unit_code", description="the report's administrative unit was resolved"
+            ),
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="admin_unit_code",
+                # GSO codes: 2 digits province, 3 district, 5 commune
+                regex=r"^[0-9]{2}(?:[0-9](?:[0-9]{2})?)?$",
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="admin_level", value_set=list(ADMIN_LEVELS)),
+            gxe.ExpectColumnValuesToNotBeNull(column="period_type"),
+            gxe.ExpectColumnValuesToBeInSet(column="period_type", value_set=list(PERIOD_TYPES)),
+            gxe.ExpectColumnValuesToNotBeNull(column="period_start"),
+            gxe.ExpectColumnValuesToNotBeNull(column="period_end"),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="period_end",
+                column_B="period_start",
+                or_equal=True,
+                # a missing bound is reported by the not-null expectations above
+                ignore_row_if="either_value_is_missing",
+                description="period_start <= period_end",
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="doc_type", value_set=list(DOC_TYPES)),
+        ],
+    )
+
+    values = gx.ExpectationSuite(
+        name=SUITE_VALUES,
+        meta={"table": "staging.indicator_value"},
+        expectations=[
+            # A warning for now: reports without an indicator table (monthly reports, plans)
+            # are valid but yield no table figures until narrative facts are extracted.
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=1,
+                severity="warning",
+                description="a report with no figures at all is suspicious (tables not read)",
+            ),
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(INDICATOR_VALUE_REQUIRED_COLUMNS), exact_match=False
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(column="indicator_name"),
+            gxe.ExpectColumnValuesToBeInSet(column="role", value_set=["value", "ratio"]),
+            # scenario: one of SCENARIOS; NULL is allowed only for ratio columns
+            gxe.ExpectColumnValuesToBeInSet(column="scenario", value_set=list(SCENARIOS)),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="scenario",
+                row_condition=Column("role") != "ratio",
+                description="every non-ratio figure has a scenario (actual/estimate/plan/target)",
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(column="raw_text"),
+            gxe.ExpectColumnValuesToBeBetween(column="page_no", min_value=1),
+            # A cell read as neither a number nor a text value is an unparsed value.
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="value_number",
+                row_condition=Column("value_text").is_null(),
+                description="every figure has value_number or value_text",
+            ),
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["table_index", "row_index", "col_index"],
+                description="one figure per table cell",
+            ),
+            # Percent figures (measure_unit '%') of value columns are shares (0..100), growth
+            # rates (>= -100: a quantity cannot fall by more than all of it) or indices against
+            # the same period / the plan, which in these reports stay in the tens to hundreds.
+            # 1000 % (ten times) leaves room for genuine outliers such as a small base, while a
+            # value beyond it almost always means a misread cell (merged digits, a lost decimal
+            # comma "105,3" -> 1053) or a misassigned unit.
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value_number",
+                min_value=-100,
+                max_value=1000,
+                row_condition=(Column("role") == "value") & (Column("measure_unit") == "%"),
+                description="percent figures lie in -100..1000",
+            ),
+            # Ratio columns ("TH/KH (%)", "so với cùng kỳ (%)") divide two non-negative figures
+            # of the same indicator; a negative ratio means a misread sign or column.
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value_number",
+                min_value=0,
+                row_condition=Column("role") == "ratio",
+                description="ratios are >= 0",
+            ),
+        ],
+    )
+
+    pages = gx.ExpectationSuite(
+        name=SUITE_PAGES,
+        meta={"table": "staging.report_page"},
+        expectations=[
+            # page_count comes from staging.report at run time (a suite parameter)
+            gxe.ExpectTableRowCountToEqual(
+                value={"$PARAMETER": "page_count"},
+                description="one staging.report_page row per page of the PDF",
+            ),
+            # max_page_no = max(page_count, 1): a missing or invalid page_count is reported by
+            # report_metadata; here it must not make min > max (GX raises on that).
+            gxe.ExpectColumnValuesToBeBetween(
+                column="page_no", min_value=1, max_value={"$PARAMETER": "max_page_no"}
+            ),
+            # text_chars = non-whitespace characters of the page text (added by this module):
+            # at least one page must carry text. The parser already rejects image-only scans.
+            gxe.ExpectColumnMaxToBeBetween(
+                column="text_chars", min_value=1, description="some page has text"
+            ),
+        ],
+    )
+    return {s.name: s for s in (report, values, pages)}
+
+
+# --------------------------------------------------------------------------------------------
+# GX project (file context) — created once per process and docs directory
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _GxProject:
+    context: AbstractDataContext
+    root: Path
+    checkpoints: dict[str, Checkpoint]
+
+
+def _prepare_gx_env() -> None:
+    # No usage statistics from pipeline runs (and no network calls from workers).
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+
+@contextmanager
+def _project_lock(root: Path) -> Iterator[None]:
+    """Serialise GX work on one project directory across threads and processes."""
+    root.mkdir(parents=True, exist_ok=True)
+    with _GX_LOCK, open(root / ".vnreports.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _get_project(root: Path) -> _GxProject:
+    """The file-mode GX project at ``root`` with our data source, suites and checkpoints.
+
+    Call with the project lock held. Cached per process; creating it is idempotent.
+    """
+    project = _PROJECTS.get(root)
+    if project is not None:
+        return project
+
+    _prepare_gx_env()
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    # context_root_dir: the GX project is the directory itself (great_expectations.yml,
+    # expectations/, checkpoints/, uncommitted/data_docs/local_site/index.html).
+    context = gx.get_context(mode="file", context_root_dir=root)
+    _disable_progress_bars(context)
+
+    if DATASOURCE_NAME in context.data_sources.all():
+        datasource = context.data_sources.get(DATASOURCE_NAME)
+    else:
+        datasource = context.data_sources.add_pandas(name=DATASOURCE_NAME)
+
+    checkpoints = {}
+    for suite_name, suite in build_suites().items():
+        table = SUITE_TABLES[suite_name]
+        if table in datasource.get_asset_names():
+            asset = datasource.get_asset(table)
+        else:
+            asset = datasource.add_dataframe_asset(name=table)
+        try:
+            batch_definition = asset.get_batch_definition(table)
+        except KeyError:
+            batch_definition = asset.add_batch_definition_whole_dataframe(table)
+
+        suite = context.suites.add_or_update(suite)
+        validation_definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+        )
+        checkpoints[suite_name] = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"vnreports_{suite_name}",
+                validation_definitions=[validation_definition],
+                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE_NAME])],
+                # SUMMARY: observed values, unexpected counts and up to 20 unexpected values
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
+            )
+        )
+
+    project = _GxProject(context=context, root=root, checkpoints=checkpoints)
+    _PROJECTS[root] = project
+    return project
+
+
+def _disable_progress_bars(context: AbstractDataContext) -> None:
+    """No tqdm bars in task logs (stored in great_expectations.yml, so written once)."""
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    current = context.variables.progress_bars
+    if current is None or current.get("globally", True) or current.get("metric_calculations", True):
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        context.variables.save()
+
+
+def _docs_index_path(project: _GxProject) -> Path:
+    urls = project.context.get_docs_sites_urls(site_name=DOCS_SITE_NAME, only_if_exists=False)
+    url = urls[0]["site_url"] if urls else None
+    if url and url.startswith("file://"):
+        return Path(unquote(urlparse(url).path))
+    return project.root / "uncommitted" / "data_docs" / DOCS_SITE_NAME / "index.html"
+
+
+# --------------------------------------------------------------------------------------------
+# Frames
+# --------------------------------------------------------------------------------------------
+
+
+def _read_frame(conn, sql: str, report_id: str) -> pd.DataFrame:
+    df = pd.read_sql_query(text(sql), conn, params={"report_id": report_id})
+    for col in df.columns:
+        if col in _INT_COLUMNS:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+        elif col in _FLOAT_COLUMNS:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        elif col in _DATE_COLUMNS:
+            df[col] = pd.to_datetime(df[col], errors="coerce")
+    return df
+
+
+def load_frames(engine: Engine, report_id: str) -> dict[str, pd.DataFrame]:
+    """The report's staging rows as frames, keyed by suite name (one consistent snapshot)."""
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        report = _read_frame(
+            conn,
+            "SELECT * FROM staging.report WHERE report_id = :report_id",
+            report_id,
+        )
+        values = _read_frame(
+            conn,
+            "SELECT * FROM staging.indicator_value WHERE report_id = :report_id"
+            " ORDER BY table_index, row_index, col_index",
+            report_id,
+        )
+        pages = _read_frame(
+            conn,
+            "SELECT report_id, page_no, extraction, width, height,"
+            " length(regexp_replace(text, '\\s', '', 'g')) AS text_chars"
+            " FROM staging.report_page WHERE report_id = :report_id ORDER BY page_no",
+            report_id,
+        )
+    # report_id is char(64): PostgreSQL pads it, keep the value as stored
+    return {SUITE_REPORT: report, SUITE_VALUES: values, SUITE_PAGES: pages}
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+def _json_safe(value: Any) -> Any:
+    """Make a GX result storable as PostgreSQL jsonb: no NaN/Infinity, no NUL characters."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, datetime) and value == datetime(value.year, value.month, value.day):
+        return value.date().isoformat()  # a DATE column read as datetime64
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if value is pd.NaT or value is pd.NA:
+        return None
+    try:  # numpy scalars
+        return _json_safe(value.item())
+    except AttributeError:
+        return str(value)
+
+
+def _exception_message(exception_info: dict | None) -> str | None:
+    """The error of an expectation that raised. GX stores it flat ({"raised_exception": ...})
+    or, when a metric failed, keyed by metric id ({"MetricConfigurationID(...)": {...}})."""
+    if not exception_info:
+        return None
+    if exception_info.get("raised_exception"):
+        return exception_info.get("exception_message") or "exception"
+    for info in exception_info.values():
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return info.get("exception_message") or "exception"
+    return None
+
+
+def _observed(result: dict, exception_info: dict | None) -> Any:
+    """What GX saw for a failed expectation, compactly."""
+    error = _exception_message(exception_info)
+    if error:
+        return {"exception": error}
+    res = result or {}
+    if "observed_value" in res:
+        return res["observed_value"]
+    observed = {
+        k: res[k]
+        for k in ("element_count", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
+        if k in res
+    }
+    return observed or None
+
+
+def _failed_expectations(suite_name: str, result: ExpectationSuiteValidationResult) -> list[dict]:
+    failed = []
+    for exp in result.results:
+        if exp.success:
+            continue
+        config = exp.expectation_config
+        # JSON form: row conditions as dicts, suite parameters resolved to this run's values
+        kwargs = dict(config.to_json_dict().get("kwargs") or {}) if config is not None else {}
+        kwargs.pop("batch_id", None)
+        column = kwargs.get("column") or kwargs.get("column_list")
+        if column is None and "column_A" in kwargs:
+            column = [kwargs["column_A"], kwargs["column_B"]]
+        entry = {
+            "expectation": config.type if config is not None else None,
+            "column": column,
+            "kwargs": kwargs,
+            "observed": _observed(exp.result, exp.exception_info),
+            "table": SUITE_TABLES[suite_name],
+            "suite": suite_name,
+            "severity": _severity(config),
+        }
+        if kwargs.get("row_condition"):
+            entry["condition"] = _condition_text(kwargs["row_condition"])
+        failed.append(entry)
+    return _json_safe(failed)
+
+
+def _severity(config: Any) -> str:
+    """'critical' (quarantines the report) or 'warning' / 'info' (loads with a flag)."""
+    severity = getattr(config, "severity", None)
+    return str(getattr(severity, "value", severity) or "critical").lower()
+
+
+def _condition_text(row_condition: Any) -> str:
+    """A row_condition as SQL-like text, e.g. "(role == 'value' AND measure_unit == '%')"."""
+    from great_expectations.expectations.row_conditions import (
+        AndCondition,
+        ComparisonCondition,
+        NullityCondition,
+        OrCondition,
+        deserialize_row_condition,
+    )
+
+    def render(c: Any) -> str:
+        if isinstance(c, ComparisonCondition):
+            return f"{c.column.name} {c.operator} {c.parameter!r}"
+        if isinstance(c, NullityCondition):
+            return f"{c.column.name} IS {'NULL' if c.is_null else 'NOT NULL'}"
+        if isinstance(c, (AndCondition, OrCondition)):
+            joiner = " AND " if isinstance(c, AndCondition) else " OR "
+            return "(" + joiner.join(render(x) for x in c.conditions) + ")"
+        return str(c)
+
+    try:
+        return render(deserialize_row_condition(row_condition))
+    except Exception:  # an unexpected shape: still say something
+        return json.dumps(row_condition, default=str)
+
+
+def _describe_failure(f: dict) -> str:
+    text_ = f["expectation"]
+    column = f["column"]
+    if column is not None:
+        text_ += f" on {','.join(column) if isinstance(column, list) else column}"
+    if f.get("condition"):
+        text_ += f" where {f['condition']}"
+    observed = f["observed"]
+    if isinstance(observed, dict) and "exception" in observed:
+        return f"{text_} (error: {observed['exception']})"
+    if isinstance(observed, dict) and "unexpected_count" in observed:
+        sample = observed.get("partial_unexpected_list") or []
+        shown = ", ".join(_short(v) for v in sample[:3])
+        more = ", …" if len(sample) > 3 else ""
+        return (
+            f"{text_} ({observed['unexpected_count']} of {observed.get('element_count', '?')}"
+            f" rows unexpected: {shown}{more})"
+        )
+    return f"{text_} (observed {_short(observed)})"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    s = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _make_reason(failures_by_suite: dict[str, list[dict]]) -> str | None:
+    parts = [
+        f"GX suite {suite} failed: " + "; ".join(_describe_failure(f) for f in failures)
+        for suite, failures in failures_by_suite.items()
+        if failures
+    ]
+    return " | ".join(parts) or None
+
+
+def _record_runs(engine: Engine, report_id: str, dag_run_id: str | None, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO raw.validation_run"
+                " (report_id, suite_name, success, evaluated, failed, failed_expectations,"
+                "  result_json, dag_run_id)"
+                " VALUES (:report_id, :suite_name, :success, :evaluated, :failed,"
+                "  CAST(:failed_expectations AS jsonb), CAST(:result_json AS jsonb), :dag_run_id)"
+            ),
+            [
+                {
+                    "report_id": report_id,
+                    "dag_run_id": dag_run_id,
+                    **row,
+                    "failed_expectations": json.dumps(row["failed_expectations"], allow_nan=False),
+                    "result_json": json.dumps(row["result_json"], allow_nan=False),
+                }
+                for row in rows
+            ],
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+
+def validate_report(
+    engine: Engine,
+    report_id: str,
+    dag_run_id: str | None = None,
+    docs_dir: Path | None = None,
+) -> ValidationOutcome:
+    """Run the GX suites on a report's staging rows; record the runs; refresh Data Docs.
+
+    Appends one raw.validation_run row per suite (so a rerun adds history). Does not change
+    raw.report_file. Raises if GX or the database fails (that is a task failure, not a
+    data-quality verdict).
+    """
+    frames = load_frames(engine, report_id)
+    report = frames[SUITE_REPORT]
+    page_count = 0  # unknown: report_metadata fails on the missing row / page_count
+    if len(report) == 1 and pd.notna(report["page_count"].iloc[0]):
+        page_count = int(report["page_count"].iloc[0])
+
+    root = Path(docs_dir or config.gx_docs_dir()).resolve()
+    _prepare_gx_env()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    rows: list[dict] = []
+    failures_by_suite: dict[str, list[dict]] = {}
+    evaluated_total = 0
+    with _project_lock(root):
+        project = _get_project(root)
+        # One run id for the three suites. run_name (shown in the Data Docs index, and a
+        # directory name under uncommitted/validations/) says which report and DAG run.
+        # GX refuses '/' in it and Data Docs links break on '?', '#', so keep it to safe
+        # characters (raw.validation_run keeps the exact dag_run_id).
+        run_name = report_id.strip() + (f"__{dag_run_id}" if dag_run_id else "")
+        run_name = re.sub(r"[^A-Za-z0-9._-]+", "_", run_name)
+        run_id = RunIdentifier(run_name=run_name)
+        for suite_name, checkpoint in project.checkpoints.items():
+            checkpoint_result = checkpoint.run(
+                batch_parameters={"dataframe": frames[suite_name]},
+                expectation_parameters={"page_count": page_count, "max_page_no": max(page_count, 1)},
+                run_id=run_id,
+            )
+            (result,) = checkpoint_result.run_results.values()
+            rows.append(_suite_row(suite_name, result))
+            failures_by_suite[suite_name] = rows[-1]["failed_expectations"]
+            evaluated_total += rows[-1]["evaluated"]
+        index = _docs_index_path(project)
+
+    _record_runs(engine, report_id, dag_run_id, rows)
+
+    failures = [f for fs in failures_by_suite.values() for f in fs]
+    failed = [f for f in failures if f["severity"] == "critical"]
+    warnings = [f for f in failures if f["severity"] != "critical"]
+    critical_by_suite = {suite: [f for f in fs if f["severity"] == "critical"]
+                         for suite, fs in failures_by_suite.items()}
+    success = not failed
+    outcome = ValidationOutcome(
+        report_id=report_id,
+        success=success,
+        evaluated=evaluated_total,
+        failed=failed,
+        reason=None if success else (_make_reason(critical_by_suite) or "GX validation failed"),
+        warnings=warnings,
+        data_docs_index=str(index) if index.exists() else None,
+    )
+    log.info(
+        "validated %s: success=%s evaluated=%d failed=%d%s",
+        report_id, success, evaluated_total, len(failed), f" — {outcome.reason}" if outcome.reason else "",
+    )
+    return outcome
+
+
+def _suite_row(suite_name: str, result: ExpectationSuiteValidationResult) -> dict:
+    stats = result.statistics or {}
+    failed = _failed_expectations(suite_name, result)
+    return {
+        "suite_name": suite_name,
+        "success": bool(result.success),
+        "evaluated": int(stats.get("evaluated_expectations") or len(result.results)),
+        "failed": int(stats.get("unsuccessful_expectations") or len(failed)),
+        "failed_expectations": failed,
+        "result_json": _json_safe(result.to_json_dict()),
+    }
