@@ -62,6 +62,8 @@ def airflow_env(url: str) -> dict[str, str]:
     metadata = airflow_metadata_url(url)
     env = {
         **os.environ,
+        # airflow standalone starts its components as `airflow ...` from PATH
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(config.DAGS_DIR),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(config.PLUGINS_DIR),
