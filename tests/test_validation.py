@@ -157,6 +157,7 @@ def _value(table_index, row_index, col_index, **over):
         "measure_unit": "Tỷ đồng",
         "role": "value",
         "scenario": "actual",
+        "ratio_base": None,
         "value_number": 100.0,
         "value_text": None,
         "raw_text": "100",
@@ -170,7 +171,8 @@ def _good_values():
     return [
         _value(0, 0, 2, scenario="plan", value_number=22000.0, raw_text="22.000"),
         _value(0, 0, 3, scenario="actual", value_number=21850.5, raw_text="21.850,5"),
-        _value(0, 0, 4, role="ratio", scenario=None, measure_unit="%", value_number=99.3, raw_text="99,3"),
+        _value(0, 0, 4, role="ratio", scenario=None, ratio_base="plan", measure_unit="%", value_number=99.3,
+               raw_text="99,3"),
         _value(0, 1, 2, indicator_name="Tốc độ tăng trưởng GRDP", measure_unit="%", value_number=-2.1,
                raw_text="-2,1"),
         _value(0, 2, 3, indicator_name=grdp, row_path=json.dumps([grdp], ensure_ascii=False),
@@ -184,11 +186,11 @@ def _insert_values(conn, report_id, values):
     conn.execute(
         text(
             "INSERT INTO staging.indicator_value (report_id, table_index, row_index, col_index,"
-            " page_no, indicator_name, row_path, measure_unit, role, scenario, value_number,"
-            " value_text, raw_text)"
+            " page_no, indicator_name, row_path, measure_unit, role, scenario, ratio_base,"
+            " value_number, value_text, raw_text)"
             " VALUES (:report_id, :table_index, :row_index, :col_index, :page_no, :indicator_name,"
-            " CAST(:row_path AS jsonb), :measure_unit, :role, :scenario, :value_number, :value_text,"
-            " :raw_text)"
+            " CAST(:row_path AS jsonb), :measure_unit, :role, :scenario, :ratio_base, :value_number,"
+            " :value_text, :raw_text)"
         ),
         [{"report_id": report_id, **v} for v in values],
     )
@@ -220,13 +222,13 @@ def test_good_report_passes_and_is_recorded(engine, docs_dir):
     assert outcome.success, outcome.reason
     assert outcome.report_id == GOOD
     assert outcome.failed == [] and outcome.reason is None
-    assert outcome.evaluated == 28
+    assert outcome.evaluated == 30
 
     runs = _runs(engine, GOOD)
     assert [r["suite_name"] for r in runs] == list(SUITES)
     assert all(r["success"] and r["failed"] == 0 and r["failed_expectations"] == [] for r in runs)
     assert all(r["dag_run_id"] == "manual__good" for r in runs)
-    assert sum(r["evaluated"] for r in runs) == 28
+    assert sum(r["evaluated"] for r in runs) == 30
     # result_json is the full GX result (to_json_dict), storable as jsonb
     assert runs[1]["result_json"]["suite_name"] == "indicator_values"
     assert runs[1]["result_json"]["success"] is True
@@ -317,6 +319,7 @@ def test_every_expectation_can_fail(engine, docs_dir):
         ("report", "expect_column_pair_values_a_to_be_greater_than_b", "period_end,period_start"),
         ("indicator_value", "expect_column_values_to_not_be_null", "value_number"),
         ("indicator_value", "expect_column_values_to_not_be_null", "scenario"),
+        ("indicator_value", "expect_column_values_to_not_be_null", "ratio_base"),
         ("indicator_value", "expect_column_values_to_be_in_set", "scenario"),
         ("indicator_value", "expect_column_values_to_be_in_set", "role"),
         ("indicator_value", "expect_column_values_to_be_between", "value_number"),
@@ -349,7 +352,7 @@ def test_revalidation_appends_history(engine, docs_dir):
     t0 = time.perf_counter()
     outcome = validate_report(engine, GOOD, dag_run_id="manual__again", docs_dir=docs_dir)
     print(f"\nvalidate_report on an existing project: {time.perf_counter() - t0:.2f}s")
-    assert outcome.success and outcome.evaluated == 28
+    assert outcome.success and outcome.evaluated == 30
 
     t0 = time.perf_counter()
     # an Airflow run id with characters GX cannot use in a run name ('/') is still recorded as is
@@ -390,7 +393,7 @@ def test_parallel_workers_share_a_new_project(engine, tmp_path):
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, err[-3000:]
-    assert [out.strip().splitlines()[-1] for out, _ in outputs] == ["True 28", "True 28"]  # NO_VALUES: a warning only
+    assert [out.strip().splitlines()[-1] for out, _ in outputs] == ["True 30", "True 30"]  # NO_VALUES: a warning only
 
     # one data source with three assets, three suites and checkpoints: nobody duplicated anything
     import great_expectations as gx

@@ -133,7 +133,7 @@ def print_summary(url: str) -> None:
     engine = get_engine(url)
     with engine.connect() as conn:
         files = conn.execute(text(
-            "SELECT status, count(*) AS files, string_agg(coalesce(reason, ''), '; ') "
+            "SELECT status, count(*) AS files, string_agg(DISTINCT reason, '; ') "
             "FILTER (WHERE reason IS NOT NULL) AS reasons "
             "FROM raw.report_file GROUP BY status ORDER BY status")).all()
         facts = conn.execute(text(

@@ -225,12 +225,13 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                     INSERT INTO staging.indicator_value
                         (report_id, source_kind, table_index, row_index, col_index, page_no,
                          indicator_name, row_path, measure_unit, role, scenario, period_type,
-                         period_start, period_end, plan_issuer, value_number, value_text,
-                         raw_text, x0, top, x1, bottom)
+                         period_start, period_end, plan_issuer, ratio_base, value_number,
+                         value_text, raw_text, x0, top, x1, bottom)
                     VALUES (:r, 'table', :table_index, :row_index, :col_index, :page,
                             :indicator_name, CAST(:row_path AS jsonb), :measure_unit, :role,
                             :scenario, :period_type, :period_start, :period_end, :plan_issuer,
-                            :value_number, :value_text, :raw_text, :x0, :top, :x1, :bottom)
+                            :ratio_base, :value_number, :value_text, :raw_text,
+                            :x0, :top, :x1, :bottom)
                 """),
                 [{"r": report.sha256,
                   **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox")},

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from vnreports import config
 from vnreports.db import sqlalchemy_url
 
@@ -23,7 +21,7 @@ class DbtError(RuntimeError):
 
 def dbt_env(warehouse_url: str) -> dict[str, str]:
     """profiles.yml reads every connection field from these variables."""
-    url = make_url(str(sqlalchemy_url(warehouse_url)))
+    url = sqlalchemy_url(warehouse_url)
     host = url.host or url.query.get("host") or "127.0.0.1"
     if isinstance(host, tuple):
         host = host[0]

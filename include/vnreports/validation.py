@@ -46,7 +46,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from vnreports import config
-from vnreports.parsing.model import ADMIN_LEVELS, DOC_TYPES, PERIOD_TYPES, SCENARIOS
+from vnreports.parsing.model import ADMIN_LEVELS, DOC_TYPES, PERIOD_TYPES, RATIO_BASES, SCENARIOS
 
 if TYPE_CHECKING:
     from great_expectations.checkpoint import Checkpoint
@@ -180,6 +180,18 @@ def build_suites() -> dict[str, Any]:
                 column="scenario",
                 row_condition=Column("role") != "ratio",
                 description="every non-ratio figure has a scenario (actual/estimate/plan/target)",
+            ),
+            # A stated ratio must say what it compares with, or BI cannot label it.
+            gxe.ExpectColumnValuesToBeInSet(
+                column="ratio_base",
+                value_set=list(RATIO_BASES),
+                row_condition=Column("role") == "ratio",
+                description="every ratio names its base (plan, previous_period, ...)",
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="ratio_base",
+                row_condition=Column("role") == "ratio",
+                description="every ratio names its base",
             ),
             gxe.ExpectColumnValuesToNotBeNull(column="raw_text"),
             gxe.ExpectColumnValuesToBeBetween(column="page_no", min_value=1),

@@ -12,6 +12,7 @@ select
     p.indicator_code,
     v.role,
     v.scenario,
+    v.ratio_of_scenario,
     v.plan_issuer,
     v.value_number                              as value,
     v.value_text,

@@ -17,6 +17,7 @@ select
     i.indicator_path,
     f.role,
     f.scenario,
+    f.ratio_of_scenario,
     f.plan_issuer,
     f.value,
     f.value_text,

@@ -16,7 +16,14 @@ select
     end                                         as row_path,
     nullif(btrim(v.measure_unit), '')           as measure_unit,
     v.role,
-    v.scenario,
+    -- One column for BI: the scenario of a figure, or for a stated ratio what it compares
+    -- with ("ratio_to_plan", "ratio_to_previous_period", ...). The ratio's own scenario (the
+    -- numerator's) stays in ratio_of_scenario.
+    case
+        when v.role = 'ratio' then 'ratio_to_' || coalesce(v.ratio_base, 'unknown')
+        else v.scenario
+    end                                         as scenario,
+    case when v.role = 'ratio' then v.scenario end as ratio_of_scenario,
     v.plan_issuer,
     v.value_number,
     v.value_text,

@@ -37,6 +37,10 @@ COLUMN_ROLES = (
 # Scenario of a value column. Ratios carry the scenarios they compare.
 SCENARIOS = ("actual", "estimate", "plan", "target")
 
+# The base of a stated ratio ("so với KH" -> plan, "so với cùng kỳ" / an earlier year's
+# actual -> previous_period; otherwise the denominator column's scenario).
+RATIO_BASES = ("plan", "previous_period", "actual", "estimate", "target")
+
 
 @dataclass
 class FieldSource:
@@ -142,6 +146,8 @@ class IndicatorValue:
     value_text: str | None  # text values such as "Đảm bảo", ranges "16-32"
     raw_text: str
     bbox: BBox | None
+    # For ratios: what the figure is compared with, one of RATIO_BASES.
+    ratio_base: str | None = None
 
 
 @dataclass

@@ -134,9 +134,13 @@ CREATE TABLE IF NOT EXISTS staging.indicator_value (
     period_start     date,
     period_end       date,
     plan_issuer      text,
+    ratio_base       text,        -- for ratios: what the figure is compared with (plan, previous_period, ...)
     value_number     numeric,
     value_text       text,
     raw_text         text     NOT NULL,
     x0 real, top real, x1 real, bottom real,
     PRIMARY KEY (report_id, table_index, row_index, col_index)
 );
+
+-- Columns added after the first release: existing warehouses get them here.
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS ratio_base text;
