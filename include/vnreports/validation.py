@@ -188,9 +188,12 @@ def build_suites() -> dict[str, Any]:
                 row_condition=Column("role") == "ratio",
                 description="every ratio names its base (plan, previous_period, ...)",
             ),
+            # A warning: an unlabelled "So sánh (%)" column still carries a real figure; it loads
+            # as ratio_to_unknown for curation.
             gxe.ExpectColumnValuesToNotBeNull(
                 column="ratio_base",
                 row_condition=Column("role") == "ratio",
+                severity="warning",
                 description="every ratio names its base",
             ),
             gxe.ExpectColumnValuesToNotBeNull(column="raw_text"),

@@ -91,6 +91,7 @@ class TableColumn:
     plan_issuer: str | None = None  # "HĐND", "UBND tỉnh" when stated
     ratio_numerator_col: int | None = None  # for ratio columns: col_index of the numerator
     ratio_denominator_col: int | None = None
+    ratio_base: str | None = None  # for ratio columns: one of RATIO_BASES
 
 
 @dataclass

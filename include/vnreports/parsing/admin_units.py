@@ -1,0 +1,267 @@
+"""Resolve administrative-unit names found in reports to GSO codes.
+
+    >>> resolve_admin_unit("UBND huyện Hạ Lang").code
+    '048'
+    >>> resolve_admin_unit("TP Cao Bằng").name
+    'Thành phố Cao Bằng'
+
+Matching: both the catalogue names and the names in a report are NFC-normalised, given one
+tone-mark placement rule (``textutil.canonical_tones``: "Hòa"/"Hoà" are equal) and
+case-folded. The type word in the mention (tỉnh / thành phố / TP / huyện / thị xã / quận /
+xã / phường / thị trấn) restricts the candidates; organisation words ("UBND", "Ủy ban nhân
+dân", "HĐND", "của") are ignored. When several units share the name, those in the province
+given as context win, then the higher level (province > district > commune); a tie that is
+still left is ambiguous and gives None rather than a guess.
+
+The catalogue (``include/reference/vn_admin_units_2022-04-10.csv``) is loaded once per
+process; set VNREPORTS_ADMIN_UNITS_CSV to use another file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .textutil import clean_line, match_key
+
+DEFAULT_CSV = Path(__file__).resolve().parents[2] / "reference" / "vn_admin_units_2022-04-10.csv"
+
+LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
+
+# official type -> level
+_TYPE_LEVEL = {
+    "Tỉnh": "province",
+    "Thành phố Trung ương": "province",
+    "Thành phố": "district",
+    "Quận": "district",
+    "Huyện": "district",
+    "Thị xã": "district",
+    "Xã": "commune",
+    "Phường": "commune",
+    "Thị trấn": "commune",
+}
+
+# type word as written in reports (match_key form) -> allowed official types
+_TYPE_WORDS: list[tuple[str, frozenset[str]]] = [
+    ("thành phố", frozenset({"Thành phố Trung ương", "Thành phố"})),
+    ("thị trấn", frozenset({"Thị trấn"})),
+    ("thị xã", frozenset({"Thị xã"})),
+    ("tỉnh", frozenset({"Tỉnh"})),
+    ("huyện", frozenset({"Huyện"})),
+    ("quận", frozenset({"Quận"})),
+    ("phường", frozenset({"Phường"})),
+    ("xã", frozenset({"Xã"})),
+    ("tp.", frozenset({"Thành phố Trung ương", "Thành phố"})),
+    ("tp", frozenset({"Thành phố Trung ương", "Thành phố"})),
+    ("tx.", frozenset({"Thị xã"})),
+    ("tx", frozenset({"Thị xã"})),
+    ("tt.", frozenset({"Thị trấn"})),
+]
+
+_ORG_WORDS = [
+    "ủy ban nhân dân",
+    "uỷ ban nhân dân",
+    "hội đồng nhân dân",
+    "ubnd",
+    "hđnd",
+    "tm.",
+    "tm",
+    "của",
+    "cấp",
+]
+
+_TYPE_KEYS = {match_key(w): types for w, types in _TYPE_WORDS}
+
+
+@dataclass(frozen=True)
+class AdminUnit:
+    code: str  # GSO code, "04" / "040" / "01234"
+    name: str  # official name with type, "Huyện Hạ Lang"
+    level: str  # province / district / commune
+    unit_type: str  # official type, "Huyện"
+    bare_name: str  # "Hạ Lang"
+    province_code: str
+    province_name: str
+    district_code: str | None = None
+    district_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedUnit:
+    unit: AdminUnit
+    mention: str  # the text that was resolved
+    method: str  # how: "type+name", "name", "+province_context"
+
+    @property
+    def code(self) -> str:
+        return self.unit.code
+
+    @property
+    def name(self) -> str:
+        return self.unit.name
+
+    @property
+    def level(self) -> str:
+        return self.unit.level
+
+
+def _bare(name: str, unit_type: str) -> str:
+    name = clean_line(name)
+    low = name.casefold()
+    for prefix in sorted({unit_type, "Thành phố", "Tỉnh"}, key=len, reverse=True):
+        if low.startswith(prefix.casefold() + " "):
+            return name[len(prefix) :].strip()
+    return name
+
+
+def _name_key(name: str) -> str:
+    key = match_key(name)
+    # "Phường 01" == "Phường 1"
+    return re.sub(r"\b0+(\d)", r"\1", key)
+
+
+class AdminUnitIndex:
+    def __init__(self, units: list[AdminUnit]):
+        self.units = units
+        self.by_key: dict[str, list[AdminUnit]] = {}
+        self.by_code: dict[str, AdminUnit] = {}
+        for u in units:
+            self.by_key.setdefault(_name_key(u.bare_name), []).append(u)
+            self.by_code[u.code] = u
+
+    def candidates(self, bare_name: str) -> list[AdminUnit]:
+        return list(self.by_key.get(_name_key(bare_name), []))
+
+
+def _read_csv(path: Path) -> list[AdminUnit]:
+    units: dict[str, AdminUnit] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            row = {k: clean_line(v) for k, v in row.items()}
+            pc, pn, pt = row["province_code"], row["province_name"], row["province_type"]
+            if pc and pc not in units:
+                units[pc] = AdminUnit(pc, pn, "province", pt, _bare(pn, pt), pc, pn)
+            dc, dn, dt = row["district_code"], row["district_name"], row["district_type"]
+            if dc and dc not in units:
+                units[dc] = AdminUnit(dc, dn, "district", dt, _bare(dn, dt), pc, pn, dc, dn)
+            cc, cn, ct = row.get("commune_code"), row.get("commune_name"), row.get("commune_type")
+            if cc and cc not in units:
+                units[cc] = AdminUnit(cc, cn, "commune", ct, _bare(cn, ct), pc, pn, dc, dn)
+    return list(units.values())
+
+
+@lru_cache(maxsize=4)
+def load_admin_units(path: str | None = None) -> AdminUnitIndex:
+    """Load (once per path) the GSO catalogue."""
+    p = Path(path or os.environ.get("VNREPORTS_ADMIN_UNITS_CSV") or DEFAULT_CSV)
+    return AdminUnitIndex(_read_csv(p))
+
+
+def split_mention(text: str) -> tuple[frozenset[str] | None, str]:
+    """'UBND huyện Hạ Lang' -> ({'Huyện'}, 'Hạ Lang'). Organisation words are dropped."""
+    t = clean_line(text).strip(" .,;:()")
+    key = match_key(t)
+    changed = True
+    while changed:
+        changed = False
+        for w in _ORG_WORDS:
+            wk = match_key(w)
+            if key.startswith(wk + " "):
+                t = t[len(w) :].strip()
+                key = match_key(t)
+                changed = True
+    for word, types in sorted(_TYPE_KEYS.items(), key=lambda kv: len(kv[0]), reverse=True):
+        if key.startswith(word + " ") or (word.endswith(".") and key.startswith(word)):
+            rest = t[len(word) :].strip(" .")
+            return types, rest
+    return None, t
+
+
+def resolve_admin_unit(
+    text: str | None,
+    province_code: str | None = None,
+    *,
+    index: AdminUnitIndex | None = None,
+) -> ResolvedUnit | None:
+    """Resolve a name as written in a report to one GSO unit, or None (unknown / ambiguous)."""
+    if not text or not clean_line(text):
+        return None
+    idx = index or load_admin_units()
+    types, bare = split_mention(text)
+    if not bare:
+        return None
+    cands = idx.candidates(bare)
+    method = "name"
+    if types is not None:
+        cands = [u for u in cands if u.unit_type in types]
+        method = "type+name"
+    if not cands:
+        return None
+    if province_code and len(cands) > 1:
+        in_prov = [u for u in cands if u.province_code == province_code]
+        if in_prov:
+            if len(in_prov) < len(cands):
+                method += "+province_context"
+            cands = in_prov
+    if len(cands) > 1:
+        best = min(LEVEL_RANK[u.level] for u in cands)
+        cands = [u for u in cands if LEVEL_RANK[u.level] == best]
+    if len(cands) != 1:
+        return None
+    return ResolvedUnit(cands[0], clean_line(text), method)
+
+
+_MENTION_RE = re.compile(
+    r"(?<!\w)(tỉnh|thành phố|tp\.?|huyện|thị xã|quận|thị trấn|phường|xã)\s+",
+    re.IGNORECASE,
+)
+
+
+_STOP_WORDS = {
+    match_key(w)
+    for w in ("sở", "phòng", "ban", "ubnd", "hđnd", "ủy", "uỷ", "chi", "văn", "cục", "đảng", "huyện", "tỉnh",
+              "quận", "phường", "xã", "số", "số:", "về", "và", "của", "độc", "cộng", "tm.", "kt.")
+}
+
+
+def find_mentions(text: str, max_words: int = 4) -> list[str]:
+    """Unit mentions 'type word + Capitalised Name' in running text ('tỉnh Cao Bằng').
+
+    The name is the run of capitalised words after the type word, stopping at punctuation and
+    at organisation words ("UBND TỈNH CAO BẰNG SỞ TÀI CHÍNH" -> "TỈNH CAO BẰNG").
+    """
+    out = []
+    t = clean_line(text)
+    for m in _MENTION_RE.finditer(t):
+        words = []
+        for w in t[m.end() :].split(" ")[:max_words]:
+            w2 = w.rstrip(".,;:)/")
+            if not w2 or not (w2[0].isupper() or w2[0].isdigit()) or match_key(w2) in _STOP_WORDS:
+                break
+            words.append(w2)
+            if w2 != w:  # punctuation ends the name
+                break
+        if words:
+            out.append(m.group(1) + " " + " ".join(words))
+    return out
+
+
+def province_context(texts: list[str], index: AdminUnitIndex | None = None) -> str | None:
+    """Most often mentioned province ('tỉnh X' or a resolved unit's province) in the texts."""
+    idx = index or load_admin_units()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for mention in find_mentions(text):
+            types, _ = split_mention(mention)
+            if types and "Tỉnh" in types:
+                r = resolve_admin_unit(mention, index=idx)
+                if r is not None:
+                    counts[r.unit.province_code] += 1
+    if not counts:
+        return None
+    return counts.most_common(1)[0][0]

@@ -1,0 +1,254 @@
+"""Tables drawn without ruling lines: text aligned in columns (HTML renderers, plain reportlab).
+
+Conservative by design: a block is a table only when at least three consecutive row lines
+split into three or more segments (runs of words separated by a wide gap) AND the segments of
+the whole block leave at least two vertical white gaps ("rivers") that no segment crosses.
+Flowed text (a Word table that lost its structure, e.g. the Trùng Khánh annex, where every
+line starts at the margin and words are single-spaced) never satisfies that, so it yields no
+table rather than shifted, wrong figures.
+
+Lines of the block become rows: a line that only continues the indicator text (starts in
+lower case, no label, no figure) is joined to the row above. The lines right above the first
+row with figures that fit the columns form the header; a header segment spanning several
+columns becomes a merged header cell.
+"""
+
+from __future__ import annotations
+
+from .numbers import parse_cell_value
+from .pdftext import Char, Line, cell_text
+from .tables import Fragment, GCell
+
+MIN_ROWS = 3
+MIN_COLS = 3
+
+
+class _Seg:
+    __slots__ = ("x0", "x1", "top", "bottom", "chars", "text")
+
+    def __init__(self, chars: list[Char]):
+        self.chars = chars
+        self.x0 = min(c["x0"] for c in chars)
+        self.x1 = max(c["x1"] for c in chars)
+        self.top = min(c["top"] for c in chars)
+        self.bottom = max(c["bottom"] for c in chars)
+        self.text = cell_text(chars)
+
+
+def _line_chars(chars: list[Char], lines: list[Line]) -> list[list[Char]]:
+    """Page chars (space chars included) grouped by the text line whose band holds their centre."""
+    out: list[list[Char]] = [[] for _ in lines]
+    for c in chars:
+        cy = (c["top"] + c["bottom"]) / 2
+        best, bd = None, None
+        for k, ln in enumerate(lines):
+            if ln.top - 1 <= cy <= ln.bottom + 1:
+                d = abs(cy - (ln.top + ln.bottom) / 2)
+                if bd is None or d < bd:
+                    best, bd = k, d
+        if best is not None:
+            out[best].append(c)
+    return out
+
+
+def _segments(line: Line, line_chars: list[Char] | None = None) -> list[_Seg]:
+    """Split a line into segments at gaps wider than ~0.8 em (spaces inside a cell are kept)."""
+    chars = sorted((c for c in (line_chars if line_chars is not None else line.chars) if c.get("text")), key=lambda c: c["x0"])
+    if not chars:
+        return []
+    size = line.size or 10.0
+    gap = max(6.0, 0.8 * size)
+    segs: list[list[Char]] = []
+    cur: list[Char] = []
+    last_x1 = None
+    for c in chars:
+        blank = not c["text"].strip()
+        if not blank and last_x1 is not None and c["x0"] - last_x1 > gap:
+            segs.append(cur)
+            cur = []
+        cur.append(c)
+        if not blank:
+            last_x1 = c["x1"] if last_x1 is None else max(last_x1, c["x1"])
+    segs.append(cur)
+    out = []
+    for s in segs:
+        while s and not s[0]["text"].strip():
+            s = s[1:]
+        while s and not s[-1]["text"].strip():
+            s = s[:-1]
+        if s:
+            out.append(_Seg(s))
+    return out
+
+
+def _rivers(seg_lines: list[list[_Seg]], x_min: float, x_max: float) -> list[tuple[float, float]]:
+    """White vertical gaps not crossed by any segment, between x_min and x_max."""
+    spans = sorted((s.x0, s.x1) for segs in seg_lines for s in segs)
+    gaps = []
+    cur = x_min
+    for a, b in spans:
+        if a > cur + 2.0:
+            gaps.append((cur, a))
+        cur = max(cur, b)
+    return [(a, b) for a, b in gaps if a > x_min + 0.5 and b < x_max]
+
+
+def _is_num(text: str) -> bool:
+    return parse_cell_value(text).kind in ("number", "range")
+
+
+def find_aligned_fragments(chars: list[Char], lines: list[Line], page_no: int) -> list[Fragment]:
+    # cheap pre-check on the line chars: at least MIN_ROWS lines with >= MIN_COLS segments
+    quick = sum(1 for ln in lines if len(_segments(ln)) >= MIN_COLS)
+    if quick < MIN_ROWS:
+        return []
+    grouped = _line_chars(chars, lines)
+    seg_lines = [_segments(ln, lc) for ln, lc in zip(lines, grouped)]
+    frags: list[Fragment] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        # a run of table lines: >= 3 segments with a figure; up to 2 continuation lines between
+        if not (len(seg_lines[i]) >= MIN_COLS and any(_is_num(s.text) for s in seg_lines[i])):
+            i += 1
+            continue
+        j = i
+        last_row = i
+        while j + 1 < n:
+            nxt = seg_lines[j + 1]
+            if len(nxt) >= MIN_COLS and any(_is_num(s.text) for s in nxt):
+                last_row = j + 1
+                j += 1
+            elif j + 1 - last_row <= 2 and nxt and lines[j + 1].top - lines[j].bottom < 2.5 * max(lines[j].size, 6):
+                j += 1
+            else:
+                break
+        end = last_row
+        # wrapped text of the last row (lower-case start, directly below) belongs to it
+        while end < j and seg_lines[end + 1] and seg_lines[end + 1][0].text[:1].islower():
+            end += 1
+        run = list(range(i, end + 1))
+        numeric_rows = [k for k in run if len(seg_lines[k]) >= MIN_COLS]
+        if len(numeric_rows) >= MIN_ROWS:
+            frag = _build(lines, seg_lines, run, page_no)
+            if frag is not None:
+                frags.append(frag)
+        i = end + 1
+    return frags
+
+
+def _build(lines: list[Line], seg_lines: list[list[_Seg]], run: list[int], page_no: int) -> Fragment | None:
+    x_min = min(s.x0 for k in run for s in seg_lines[k]) - 1
+    x_max = max(s.x1 for k in run for s in seg_lines[k]) + 1
+    rivers = _rivers([seg_lines[k] for k in run], x_min, x_max)
+    if len(rivers) < MIN_COLS - 1:
+        return None
+    edges = [x_min] + [(a + b) / 2 for a, b in rivers] + [x_max]
+    ncols = len(edges) - 1
+
+    def col_of(x: float) -> int:
+        for c in range(ncols):
+            if edges[c] <= x < edges[c + 1]:
+                return c
+        return ncols - 1
+
+    # header lines: directly above the run, fitting the columns (each segment inside the table)
+    header_idx: list[int] = []
+    k = run[0] - 1
+    while k >= 0 and len(header_idx) < 6:
+        segs = seg_lines[k]
+        slack = 0.1 * (x_max - x_min)
+        if not segs or any(s.x0 < x_min - 3 or s.x1 > x_max + slack for s in segs):
+            break
+        if lines[k + 1].top - lines[k].bottom > 2.5 * max(lines[k].size, 6):
+            break
+        if any(_is_num(s.text) and not s.text.isdigit() for s in segs):
+            break
+        header_idx.insert(0, k)
+        k -= 1
+
+    region = 0
+    rows: list[list[GCell]] = []
+
+    def empty_row() -> list[list[_Seg]]:
+        return [[] for _ in range(ncols)]
+
+    # header: consecutive lines without spanning segments are one header row (texts joined)
+    hdr_groups: list[tuple[list[list[_Seg]], dict[int, int]]] = []  # cells, spans {start: end}
+    cur: list[list[_Seg]] | None = None
+    for k in header_idx:
+        spans: dict[int, int] = {}
+        segs = seg_lines[k]
+        spanning = False
+        for s in segs:
+            c0, c1 = col_of(s.x0 + 0.5), col_of(s.x1 - 0.5)
+            # a header text wider than its column is not a merged cell unless it covers most
+            # of the next column too
+            while c1 > c0 and min(s.x1, edges[c1 + 1]) - edges[c1] < 0.5 * (edges[c1 + 1] - edges[c1]):
+                c1 -= 1
+            if c1 > c0:
+                spanning = True
+                spans[c0] = c1
+        if spanning:
+            row = empty_row()
+            for s in segs:
+                row[col_of(s.x0 + 0.5)].append(s)
+            hdr_groups.append((row, spans))
+            cur = None
+        else:
+            if cur is None:
+                cur = empty_row()
+                hdr_groups.append((cur, {}))
+            for s in segs:
+                cur[col_of(s.x0 + 0.5)].append(s)
+
+    for cells, spans in hdr_groups:
+        row: list[GCell] = []
+        c = 0
+        while c < ncols:
+            segs = cells[c]
+            text = " ".join(s.text for s in segs)
+            bbox = _bbox(segs, edges[c], edges[spans.get(c, c) + 1])
+            end = spans.get(c, c)
+            for cc in range(c, end + 1):
+                row.append(GCell(text if cc == c else "", bbox, region, cc == c))
+            region += 1
+            c = end + 1
+        rows.append(row)
+
+    # body
+    body: list[list[list[_Seg]]] = []
+    for k in run:
+        segs = seg_lines[k]
+        placed = empty_row()
+        for s in segs:
+            placed[col_of((s.x0 + s.x1) / 2)].append(s)
+        filled = [c for c in range(ncols) if placed[c]]
+        is_cont = (
+            body
+            and len(filled) == 1
+            and not any(_is_num(s.text) for s in segs)
+            and segs[0].text[:1].islower()
+        )
+        if is_cont:
+            body[-1][filled[0]].extend(placed[filled[0]])
+        else:
+            body.append(placed)
+    for placed in body:
+        row = []
+        for c in range(ncols):
+            segs = placed[c]
+            text = " ".join(s.text for s in segs)
+            row.append(GCell(text, _bbox(segs, edges[c], edges[c + 1]) if segs else None, region, True))
+            region += 1
+        rows.append(row)
+
+    tops = [lines[k].top for k in header_idx + run]
+    bottoms = [lines[k].bottom for k in header_idx + run]
+    return Fragment(page_no, (x_min, min(tops), x_max, max(bottoms)), edges, rows, "aligned")
+
+
+def _bbox(segs: list[_Seg], x0: float, x1: float) -> tuple[float, float, float, float] | None:
+    if not segs:
+        return None
+    return (x0, min(s.top for s in segs), x1, max(s.bottom for s in segs))

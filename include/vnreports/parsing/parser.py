@@ -1,0 +1,220 @@
+"""parse_report: PDF file -> ParsedReport (see model.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+
+from .aligned import find_aligned_fragments
+from .columns import ReportContext
+from .indicators import build_indicator_table
+from .metadata import extract_metadata
+from .model import IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
+from .pdftext import Line, mark_superscripts, text_lines
+from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling
+from .textutil import clean_line, nfc
+
+PARSER_VERSION = "0.1.0"
+
+log = logging.getLogger(__name__)
+
+# pdfminer is chatty about damaged files; the caller gets a ReportParseError instead
+for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfdocument", "pdfminer.pdfparser"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+def _causes(e: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException] = [e]
+    while todo:
+        x = todo.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        yield x
+        for a in getattr(x, "args", ()):
+            if isinstance(a, BaseException):
+                todo.append(a)
+        for a in (x.__cause__, x.__context__):
+            if a is not None:
+                todo.append(a)
+
+
+def _reason(e: BaseException) -> str:
+    names = [type(x).__name__ for x in _causes(e)]
+    if any(n in ("PDFPasswordIncorrect",) for n in names):
+        return "password-protected PDF (cannot decrypt without a password)"
+    if any(n in ("PDFEncryptionError", "PDFEncryptionWarning") for n in names):
+        return "encrypted PDF with unsupported encryption"
+    inner = next((x for x in _causes(e) if type(x).__name__ not in ("PdfminerException",)), e)
+    return f"corrupt or truncated PDF ({type(inner).__name__}: {clean_line(str(inner))[:200]})"
+
+
+def _producer(meta: dict[str, Any]) -> str | None:
+    v = meta.get("Producer") or meta.get("Creator")
+    if v is None:
+        return None
+    if isinstance(v, bytes):
+        for enc in ("utf-8", "utf-16", "latin-1"):
+            try:
+                v = v.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+    return clean_line(str(v)) or None
+
+
+def _check_bytes(data: bytes, name: str) -> None:
+    if not data:
+        raise ReportParseError(f"{name}: empty file (0 bytes)")
+    if b"%PDF-" not in data[:1024]:
+        raise ReportParseError(f"{name}: not a PDF (no %PDF- header; is it another file type renamed .pdf?)")
+    if b"%%EOF" not in data[-2048:]:
+        raise ReportParseError(f"{name}: truncated or corrupt PDF (no %%EOF trailer at the end of the file)")
+
+
+def _place_lines(frags: list[Fragment], lines: list[Line]) -> None:
+    """Give each fragment the text lines between it and its neighbours on the page."""
+    frags.sort(key=lambda f: f.bbox[1])
+    outside = [ln for ln in lines if not any(_inside(ln, f) for f in frags)]
+    for k, f in enumerate(frags):
+        lo = frags[k - 1].bbox[3] if k > 0 else float("-inf")
+        hi = frags[k + 1].bbox[1] if k + 1 < len(frags) else float("inf")
+        f.above = [ln for ln in outside if lo - 1 <= ln.top and ln.bottom <= f.bbox[1] + 1]
+        f.below = [ln for ln in outside if ln.top >= f.bbox[3] - 1 and ln.bottom <= hi + 1]
+
+
+def _inside(ln: Line, f: Fragment) -> bool:
+    x0, top, x1, bottom = f.bbox
+    cy = (ln.top + ln.bottom) / 2
+    cx = (ln.x0 + ln.x1) / 2
+    return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1
+
+
+def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport:
+    """Parse one report PDF. Raises ReportParseError (message: file name + reason) on bad input."""
+    path = Path(path)
+    name = file_name or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ReportParseError(f"{name}: cannot read file ({e})") from e
+    _check_bytes(data, name)
+    sha = hashlib.sha256(data).hexdigest()
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data), unicode_norm="NFC")
+    except Exception as e:  # pdfminer raises many types
+        raise ReportParseError(f"{name}: {_reason(e)}") from e
+
+    warnings: list[str] = []
+    pages: list[PageText] = []
+    page_lines: dict[int, list[Line]] = {}
+    fragments: list[Fragment] = []
+    with pdf:
+        try:
+            producer = _producer(pdf.metadata or {})
+            page_objs = pdf.pages
+        except Exception as e:
+            raise ReportParseError(f"{name}: {_reason(e)}") from e
+        if not page_objs:
+            raise ReportParseError(f"{name}: PDF has no pages")
+        total_chars = 0
+        for page_no, page in enumerate(page_objs, start=1):
+            try:
+                chars = mark_superscripts(page.chars)
+                lines = text_lines(chars, page_no)
+                ruled = has_ruling(page)
+                width, height = float(page.width), float(page.height)
+            except ReportParseError:
+                raise
+            except Exception as e:
+                raise ReportParseError(f"{name}: page {page_no} unreadable: {_reason(e)}") from e
+            total_chars += sum(1 for c in chars if c.get("text", "").strip())
+            page_frags: list[Fragment] = []
+            try:
+                if ruled:
+                    for t in page.find_tables(RULED_SETTINGS):
+                        f = fragment_from_cells(t.cells, chars, page_no, "ruled")
+                        if f is not None:
+                            page_frags.append(f)
+                elif chars:
+                    page_frags.extend(find_aligned_fragments(chars, lines, page_no))
+            except Exception as e:  # a table we cannot read must not lose the report
+                warnings.append(f"page {page_no}: table detection failed ({type(e).__name__}: {e})")
+                page_frags = []
+            _place_lines(page_frags, lines)
+            fragments.extend(page_frags)
+            page_lines[page_no] = lines
+            if not lines:
+                warnings.append(f"page {page_no}: no text")
+            pages.append(
+                PageText(
+                    page_no=page_no,
+                    text=nfc("\n".join(ln.text for ln in lines)),
+                    extraction="table+text" if page_frags else "text",
+                    width=width,
+                    height=height,
+                )
+            )
+            try:
+                page.close()
+            except Exception:  # pragma: no cover
+                pass
+    if total_chars == 0:
+        raise ReportParseError(f"{name}: no text layer (image-only scan? OCR is needed first)")
+
+    sizes = [ln.size for lns in page_lines.values() for ln in lns if ln.size]
+    body_size = statistics.median(sizes) if sizes else None
+
+    logical: list[LogicalTable] = []
+    try:
+        logical = assemble(fragments, page_lines, body_size)
+    except Exception as e:
+        warnings.append(f"table assembly failed ({type(e).__name__}: {e})")
+
+    # metadata reads the running text: lines inside tables are left out
+    text_lines_only = {
+        p: [ln for ln in lns if not any(f.page == p and _inside(ln, f) for f in fragments)] for p, lns in page_lines.items()
+    }
+    try:
+        captions = [(t.caption, t.caption_page) for t in logical if t.caption]
+        metadata, mwarn = extract_metadata(text_lines_only, captions)
+        warnings.extend(mwarn)
+    except Exception as e:
+        warnings.append(f"metadata extraction failed ({type(e).__name__}: {e})")
+        metadata = ReportMetadata()
+
+    ctx = ReportContext(metadata.period_type, metadata.period_start, metadata.period_end, metadata.plan_year)
+    tables: list[IndicatorTable] = []
+    values: list[IndicatorValue] = []
+    for lt in logical:
+        try:
+            res = build_indicator_table(lt, len(tables), ctx)
+        except Exception as e:
+            warnings.append(f"table on pages {lt.pages} skipped ({type(e).__name__}: {e})")
+            continue
+        if res is None:
+            warnings.append(f"table on pages {lt.pages} is not an indicator table; skipped")
+            continue
+        tables.append(res[0])
+        values.extend(res[1])
+
+    return ParsedReport(
+        file_name=name,
+        sha256=sha,
+        page_count=len(pages),
+        producer=producer,
+        metadata=metadata,
+        pages=pages,
+        tables=tables,
+        values=values,
+        warnings=warnings,
+    )

@@ -1,0 +1,619 @@
+"""Tests of vnreports.parsing on the real sample reports (no mocks) and on small generated PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from vnreports.parsing import PARSER_VERSION, ParsedReport, ReportParseError, parse_report
+from vnreports.parsing.admin_units import find_mentions, resolve_admin_unit
+from vnreports.parsing.numbers import parse_cell_value, parse_vn_number
+from vnreports.parsing.periods import find_periods
+from vnreports.parsing.textutil import canonical_tones, match_key
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "include" / "sample_reports"
+TRUTH = Path(__file__).resolve().parent / "truth"
+
+S000 = "000_515a5de952ea6028.pdf"
+S001 = "001_66b76ee94201d24e.pdf"
+S002 = "002_7536578806f022c2.pdf"
+S003 = "003_f52cf5fe5220986b.pdf"
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, ParsedReport]:
+    return {name: parse_report(SAMPLES / name) for name in (S000, S001, S002, S003)}
+
+
+# --------------------------------------------------------------------------- whole reports
+
+
+def test_version_and_basics(reports):
+    assert isinstance(PARSER_VERSION, str) and PARSER_VERSION.count(".") == 2
+    for name, r in reports.items():
+        data = (SAMPLES / name).read_bytes()
+        assert r.file_name == name
+        assert r.sha256 == hashlib.sha256(data).hexdigest()
+        assert r.page_count == len(r.pages) > 0
+        assert [p.page_no for p in r.pages] == list(range(1, r.page_count + 1))
+        for p in r.pages:
+            assert unicodedata.is_normalized("NFC", p.text)
+            assert p.extraction in ("text", "table+text")
+
+
+def test_file_name_override():
+    r = parse_report(SAMPLES / S003, file_name="renamed.pdf")
+    assert r.file_name == "renamed.pdf"
+
+
+def test_every_found_field_has_a_source(reports):
+    for r in reports.values():
+        md = r.metadata
+        for field, value in vars(md).items():
+            if field == "sources" or value is None:
+                continue
+            src = md.sources.get(field)
+            assert src is not None, (r.file_name, field)
+            assert src.text and src.method
+            assert src.page is None or 1 <= src.page <= r.page_count
+
+
+def test_metadata_province_001(reports):
+    md = reports[S001].metadata
+    assert md.issuer_name == "UBND tỉnh Cao Bằng"
+    assert (md.admin_unit_code, md.admin_unit_name, md.admin_level) == ("04", "Tỉnh Cao Bằng", "province")
+    assert md.doc_type == "bao_cao"
+    assert md.doc_number == "2960/BC-UBND"
+    assert md.issue_date == date(2022, 11, 14)
+    assert md.sources["issue_date"].method == "annex_caption"
+    assert md.sources["issue_date"].page == 45
+    assert (md.period_type, md.period_start, md.period_end) == ("year", date(2022, 1, 1), date(2022, 12, 31))
+    assert md.plan_year == 2023
+    assert md.title.startswith("BÁO CÁO Tình hình thực hiện kế hoạch phát triển kinh tế - xã hội năm 2022")
+
+
+def test_metadata_district_000(reports):
+    md = reports[S000].metadata
+    assert (md.admin_unit_code, md.admin_unit_name, md.admin_level) == ("047", "Huyện Trùng Khánh", "district")
+    assert md.doc_type == "bao_cao"
+    assert md.doc_number == "/BC-UBND"  # "Báo cáo số      /BC-UBND ngày  /  /2022": blank number
+    assert md.issue_date is None  # blank date in the annex caption, no header block: not guessed
+    assert (md.period_type, md.period_start, md.period_end) == ("year", date(2022, 1, 1), date(2022, 12, 31))
+    assert md.plan_year == 2023  # "phương hướng, nhiệm vụ năm 2023" / Phần II
+    assert md.title is None  # the PDF has no title block
+
+
+def test_metadata_plan_002(reports):
+    md = reports[S002].metadata
+    assert (md.admin_unit_code, md.admin_unit_name, md.admin_level) == ("048", "Huyện Hạ Lang", "district")
+    assert md.issuer_name == "ỦY BAN NHÂN DÂN HUYỆN HẠ LANG"
+    assert md.doc_type == "ke_hoach"
+    assert md.doc_number == "/KH-UBND"
+    assert md.issue_date == date(2021, 7, 30)
+    assert md.sources["issue_date"].method == "header_date_line"
+    assert md.plan_year == 2022
+    assert (md.period_type, md.period_start, md.period_end) == ("year", date(2021, 1, 1), date(2021, 12, 31))
+    assert md.title == "KẾ HOẠCH Phát triển Kinh tế - Xã hội năm 2022"
+
+
+def test_metadata_city_month_003(reports):
+    md = reports[S003].metadata
+    assert (md.admin_unit_code, md.admin_unit_name, md.admin_level) == ("040", "Thành phố Cao Bằng", "district")
+    assert md.doc_type == "bao_cao"
+    assert md.doc_number == "27/BC-UBND"
+    assert md.issue_date == date(2022, 1, 18)
+    assert (md.period_type, md.period_start, md.period_end) == ("month", date(2022, 1, 1), date(2022, 1, 31))
+    assert md.plan_year is None  # the plan part is "nhiệm vụ ... tháng 02 năm 2022", not a plan year
+
+
+# --------------------------------------------------------------------------- province annex
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads((TRUTH / "001_annex.json").read_text(encoding="utf-8"))
+
+
+def test_province_annex_is_one_logical_table(reports, truth):
+    tables = reports[S001].tables
+    assert len(tables) == 1
+    t = tables[0]
+    assert t.pages == truth["pages"] == [46, 47, 48, 49, 50]
+    assert t.detection == "ruled"
+    assert "2960/BC-UBND" in (t.caption or "")
+    # header rows as read: two header rows + the numbering row
+    assert t.header_rows[-1] == ["1", "2", "3", "4", "5", "6", "7=6/4", "8=6/5", "9", "10=9/6", "11"]
+    assert len(t.header_rows) == 3
+
+
+def test_province_annex_columns(reports, truth):
+    cols = reports[S001].tables[0].columns
+    assert len(cols) == len(truth["columns"])
+    for col, exp in zip(cols, truth["columns"]):
+        for key, val in exp.items():
+            assert getattr(col, key) == val, (col.col_index, key)
+    c = cols[5]
+    assert (c.period_type, c.period_start, c.period_end) == ("year", date(2022, 1, 1), date(2022, 12, 31))
+
+
+def test_province_annex_cell_for_cell(reports, truth):
+    t = reports[S001].tables[0]
+    exp_rows = truth["rows"]
+    assert len(t.rows) == len(exp_rows)
+    ncols = len(truth["columns"])
+    grid: dict[tuple[int, int], str] = {}
+    for cell in t.cells:
+        assert (cell.row_index, cell.col_index) not in grid
+        grid[(cell.row_index, cell.col_index)] = cell.text
+    assert len(grid) == len(exp_rows) * ncols
+    for i, (row, exp) in enumerate(zip(t.rows, exp_rows)):
+        assert row.row_index == i
+        got_cells = [grid[(i, c)] for c in range(ncols)]
+        assert got_cells == exp["cells"], i
+        assert row.page == exp["page"], i
+        assert row.row_label == exp["row_label"], i
+        assert row.indicator_name == exp["indicator"], i
+        assert row.measure_unit == exp["unit"], i
+        assert row.parent_path == exp["parent_path"], i
+        assert row.is_section == exp["is_section"], i
+    # no header text leaked into the body
+    assert not any(t == "Chỉ tiêu" or t == "7=6/4" for t in grid.values())
+
+
+def test_province_annex_values(reports, truth):
+    r = reports[S001]
+    cols = {c.col_index: c for c in r.tables[0].columns}
+    expected = 0
+    for i, exp in enumerate(truth["rows"]):
+        if exp["indicator"] is None:
+            continue
+        expected += sum(1 for c, text in enumerate(exp["cells"]) if text and cols[c].role in ("value", "ratio"))
+    assert len(r.values) == expected
+    for v in r.values:
+        exp = truth["rows"][v.row_index]
+        assert v.raw_text == exp["cells"][v.col_index]
+        assert v.indicator_name == exp["indicator"]
+        assert v.row_path == exp["parent_path"] + [exp["indicator"]]
+        assert v.value_number is not None  # every figure in this annex is a number
+        assert v.value_text is None
+
+
+def test_grdp_per_capita(reports):
+    vals = [v for v in reports[S001].values if v.indicator_name == "GRDP bình quân đầu người"]
+    by = {(v.role, v.scenario, v.period_start.year if v.period_start else None, v.col_index): v for v in vals}
+    est = by[("value", "estimate", 2022, 5)]
+    plan = by[("value", "plan", 2022, 4)]
+    assert est.value_number == Decimal("39.48")
+    assert plan.value_number == Decimal("40.30")
+    for v in (est, plan):
+        assert v.measure_unit == "Triệu đồng"
+        assert v.page == 46
+        assert v.period_type == "year"
+        assert v.row_path == ["GRDP bình quân đầu người"]
+        assert v.bbox is not None
+    assert by[("value", "actual", 2021, 3)].value_number == Decimal("37.18")
+    assert by[("value", "plan", 2023, 8)].value_number == Decimal("43.97")
+    ratio = by[("ratio", "estimate", 2022, 6)]
+    assert ratio.value_number == Decimal("106.2") and ratio.measure_unit == "%"
+    assert len(vals) == 7
+
+
+def test_hierarchy_examples(reports):
+    rows = {r.indicator_name: r for r in reports[S001].tables[0].rows if r.indicator_name}
+    assert rows["Công nghiệp"].parent_path == ["Tốc độ tăng trưởng GRDP", "Công nghiệp-xây dựng"]
+    assert rows["Thu từ tiền sử dụng đất"].row_label == "+"
+    assert rows["Thu từ tiền sử dụng đất"].parent_path[-1] == "Thu nội địa"
+    assert rows["Tỷ lệ qua đào tạo nghề"].parent_path == ["Lao động việc làm", "Tỷ lệ lao động qua đào tạo"]
+    assert rows["Chỉ tiêu kinh tế"].is_section and rows["Chỉ tiêu kinh tế"].parent_path == []
+    from vnreports.parsing.indicators import section_of
+
+    all_rows = reports[S001].tables[0].rows
+    assert section_of(all_rows, rows["Công nghiệp"].row_index) == "Chỉ tiêu kinh tế"
+    assert section_of(all_rows, rows["Tỷ lệ che phủ rừng"].row_index) == "Các chỉ tiêu về môi trường"
+    markers = [r for r in reports[S001].tables[0].rows if r.indicator_name is None]
+    assert len(markers) == 3 and all(r.is_section for r in markers)
+
+
+def test_text_only_annex_emits_no_garbage(reports):
+    # the Trùng Khánh annex is flowed text without column alignment: no table, no values
+    r = reports[S000]
+    assert r.values == []
+    assert all(p.extraction == "text" for p in r.pages)
+
+
+def test_non_indicator_list_is_not_a_value_source(reports):
+    # 003 ends with a list of offices ("x" marks), not indicators
+    assert reports[S003].values == []
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1.949,545", Decimal("1949.545")),
+        ("-3,21", Decimal("-3.21")),
+        ("2.018", Decimal("2018")),
+        ("25,350", Decimal("25.350")),
+        ("100", Decimal("100")),
+        ("0,0", Decimal("0")),
+        ("1.130,4", Decimal("1130.4")),
+        ("1.234.567", Decimal("1234567")),
+        ("95,4%", Decimal("95.4")),
+        ("− 3,21", Decimal("-3.21")),
+        ("+5,2", Decimal("5.2")),
+        ("39,48¹", Decimal("39.48")),  # footnote marker not glued into the number
+        ("39,48 ²³", Decimal("39.48")),
+        ("12(*)", Decimal("12")),
+        ("1\u00a0949,5", Decimal("1949.5")),
+        ("1,234.5", Decimal("1234.5")),
+        ("3.5", Decimal("3.5")),
+    ],
+)
+def test_parse_vn_number(text, expected):
+    assert parse_vn_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("16-32", "range"),
+        ("16 - 32", "range"),
+        ("Đảm bảo", "text"),
+        ("Vượt KH", "text"),
+        ("95,1 98,75", "text"),
+        ("≥95", "text"),
+        ("-", "text"),
+        ("", "empty"),
+        ("  ", "empty"),
+    ],
+)
+def test_non_numbers_keep_text(text, kind):
+    v = parse_cell_value(text)
+    assert v.kind == kind
+    assert v.number is None
+    assert parse_vn_number(text) is None
+    if kind != "empty":
+        assert v.text == text.strip()
+
+
+# --------------------------------------------------------------------------- admin units, tones, periods
+
+
+@pytest.mark.parametrize(
+    "mention,province,code",
+    [
+        ("UBND tỉnh Cao Bằng", None, "04"),
+        ("huyện Hạ Lang", None, "048"),
+        ("Thành phố Cao Bằng", None, "040"),
+        ("TP Cao Bằng", None, "040"),
+        ("TP. Cao Bằng", None, "040"),
+        ("UBND huyện Trùng Khánh", None, "047"),
+        ("ỦY BAN NHÂN DÂN HUYỆN HẠ LANG", None, "048"),
+        ("Ủy ban nhân dân thành phố Cao Bằng", None, "040"),
+        ("huyện Hòa An", None, "051"),  # catalogue spells "Hoà An"
+        ("huyện Quảng Hoà", None, "049"),  # catalogue spells "Quảng Hòa"
+        ("thị trấn Trùng Khánh", None, "01477"),
+        ("huyện Bảo Lâm", "04", "042"),  # also a district of Lâm Đồng
+        ("huyện Bảo Lâm", None, None),  # ambiguous without a province: not guessed
+        ("huyện Cao Bằng", None, None),  # type word contradicts every candidate
+        (unicodedata.normalize("NFD", "UBND huyện Hạ Lang"), None, "048"),
+    ],
+)
+def test_admin_unit_resolver(mention, province, code):
+    r = resolve_admin_unit(mention, province)
+    assert (r.code if r else None) == code
+
+
+def test_admin_unit_levels():
+    assert resolve_admin_unit("tỉnh Cao Bằng").level == "province"
+    assert resolve_admin_unit("TP Cao Bằng").level == "district"
+    assert resolve_admin_unit("thị trấn Trùng Khánh").level == "commune"
+    assert find_mentions("kinh tế - xã hội tỉnh Cao Bằng diễn ra; UBND Thành phố Cao Bằng đã") == [
+        "tỉnh Cao Bằng",
+        "Thành phố Cao Bằng",
+    ]
+
+
+def test_tone_placement():
+    assert canonical_tones("Hòa An") == canonical_tones("Hoà An")
+    assert canonical_tones("Thủy") == canonical_tones("Thuỷ")
+    assert match_key("HUYỆN HÒA AN") == match_key("Huyện Hoà An")
+    assert canonical_tones("Trường người giá quá Khánh Nguyễn") == "Trường người giá quá Khánh Nguyễn"
+
+
+def test_periods():
+    kinds = [(p.period_type, p.year, p.month) for p in find_periods("tháng 01 năm 2022 và 6 tháng đầu năm 2021, 9 tháng năm 2020, quý II/2022")]
+    assert kinds == [("month", 2022, 1), ("first_half", 2021, None), ("nine_months", 2020, None), ("quarter", 2022, None)]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_zero_byte_file(tmp_path):
+    p = tmp_path / "empty.pdf"
+    p.write_bytes(b"")
+    with pytest.raises(ReportParseError, match=r"empty\.pdf.*empty"):
+        parse_report(p)
+
+
+def test_text_file_named_pdf(tmp_path):
+    p = tmp_path / "notes.pdf"
+    p.write_text("Báo cáo tình hình kinh tế - xã hội\n", encoding="utf-8")
+    with pytest.raises(ReportParseError, match=r"notes\.pdf.*not a PDF"):
+        parse_report(p)
+
+
+def test_truncated_pdf(tmp_path):
+    data = (SAMPLES / S003).read_bytes()
+    p = tmp_path / "cut.pdf"
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ReportParseError, match=r"cut\.pdf.*(truncated|corrupt)"):
+        parse_report(p)
+    # the same cut with a fake trailer: pdfminer fails, still a ReportParseError
+    p2 = tmp_path / "cut2.pdf"
+    p2.write_bytes(data[: len(data) // 2] + b"\n%%EOF\n")
+    with pytest.raises(ReportParseError, match=r"cut2\.pdf.*(truncated|corrupt)"):
+        parse_report(p2)
+
+
+def test_password_protected_pdf(tmp_path):
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    p = tmp_path / "locked.pdf"
+    c = canvas.Canvas(str(p), encrypt=pdfencrypt.StandardEncryption("secret"))
+    c.drawString(100, 700, "BAO CAO")
+    c.save()
+    with pytest.raises(ReportParseError, match=r"locked\.pdf.*password"):
+        parse_report(p)
+
+
+def test_image_only_pdf(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    p = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(p))
+    c.rect(100, 100, 300, 400, fill=1)
+    c.showPage()
+    c.rect(50, 50, 100, 100, fill=1)
+    c.save()
+    with pytest.raises(ReportParseError, match=r"scan\.pdf.*no text layer"):
+        parse_report(p)
+
+
+# --------------------------------------------------------------------------- other producers (reportlab)
+
+from tests.fixtures.edge_pdfs import FONT as FIXTURE_FONT, font_files
+
+FONT = font_files()[FIXTURE_FONT]  # DejaVu Sans from the matplotlib wheel (dev dependency)
+
+
+def _make_report(
+    path: Path, *, grid: bool, repeat_rows: int, rows: int, nfd: bool = False, empty_header: bool = False
+) -> None:
+    """A small province report as reportlab writes it: header block, title, annex table."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if "DV" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DV", str(FONT)))
+    st = ParagraphStyle("n", fontName="DV", fontSize=9, leading=12)
+
+    def N(s: str) -> str:
+        return unicodedata.normalize("NFD", s) if nfd else s
+
+    def P(s: str) -> Paragraph:
+        return Paragraph(N(s), st)
+
+    story = [
+        P("ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH"),
+        P("Số: 15/BC-UBND"),
+        P("Hòa Bình, ngày 05 tháng 7 năm 2023"),
+        P("BÁO CÁO"),
+        P("Tình hình kinh tế - xã hội 6 tháng đầu năm 2023"),
+        Spacer(1, 8),
+        P("Phụ lục 01"),
+        P("CÁC CHỈ TIÊU CHỦ YẾU"),
+    ]
+    header = [
+        ["STT", "Chỉ tiêu", "ĐVT", "Thực hiện 6 tháng 2022", "Năm 2023", "", "", "Ghi chú"],
+        ["", "", "", "", "Kế hoạch", "Ước TH 6 tháng", "So sánh (%)", ""],
+        ["A", "B", "C", "1", "2", "3", "4=3/2", "5"],
+    ]
+    data = [[P(c) if c else "" for c in r] for r in header]
+    for i in range(1, rows + 1):
+        if i % 10 == 1:
+            data.append([["I", "II", "III", "IV", "V", "VI"][i // 10], P(f"Nhóm chỉ tiêu {i // 10 + 1}"), "", "", "", "", "", ""])
+        data.append([str(i), P(f"Chỉ tiêu số {i} về sản xuất nông nghiệp"), N("Tỷ đồng"), f"{i}.{i:03d},5", str(i * 2), P(f"{i},25<super>1</super>"), "50,0", ""])
+        data.append(["-", P(f"Chi tiết {i}"), "%", "-3,21", "16-32", P("Đảm bảo"), "", P("ghi chú")])
+    shift = 0
+    if empty_header:  # an empty first row, the only one repeated on every page
+        data.insert(0, [""] * 8)
+        shift = 1
+    t = Table(data, repeatRows=repeat_rows, colWidths=[30, 200, 50, 80, 60, 70, 60, 60])
+    style = [
+        ("FONT", (0, 0), (-1, -1), "DV", 9),
+        ("SPAN", (4, shift), (6, shift)),
+        ("SPAN", (0, shift), (0, shift + 1)),
+        ("SPAN", (1, shift), (1, shift + 1)),
+        ("SPAN", (2, shift), (2, shift + 1)),
+        ("SPAN", (3, shift), (3, shift + 1)),
+        ("SPAN", (7, shift), (7, shift + 1)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    if grid:
+        style.append(("GRID", (0, 0), (-1, -1), 0.5, "black"))
+    t.setStyle(TableStyle(style))
+    story += [t, Spacer(1, 8), P("Trên đây là báo cáo tình hình kinh tế - xã hội 6 tháng đầu năm 2023 của UBND tỉnh Hòa Bình./.")]
+    SimpleDocTemplate(str(path), pagesize=landscape(A4)).build(story)
+
+
+def _needs_reportlab():
+    # reportlab and the font are dev dependencies: a missing one is a broken setup, not a skip.
+    assert FONT.exists(), FONT
+
+
+def _check_generated(r: ParsedReport, rows: int, detection: str) -> None:
+    md = r.metadata
+    assert (md.admin_unit_code, md.admin_level) == ("17", "province")
+    assert (md.doc_number, md.issue_date, md.doc_type) == ("15/BC-UBND", date(2023, 7, 5), "bao_cao")
+    assert (md.period_type, md.period_start, md.period_end) == ("first_half", date(2023, 1, 1), date(2023, 6, 30))
+    assert len(r.tables) == 1, [t.pages for t in r.tables]
+    t = r.tables[0]
+    assert t.detection == detection
+    assert len(t.pages) > 1
+    n_groups = (rows - 1) // 10 + 1
+    assert len(t.rows) == 2 * rows + n_groups
+    roles = [c.role for c in t.columns]
+    assert roles == ["row_label", "indicator", "unit", "value", "value", "value", "ratio", "note"]
+    assert t.columns[6].ratio_numerator_col == 5 and t.columns[6].ratio_denominator_col == 4
+    labels = [row.row_label for row in t.rows if row.row_label and row.row_label.isdigit()]
+    assert labels == [str(i) for i in range(1, rows + 1)]
+    v = {(x.indicator_name, x.col_index): x for x in r.values}
+    last = f"Chỉ tiêu số {rows} về sản xuất nông nghiệp"
+    assert v[(last, 3)].value_number == Decimal(f"{rows}{rows:03d}.5")
+    assert v[(last, 3)].scenario == "actual" and v[(last, 3)].period_start == date(2022, 1, 1)
+    assert v[(last, 4)].scenario == "plan" and v[(last, 4)].period_type == "year"
+    assert v[(last, 5)].value_number == Decimal(f"{rows}.25")  # superscript footnote dropped
+    assert v[(last, 5)].scenario == "estimate" and v[(last, 5)].period_end == date(2023, 6, 30)
+    detail = v[(f"Chi tiết {rows}", 4)]
+    assert (detail.value_number, detail.value_text) == (None, "16-32")
+    assert detail.row_path == [last, f"Chi tiết {rows}"]
+    assert v[(f"Chi tiết {rows}", 5)].value_text == "Đảm bảo"
+
+
+def test_reportlab_ruled_table_repeated_header(tmp_path):
+    _needs_reportlab()
+    p = tmp_path / "ruled.pdf"
+    _make_report(p, grid=True, repeat_rows=3, rows=45)
+    _check_generated(parse_report(p), 45, "ruled")
+
+
+def test_reportlab_ruled_table_without_repeated_header(tmp_path):
+    _needs_reportlab()
+    p = tmp_path / "ruled_norepeat.pdf"
+    _make_report(p, grid=True, repeat_rows=0, rows=45)
+    _check_generated(parse_report(p), 45, "ruled")
+
+
+def test_reportlab_ruled_table_empty_repeated_header(tmp_path):
+    _needs_reportlab()
+    p = tmp_path / "ruled_empty_header.pdf"
+    _make_report(p, grid=True, repeat_rows=1, rows=45, empty_header=True)
+    _check_generated(parse_report(p), 45, "ruled")
+
+
+def test_reportlab_aligned_table(tmp_path):
+    _needs_reportlab()
+    p = tmp_path / "aligned.pdf"
+    _make_report(p, grid=False, repeat_rows=3, rows=25)
+    _check_generated(parse_report(p), 25, "aligned")
+
+
+def test_decomposed_unicode_is_nfc(tmp_path):
+    _needs_reportlab()
+    p = tmp_path / "nfd.pdf"
+    _make_report(p, grid=True, repeat_rows=3, rows=12, nfd=True)
+    r = parse_report(p)
+    assert all(unicodedata.is_normalized("NFC", pg.text) for pg in r.pages)
+    assert r.metadata.issuer_name == "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH"
+    _check_generated(r, 12, "ruled")
+
+
+# --------------------------------------------------------------------------- metadata rules on plain lines
+
+
+def _lines(page: int, texts: list[str]):
+    from vnreports.parsing.pdftext import Line
+
+    return [Line(page, t, 80.0, 60.0 + 18 * i, 500.0, 72.0 + 18 * i, 13.0) for i, t in enumerate(texts)]
+
+
+def test_contradictory_issue_date_is_none():
+    from vnreports.parsing.metadata import extract_metadata
+
+    pages = {
+        1: _lines(1, ["ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "HUYỆN HẠ LANG Độc lập - Tự do - Hạnh phúc",
+                      "Số: 12/BC-UBND Hạ Lang, ngày 05 tháng 01 năm 2022", "BÁO CÁO", "Kết quả thực hiện quý IV năm 2021"]),
+        2: _lines(2, ["(Biểu kèm theo Báo cáo số 12/BC-UBND ngày 07 tháng 01 năm 2022 của UBND huyện Hạ Lang)"]),
+    }
+    md, warnings = extract_metadata(pages)
+    assert md.issue_date is None and "issue_date" not in md.sources
+    assert any("issue_date" in w for w in warnings)
+    assert (md.doc_number, md.admin_unit_code, md.doc_type) == ("12/BC-UBND", "048", "bao_cao")
+    assert (md.period_type, md.period_start, md.period_end) == ("quarter", date(2021, 10, 1), date(2021, 12, 31))
+
+
+def test_cut_off_date_is_not_an_issue_date():
+    from vnreports.parsing.metadata import extract_metadata
+
+    pages = {
+        1: _lines(1, ["BÁO CÁO", "Tình hình thực hiện 6 tháng đầu năm 2021", "Số liệu tính đến 30/6/2021, ngày 30 tháng 6 năm 2021 là mốc."]),
+        3: _lines(3, ["Trên đây là báo cáo 6 tháng đầu năm 2021 của UBND huyện Trùng Khánh./."]),
+    }
+    md, _ = extract_metadata(pages)
+    assert md.issue_date is None
+    assert (md.period_type, md.period_start) == ("first_half", date(2021, 1, 1))
+    assert md.admin_unit_code == "047" and md.sources["admin_unit_code"].page == 3
+
+
+def test_rect_borders_like_html_renderers(tmp_path):
+    """Cell borders drawn as thin filled rectangles (browsers' print-to-PDF), header on page 1 only."""
+    _needs_reportlab()
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "DV" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DV", str(FONT)))
+    xs = [40, 70, 260, 320, 400, 480, 560]
+
+    def grid(c, rows, y):
+        c.setFont("DV", 8)
+        for r in rows:
+            for j, t in enumerate(r):
+                c.drawString(xs[j] + 3, y - 12, t)
+            for j in range(len(xs) - 1):
+                c.rect(xs[j], y - 18, xs[j + 1] - xs[j], 0.6, fill=1, stroke=0)
+                c.rect(xs[j], y, xs[j + 1] - xs[j], 0.6, fill=1, stroke=0)
+                c.rect(xs[j], y - 18, 0.6, 18, fill=1, stroke=0)
+            c.rect(xs[-1], y - 18, 0.6, 18, fill=1, stroke=0)
+            y -= 18
+
+    p = tmp_path / "html.pdf"
+    c = canvas.Canvas(str(p))
+    c.setFont("DV", 11)
+    c.drawString(40, 810, "UBND THÀNH PHỐ CAO BẰNG - Số: 05/BC-UBND - Cao Bằng, ngày 10 tháng 02 năm 2023")
+    c.drawString(250, 795, "BÁO CÁO")
+    c.drawString(150, 782, "Tình hình kinh tế - xã hội tháng 01 năm 2023")
+    body = [[str(i), f"Chỉ tiêu {i}", "tấn", f"{i * 10},5", f"{i * 9}", "105,2"] for i in range(1, 60)]
+    grid(c, [["TT", "Chỉ tiêu", "ĐVT", "TH tháng 01/2023", "Cùng kỳ năm 2022", "So sánh (%)"]] + body[:38], 765)
+    c.showPage()
+    grid(c, body[38:], 800)
+    c.setFont("DV", 11)
+    c.drawString(40, 300, "Trên đây là báo cáo tháng 01 năm 2023 của UBND thành phố Cao Bằng./.")
+    c.save()
+
+    r = parse_report(p)
+    md = r.metadata
+    assert (md.admin_unit_code, md.doc_number, md.issue_date) == ("040", "05/BC-UBND", date(2023, 2, 10))
+    assert (md.period_type, md.period_start) == ("month", date(2023, 1, 1))
+    assert len(r.tables) == 1 and r.tables[0].pages == [1, 2] and len(r.tables[0].rows) == 59
+    cols = r.tables[0].columns
+    assert (cols[3].scenario, cols[3].period_type, cols[3].period_start) == ("actual", "month", date(2023, 1, 1))
+    assert (cols[4].period_type, cols[4].period_start) == ("month", date(2022, 1, 1))  # "Cùng kỳ"
+    assert (cols[5].role, cols[5].ratio_numerator_col, cols[5].ratio_denominator_col) == ("ratio", 3, 4)
+    v = {(x.indicator_name, x.col_index): x.value_number for x in r.values}
+    assert v[("Chỉ tiêu 59", 3)] == Decimal("590.5") and v[("Chỉ tiêu 59", 4)] == Decimal("531")
