@@ -6,6 +6,7 @@ One module-scoped run is shared by the assertions below; a second run checks ide
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import PROVINCE_REPORT, SAMPLE_REPORTS, free_port
+from tests.conftest import PROJECT_ROOT, PROVINCE_REPORT, SAMPLE_REPORTS, free_port
 
 CORRUPT_NAME = "hỏng; bản 'cắt cụt'.pdf"  # Vietnamese letters, quotes and ';' in a file name
 DUPLICATE_NAME = "bản sao báo cáo tỉnh.pdf"
@@ -83,16 +84,27 @@ def test_province_grdp_per_capita_lands_with_exact_values(pipeline):
 
 
 def test_province_annex_lands_cell_for_cell(pipeline):
+    """Every body cell of the annex is in staging, and every figure of it is in the BI view."""
+    truth = json.loads((PROJECT_ROOT / "tests" / "truth" / "001_annex.json").read_text())
+    value_columns = [i for i, c in enumerate(truth["columns"]) if c["role"] in ("value", "ratio")]
+    expected_cells = sum(len(row["cells"]) for row in truth["rows"])
+    expected_figures = {
+        (row["indicator"], i, row["cells"][i])
+        for row in truth["rows"] if not row["is_section"]
+        for i in value_columns if row["cells"][i]
+    }
     engine = pipeline["engine"]
-    # Every body cell of the annex table is kept, with its page and text.
-    cells = scalar(engine, """
-        SELECT count(*) FROM staging.table_cell c
-          JOIN raw.report_file f ON f.report_id = c.report_id
-         WHERE f.file_name = :name AND f.status = 'loaded'""", name=PROVINCE_REPORT.name)
-    assert cells > 500
-    assert scalar(engine, """
-        SELECT count(DISTINCT indicator_code) FROM marts.indicator_values
-         WHERE report_file = :name""", name=PROVINCE_REPORT.name) >= 50
+    with engine.connect() as conn:
+        cells = conn.execute(text("""
+            SELECT count(*) FROM staging.table_cell c
+              JOIN raw.report_file f ON f.report_id = c.report_id
+             WHERE f.file_name = :name AND f.status = 'loaded'"""), {"name": PROVINCE_REPORT.name}).scalar_one()
+        figures = conn.execute(text("""
+            SELECT indicator_name, col_index, raw_text FROM marts.indicator_values
+             WHERE report_file = :name"""), {"name": PROVINCE_REPORT.name}).all()
+    assert cells == expected_cells
+    assert {tuple(f) for f in figures} == expected_figures
+    assert len(figures) == len(expected_figures)
 
 
 def test_every_file_has_an_outcome(pipeline):
