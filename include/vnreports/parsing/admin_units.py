@@ -13,7 +13,8 @@ dân", "HĐND", "của") are ignored. When several units share the name, those i
 given as context win, then the higher level (province > district > commune); a tie that is
 still left is ambiguous and gives None rather than a guess.
 
-The catalogue (``include/reference/vn_admin_units_2022-04-10.csv``) is loaded once per
+The catalogue is the dbt seed ``dbt_project/seeds/gso_admin_units.csv`` (the GSO list of
+2022-04-10; one file feeds both the parser and dim_admin_unit). It is loaded once per
 process; set VNREPORTS_ADMIN_UNITS_CSV to use another file.
 """
 
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from vnreports.config import dbt_project_dir
+
 from .textutil import clean_line, match_key
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "reference" / "vn_admin_units_2022-04-10.csv"
+DEFAULT_CSV_NAME = "gso_admin_units.csv"
 
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 
@@ -158,7 +161,8 @@ def _read_csv(path: Path) -> list[AdminUnit]:
 @lru_cache(maxsize=4)
 def load_admin_units(path: str | None = None) -> AdminUnitIndex:
     """Load (once per path) the GSO catalogue."""
-    p = Path(path or os.environ.get("VNREPORTS_ADMIN_UNITS_CSV") or DEFAULT_CSV)
+    p = Path(path or os.environ.get("VNREPORTS_ADMIN_UNITS_CSV")
+             or dbt_project_dir() / "seeds" / DEFAULT_CSV_NAME)
     return AdminUnitIndex(_read_csv(p))
 
 
