@@ -125,6 +125,8 @@ def build_indicator_table(
             if g is None or not g.origin or not g.text:
                 continue
             cv = parse_cell_value(g.text)
+            if cv.kind == "empty":  # "-" placeholders: the cell is kept, but it is no figure
+                continue
             period_type, start, end = col.period_type, col.period_start, col.period_end
             if period_type is None and start is None:
                 period_type, start, end = ctx.period_type, ctx.period_start, ctx.period_end

@@ -137,7 +137,8 @@ def parse_vn_number(text: str | None) -> Decimal | None:
 def parse_cell_value(text: str | None) -> CellValue:
     """Classify a value cell: number, range, text or empty."""
     raw = clean_line(text)
-    if not raw:
+    # A lone dash is the tables' "no figure" placeholder, not a value.
+    if not raw or raw in ("-", "–", "—", "--"):
         return CellValue(None, None, "empty")
     num = parse_vn_number(text)
     if num is not None:
