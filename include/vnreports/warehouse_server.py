@@ -106,7 +106,10 @@ class EmbeddedWarehouse:
             )
 
             entry = ensure_user_exists(user)
+            # The system user must reach both the data folder and the bundled binaries,
+            # wherever the project was cloned (mktemp -d folders are 0700).
             ensure_prefix_permissions(self.pgdata)
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)
             ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
             ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
