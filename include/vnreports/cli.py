@@ -148,6 +148,10 @@ def print_summary(url: str) -> None:
     for row in facts:
         print(f"  {row.admin_unit_name or '?':<28} {row.period_type or '?':<12} {row.period_start!s:<10} {row.facts:>6}")
     print(f"  total facts: {sum(r.facts for r in facts)}\n")
+    docs = config.gx_docs_dir() / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if docs.exists():
+        print(f"GX Data Docs: {docs}")
+    print(f"Airflow task logs: {config.local_dir() / 'airflow' / 'logs'}")
 
 
 def cmd_run(_: argparse.Namespace) -> None:
