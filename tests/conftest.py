@@ -39,21 +39,39 @@ def warehouse_url(embedded_warehouse) -> str:
     return embedded_warehouse[1]
 
 
-@pytest.fixture()
-def fresh_database(warehouse_url):
-    """A new empty database on the session server, for tests that need a clean slate."""
+def _admin_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
+def create_database(warehouse_url: str) -> str:
+    """A new empty database on the session server; returns its URL."""
     import uuid
 
     import psycopg
     from sqlalchemy.engine import make_url
 
     name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = make_url(warehouse_url).set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(_admin_url(warehouse_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(warehouse_url).set(database=name).render_as_string(hide_password=False)
+    return make_url(warehouse_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
     from vnreports.db import get_engine
 
-    get_engine.cache_clear()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    get_engine.cache_clear()  # disposes nothing by itself: FORCE ends leftover sessions
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def fresh_database(warehouse_url):
+    """A new empty database for one test."""
+    url = create_database(warehouse_url)
+    yield url
+    drop_database(url)

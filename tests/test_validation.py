@@ -1,28 +1,23 @@
-"""GX validation of staging rows against a real throwaway PostgreSQL (pgserver) and real GX."""
+"""GX validation of staging rows against the session's real PostgreSQL and real GX."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-os.environ["GX_ANALYTICS_ENABLED"] = "False"
+from sqlalchemy import text
 
-pgserver = pytest.importorskip("pgserver")
-
-from sqlalchemy import text  # noqa: E402
-
-from vnreports import validation  # noqa: E402
-from vnreports.db import ensure_schema, get_engine  # noqa: E402
-from vnreports.validation import ValidationOutcome, validate_report  # noqa: E402
+from tests.conftest import create_database, drop_database
+from vnreports import validation
+from vnreports.db import ensure_schema, get_engine
+from vnreports.validation import ValidationOutcome, validate_report
 
 SUITES = ("report_metadata", "indicator_values", "report_pages")
 
@@ -39,21 +34,14 @@ MANY = rid("many-problems")
 
 
 @pytest.fixture(scope="module")
-def engine():
-    # Not under pytest's tmp_path: as root, pgserver runs postgres as the user "pgserver", and
-    # pytest keeps /tmp/pytest-of-<user> private (0700), so pg_ctl could not reach the data
-    # directory there once another pytest session has reset that mode.
-    pg_dir = Path(tempfile.mkdtemp(prefix="vnreports-test-pg-"))
-    srv = pgserver.get_server(pg_dir, cleanup_mode="stop")
-    try:
-        eng = get_engine(srv.get_uri())
-        ensure_schema(eng)
-        _insert_fixtures(eng)
-        yield eng
-        eng.dispose()
-    finally:
-        srv.cleanup()
-        shutil.rmtree(pg_dir, ignore_errors=True)
+def engine(warehouse_url):
+    url = create_database(warehouse_url)
+    eng = get_engine(url)
+    ensure_schema(eng)
+    _insert_fixtures(eng)
+    yield eng
+    eng.dispose()
+    drop_database(url)
 
 
 def _insert_fixtures(eng):
