@@ -32,5 +32,13 @@ stop: setup
 airflow: setup
 	$(BIN)/vnreports airflow
 
+## Parser precision and recall per sample report against tests/truth (and the generated reports).
+eval: setup
+	$(BIN)/python -m vnreports.evaluation
+
+## Parser speed on the sample reports against pdfplumber's full table machinery.
+bench: setup
+	$(BIN)/python -m vnreports.benchmark
+
 clean: stop
 	rm -rf .local

@@ -1,0 +1,190 @@
+"""vnreports.evaluation: the metric logic on hand-made cases, then one run over the sample reports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from vnreports import evaluation as ev
+from vnreports.evaluation import Score, TableValue, score_metadata, score_values, vn_number
+
+ROOT = Path(__file__).resolve().parents[1]
+S001 = "001_66b76ee94201d24e"
+
+# --------------------------------------------------------------------------- metadata metric
+
+TRUTH = {"doc_number": "15/BC-UBND", "issue_date": "2022-06-20", "plan_year": None, "title": "BÁO CÁO Tình hình"}
+
+
+def test_metadata_all_right():
+    s = score_metadata({"doc_number": "15 /BC-UBND", "issue_date": date(2022, 6, 20), "title": "BÁO CÁO  tình hình"}, TRUTH)
+    # spaces in the number, double spaces and case in the title do not matter; null == null is not counted
+    assert (s.tp, s.fp, s.fn, s.precision, s.recall) == (3, 0, 0, 1.0, 1.0)
+
+
+def test_metadata_wrong_value_lowers_precision_and_recall():
+    s = score_metadata({"doc_number": "15/BC-UBND", "issue_date": date(2022, 6, 21), "title": "BÁO CÁO Tình hình"}, TRUTH)
+    assert (s.tp, s.fp, s.fn) == (2, 1, 1)
+    assert s.precision == s.recall == 2 / 3
+    assert s.mismatches == [{"field": "issue_date", "parsed": "2022-06-21", "truth": "2022-06-20", "error": "wrong value"}]
+
+
+def test_metadata_missing_value_lowers_recall_only():
+    s = score_metadata({"doc_number": "15/BC-UBND", "title": "BÁO CÁO Tình hình"}, TRUTH)
+    assert (s.tp, s.fp, s.fn, s.precision, s.recall) == (2, 0, 1, 1.0, 2 / 3)
+
+
+def test_metadata_null_truth_vs_value_is_a_false_positive():
+    s = score_metadata({"doc_number": "15/BC-UBND", "issue_date": date(2022, 6, 20), "title": "BÁO CÁO Tình hình", "plan_year": 2022}, TRUTH)
+    assert (s.tp, s.fp, s.fn, s.recall) == (3, 1, 0, 1.0)
+    assert s.precision == 3 / 4
+
+
+def test_metadata_alternative_spellings_and_unscored_fields():
+    truth = {"issuer_name": ["Ủy ban nhân dân huyện Trùng Khánh", "UBND huyện Trùng Khánh"]}
+    assert score_metadata({"issuer_name": "UBND huyện Trùng Khánh", "doc_type": "other"}, truth).tp == 1
+    assert score_metadata({"issuer_name": "UBND tỉnh Cao Bằng"}, truth).fp == 1
+
+
+# --------------------------------------------------------------------------- table-value metric
+
+
+def tv(path, col, text, number=None, header=None) -> TableValue:
+    return TableValue(tuple(path), tuple(header or (f"col {col}",)), col, text, number)
+
+
+TRUTH_VALUES = [
+    tv(["GRDP"], 3, "3,34", Decimal("3.34")),
+    tv(["GRDP"], 4, "8,00", Decimal("8.00")),
+    tv(["GRDP", "Dịch vụ"], 3, "2.018", Decimal("2018")),
+    tv(["Bảo hiểm"], 5, "Đảm bảo"),
+]
+
+
+def parsed_like_truth() -> list[TableValue]:
+    return [tv(t.row_path, t.col_index, t.text, t.number, t.header_path) for t in TRUTH_VALUES]
+
+
+def test_values_all_right():
+    s = score_values(parsed_like_truth(), TRUTH_VALUES)
+    assert (s.tp, s.fp, s.fn, s.precision, s.recall) == (4, 0, 0, 1.0, 1.0)
+
+
+def test_values_wrong_value_lowers_precision():
+    parsed = parsed_like_truth()
+    parsed[2] = tv(["GRDP", "Dịch vụ"], 3, "2.018", Decimal("2.018"))  # thousands dot read as a decimal point
+    s = score_values(parsed, TRUTH_VALUES)
+    assert (s.tp, s.fp, s.fn) == (3, 1, 1)
+    assert s.precision == 3 / 4
+    assert {m["error"] for m in s.mismatches} == {"wrong value", "missing"}
+
+
+def test_values_missing_value_lowers_recall():
+    s = score_values(parsed_like_truth()[:3], TRUTH_VALUES)
+    assert (s.tp, s.fp, s.fn, s.precision, s.recall) == (3, 0, 1, 1.0, 3 / 4)
+
+
+def test_values_wrong_row_or_extra_value_is_a_false_positive():
+    parsed = parsed_like_truth() + [tv(["Chỉ tiêu GRDP"], 3, "3,34", Decimal("3.34"))]
+    s = score_values(parsed, TRUTH_VALUES)
+    assert (s.tp, s.fp, s.fn, s.recall) == (4, 1, 0, 1.0)
+    assert s.mismatches[0]["error"] == "row not in truth"
+
+
+def test_values_column_by_header_path_or_index_and_names_normalised():
+    # header path differs but the index is right; the name differs in case and spacing only
+    parsed = [tv(["  grdp "], 3, "3,34", Decimal("3.34"), header=["Thực hiện 2021"])]
+    s = score_values(parsed, TRUTH_VALUES)
+    assert s.tp == 1
+    # right header path, other index
+    parsed = [tv(["GRDP"], 7, "8,00", Decimal("8"), header=["col 4"])]
+    assert score_values(parsed, TRUTH_VALUES).tp == 1
+    # a truth value is matched once only
+    assert score_values(parsed_like_truth()[:1] * 2, TRUTH_VALUES).fp == 1
+
+
+def test_values_without_truth():
+    s = score_values([], None)
+    assert (s.tp, s.fp, s.fn, s.precision, s.recall) == (0, 0, 0, None, None)
+    s = score_values([tv(["Phòng Tài chính - KH"], 2, "x")], None)  # a list of offices read as indicators
+    assert (s.tp, s.fp, s.fn, s.precision, s.recall) == (0, 1, 0, 0.0, None)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("1.949,545", "1949.545"), ("2.018", "2018"), ("-3,21", "-3.21"), ("95,4%", "95.4"), ("631", "631"),
+     ("0,0", "0.0"), ("Đảm bảo", None), ("16-32", None), ("", None)],
+)
+def test_vn_number(text, expected):
+    assert vn_number(text) == (Decimal(expected) if expected else None)
+
+
+def test_fixture_truth_follows_project_conventions():
+    from tests.fixtures.edge_pdfs import REPORTLAB_REPORT_TRUTH
+
+    values = ev.truth_values_from_fixture(REPORTLAB_REPORT_TRUTH)
+    assert len(values) == 11 * 3  # 13 rows, two Roman group rows without figures
+    paths = {v.row_path for v in values}
+    # Roman-numeral group rows are not part of the path (as in tests/truth/001_annex.json)
+    assert ("Tổng giá trị sản xuất (giá so sánh 2010)", "Nông, lâm nghiệp và thủy sản", "Trồng trọt") in paths
+    assert ("Tỷ lệ hộ nghèo",) in paths
+    assert ev._fixture_metadata_truth(REPORTLAB_REPORT_TRUTH)["title"].startswith("BÁO CÁO Tình hình")
+
+
+def test_annex_truth_files_by_prefix(tmp_path):
+    (tmp_path / "000_annex.json").write_text("{}")
+    (tmp_path / "001_annex.json").write_text("{}")
+    assert [p.name for p in ev.annex_truth_files(tmp_path, Path("000_515a5de952ea6028.pdf"))] == ["000_annex.json"]
+    assert ev.annex_truth_files(tmp_path, Path("0001_x.pdf")) == []
+
+
+def test_metadata_truth_files_are_complete():
+    for pdf in sorted(ev.SAMPLES_DIR.glob("*.pdf")):
+        doc = json.loads((ev.TRUTH_DIR / f"{pdf.stem}.metadata.json").read_text(encoding="utf-8"))
+        assert set(doc["metadata"]) == set(ev.METADATA_FIELDS), pdf.name
+        assert doc["notes"], pdf.name
+
+
+# --------------------------------------------------------------------------- the samples
+
+
+@pytest.fixture(scope="module")
+def sample_results() -> list[ev.ReportResult]:
+    return ev.evaluate_samples()  # parses the four sample reports once (about 12 s)
+
+
+def test_province_001_is_exact(sample_results):
+    (r,) = [r for r in sample_results if r.report == S001]
+    assert r.error is None
+    assert (r.metadata.precision, r.metadata.recall) == (1.0, 1.0), r.metadata.mismatches
+    assert r.metadata.tp == len(ev.METADATA_FIELDS)
+    assert (r.tables.precision, r.tables.recall) == (1.0, 1.0), r.tables.mismatches[:5]
+    assert r.tables.tp == 247
+
+
+def test_cli_prints_a_line_per_sample(sample_results, monkeypatch, capsys):
+    monkeypatch.setattr(ev, "evaluate_samples", lambda *a, **k: sample_results)  # no second parse
+    assert ev.main(["--no-generated"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for pdf in sorted(ev.SAMPLES_DIR.glob("*.pdf")):
+        for kind in ("metadata", "tables"):
+            assert sum(1 for ln in lines if ln.split()[:2] == [pdf.stem, kind]) == 1, (pdf.stem, kind)
+    assert any(ln.split()[:3] == ["overall", "all", "tables"] for ln in lines)
+
+    assert ev.main(["--no-generated", "--json", "--min-precision", "0.5", "--min-recall", "0.5"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["report"] for r in data["reports"]] == [p.stem for p in sorted(ev.SAMPLES_DIR.glob("*.pdf"))]
+
+
+def test_thresholds_fail_the_exit_code(monkeypatch, capsys):
+    bad = ev.ReportResult("x", "x.pdf", False, Score(tp=1, fp=1), Score(tp=1, fn=3))
+    monkeypatch.setattr(ev, "evaluate_samples", lambda *a, **k: [bad])
+    assert ev.main(["--no-generated"]) == 0  # reports, does not judge
+    assert ev.main(["--no-generated", "--min-precision", "0.9"]) == 1
+    assert "BELOW THRESHOLD: metadata precision 0.500 < 0.9" in capsys.readouterr().out
+    assert ev.main(["--no-generated", "--min-recall", "0.3"]) == 1  # tables recall 0.25
+    assert ev.main(["--no-generated", "--min-precision", "0.5", "--min-recall", "0.25"]) == 0
