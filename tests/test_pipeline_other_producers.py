@@ -25,9 +25,6 @@ GENERATED = {
     "hà quảng aligned.pdf": (edge_pdfs.aligned_text_table_report, edge_pdfs.ALIGNED_REPORT_TRUTH),
     "hà quảng split.pdf": (edge_pdfs.split_table_report, edge_pdfs.SPLIT_REPORT_TRUTH),
 }
-# Known parser gap: the multi-row header of a table without ruling lines is read as body.
-ALIGNED_GAP = pytest.mark.xfail(strict=True, reason="aligned-text header rows are read as body rows")
-CASES = [pytest.param(name, marks=ALIGNED_GAP) if "aligned" in name else name for name in GENERATED]
 BROKEN = {
     "empty.pdf": (edge_pdfs.zero_byte, "empty"),
     "notes.pdf": (edge_pdfs.not_a_pdf, "not a PDF"),
@@ -75,7 +72,7 @@ def test_broken_files_fail_with_a_reason_naming_file_and_cause(loaded):
         assert name in reason and cause.lower() in reason.lower(), reason
 
 
-@pytest.mark.parametrize("file_name", CASES)
+@pytest.mark.parametrize("file_name", GENERATED)
 def test_generated_report_lands_with_its_metadata(loaded, file_name):
     truth = GENERATED[file_name][1]
     status, reason = file_rows(loaded["engine"])[file_name]
@@ -91,7 +88,7 @@ def test_generated_report_lands_with_its_metadata(loaded, file_name):
     )
 
 
-@pytest.mark.parametrize("file_name", CASES)
+@pytest.mark.parametrize("file_name", GENERATED)
 def test_generated_report_figures_land_exactly(loaded, file_name):
     """Every plan and estimate figure of the truth, and nothing else, is in the BI view."""
     truth = GENERATED[file_name][1]

@@ -15,6 +15,8 @@ columns becomes a merged header cell.
 
 from __future__ import annotations
 
+import re
+
 from .numbers import parse_cell_value
 from .pdftext import Char, Line, cell_text
 from .tables import Fragment, GCell
@@ -97,6 +99,16 @@ def _is_num(text: str) -> bool:
     return parse_cell_value(text).kind in ("number", "range")
 
 
+_YEAR = re.compile(r"^(19|20)\d\d$")
+# Row labels of indicator tables: I / II, 1 / 2.1, -, +, *, a), A.
+_ROW_LABEL = re.compile(r"^(?:[IVXLC]+|\d+(?:\.\d+)*|[-+*•–]|[a-zđ]\)|[A-Z])\.?$")
+
+
+def _is_figure(text: str) -> bool:
+    """A number that can be a table figure; a bare year ("2022") is header text ("KH năm / 2022")."""
+    return _is_num(text) and not _YEAR.match(text.strip())
+
+
 def find_aligned_fragments(chars: list[Char], lines: list[Line], page_no: int) -> list[Fragment]:
     # cheap pre-check on the line chars: at least MIN_ROWS lines with >= MIN_COLS segments
     quick = sum(1 for ln in lines if len(_segments(ln)) >= MIN_COLS)
@@ -109,14 +121,14 @@ def find_aligned_fragments(chars: list[Char], lines: list[Line], page_no: int) -
     n = len(lines)
     while i < n:
         # a run of table lines: >= 3 segments with a figure; up to 2 continuation lines between
-        if not (len(seg_lines[i]) >= MIN_COLS and any(_is_num(s.text) for s in seg_lines[i])):
+        if not (len(seg_lines[i]) >= MIN_COLS and any(_is_figure(s.text) for s in seg_lines[i])):
             i += 1
             continue
         j = i
         last_row = i
         while j + 1 < n:
             nxt = seg_lines[j + 1]
-            if len(nxt) >= MIN_COLS and any(_is_num(s.text) for s in nxt):
+            if len(nxt) >= MIN_COLS and any(_is_figure(s.text) for s in nxt):
                 last_row = j + 1
                 j += 1
             elif j + 1 - last_row <= 2 and nxt and lines[j + 1].top - lines[j].bottom < 2.5 * max(lines[j].size, 6):
@@ -147,10 +159,21 @@ def _build(lines: list[Line], seg_lines: list[list[_Seg]], run: list[int], page_
     ncols = len(edges) - 1
 
     def col_of(x: float) -> int:
+        if x < edges[0]:  # a header word can start left of every body word ("TT")
+            return 0
         for c in range(ncols):
             if edges[c] <= x < edges[c + 1]:
                 return c
         return ncols - 1
+
+    # Rows without figures right above the first figure row ("I  Kinh tế") are body rows:
+    # a line that starts with a row label in the first column.
+    k = run[0] - 1
+    while (k >= 0 and seg_lines[k] and _ROW_LABEL.match(seg_lines[k][0].text)
+           and col_of(seg_lines[k][0].x0 + 0.5) == 0
+           and lines[k + 1].top - lines[k].bottom <= 2.5 * max(lines[k].size, 6)):
+        run = [k, *run]
+        k -= 1
 
     # header lines: directly above the run, fitting the columns (each segment inside the table)
     header_idx: list[int] = []
@@ -176,31 +199,52 @@ def _build(lines: list[Line], seg_lines: list[list[_Seg]], run: list[int], page_
     # header: consecutive lines without spanning segments are one header row (texts joined)
     hdr_groups: list[tuple[list[list[_Seg]], dict[int, int]]] = []  # cells, spans {start: end}
     cur: list[list[_Seg]] | None = None
-    for k in header_idx:
+    def centre(seg: _Seg) -> float:
+        return (seg.x0 + seg.x1) / 2
+
+    def merged_span(seg: _Seg, below: list[_Seg]) -> tuple[int, int] | None:
+        """Columns a header text is merged over: it must sit centred between sub-headers of
+        at least two columns in the lines below ("Năm 2022" over "KH năm" | "Ước TH"); a
+        wide label over one column ("So sánh" over "(%)") is not merged."""
+        c0, c1 = col_of(seg.x0 + 0.5), col_of(seg.x1 - 0.5)
+        if c1 == c0:
+            return None
+        subs = [b for b in below if c0 <= col_of(centre(b)) <= c1]
+        cols = sorted({col_of(centre(b)) for b in subs})
+        if len(cols) < 2:
+            return None
+        left = min(centre(b) for b in subs if col_of(centre(b)) == cols[0])
+        right = max(centre(b) for b in subs if col_of(centre(b)) == cols[-1])
+        margin = 0.25 * (right - left)
+        if not left + margin <= centre(seg) <= right - margin:
+            return None
+        return cols[0], cols[-1]
+
+    for pos, k in enumerate(header_idx):
         spans: dict[int, int] = {}
         segs = seg_lines[k]
-        spanning = False
-        for s in segs:
-            c0, c1 = col_of(s.x0 + 0.5), col_of(s.x1 - 0.5)
-            # a header text wider than its column is not a merged cell unless it covers most
-            # of the next column too
-            while c1 > c0 and min(s.x1, edges[c1 + 1]) - edges[c1] < 0.5 * (edges[c1 + 1] - edges[c1]):
-                c1 -= 1
-            if c1 > c0:
-                spanning = True
-                spans[c0] = c1
+        below = [b for kk in header_idx[pos + 1:] for b in seg_lines[kk]]
+        placed_at: dict[int, int] = {}  # segment index -> column
+        for i, s in enumerate(segs):
+            span = merged_span(s, below)
+            if span:
+                spans[span[0]] = span[1]
+                placed_at[i] = span[0]
+            else:
+                placed_at[i] = col_of(centre(s))
+        spanning = bool(spans)
         if spanning:
             row = empty_row()
-            for s in segs:
-                row[col_of(s.x0 + 0.5)].append(s)
+            for i, s in enumerate(segs):
+                row[placed_at[i]].append(s)
             hdr_groups.append((row, spans))
             cur = None
         else:
             if cur is None:
                 cur = empty_row()
                 hdr_groups.append((cur, {}))
-            for s in segs:
-                cur[col_of(s.x0 + 0.5)].append(s)
+            for i, s in enumerate(segs):
+                cur[placed_at[i]].append(s)
 
     for cells, spans in hdr_groups:
         row: list[GCell] = []
