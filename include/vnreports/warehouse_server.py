@@ -14,11 +14,16 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgserver._commands import POSTGRES_BIN_PATH
 from sqlalchemy.engine import URL
+
+with warnings.catch_warnings():
+    # pgserver asks platformdirs for a runtime dir at import; without XDG_RUNTIME_DIR it warns.
+    warnings.simplefilter("ignore")
+    from pgserver._commands import POSTGRES_BIN_PATH
 
 DEFAULT_PORT = 55432
 DATABASE = "warehouse"
