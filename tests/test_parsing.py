@@ -221,11 +221,111 @@ def test_hierarchy_examples(reports):
     assert len(markers) == 3 and all(r.is_section for r in markers)
 
 
-def test_text_only_annex_emits_no_garbage(reports):
-    # the Trùng Khánh annex is flowed text without column alignment: no table, no values
+# --------------------------------------------------------------------------- flowed annex (000)
+
+
+@pytest.fixture(scope="module")
+def truth000() -> dict:
+    return json.loads((TRUTH / "000_annex.json").read_text(encoding="utf-8"))
+
+
+def _grid(t) -> dict[tuple[int, int], str]:
+    grid: dict[tuple[int, int], str] = {}
+    for cell in t.cells:
+        assert (cell.row_index, cell.col_index) not in grid
+        grid[(cell.row_index, cell.col_index)] = cell.text
+    assert len(grid) == len(t.rows) * len(t.columns)
+    return grid
+
+
+def _match_truth_rows(t, exp_rows: list[dict]) -> list[int]:
+    """Truth row index of every emitted row: emitted rows are truth rows, in order, maybe fewer."""
+    out, k = [], 0
+    for row in t.rows:
+        while k < len(exp_rows) and (exp_rows[k]["row_label"], exp_rows[k]["indicator"]) != (row.row_label, row.indicator_name):
+            k += 1
+        assert k < len(exp_rows), f"row {row.row_index} {row.row_label} {row.indicator_name!r} is not in the truth (or out of order)"
+        out.append(k)
+        k += 1
+    return out
+
+
+def test_flowed_annex_000_is_one_table(reports, truth000):
     r = reports[S000]
-    assert r.values == []
-    assert all(p.extraction == "text" for p in r.pages)
+    assert len(r.tables) == 1
+    t = r.tables[0]
+    assert t.detection == "flowed"
+    assert t.pages == truth000["pages"] == [52, 53, 54]
+    assert (t.caption or "").startswith("KẾT QUẢ THỰC HIỆN CHỈ TIÊU KẾ HOẠCH NĂM 2022")
+    assert [p.extraction for p in r.pages if p.page_no in (52, 53, 54)] == ["table+text"] * 3
+    assert all(p.extraction == "text" for p in r.pages if p.page_no < 52)
+    # the two-level header: groups over their leaves
+    assert t.header_rows[0][3:5] == ["Chỉ tiêu kế hoạch 2022", None]
+    assert t.header_rows[1][3:5] == ["HĐND giao", "UBND tỉnh giao"]
+
+
+def test_flowed_annex_000_columns(reports, truth000):
+    cols = reports[S000].tables[0].columns
+    assert len(cols) == len(truth000["columns"])
+    for col, exp in zip(cols, truth000["columns"]):
+        for key, val in exp.items():
+            assert getattr(col, key) == val, (col.col_index, key)
+
+
+def test_flowed_annex_000_cell_for_cell(reports, truth000):
+    t = reports[S000].tables[0]
+    exp_rows = truth000["rows"]
+    grid = _grid(t)
+    matched = _match_truth_rows(t, exp_rows)
+    # 24 of the 25 rows; row 17 holds text values ("Đảm bảo") whose cells cannot be told apart
+    assert len(t.rows) == 24 and len(exp_rows) == 25
+    assert [exp_rows[k]["row_label"] for k in range(len(exp_rows)) if k not in matched] == ["17"]
+    assert any("skipped" in w and "Quốc phòng" in w for w in reports[S000].warnings)
+    for row, k in zip(t.rows, matched):
+        exp = exp_rows[k]
+        i = row.row_index
+        assert [grid[(i, c)] for c in range(len(t.columns))] == exp["cells"], (i, exp["cells"])
+        assert row.page == exp["page"], i
+        assert row.row_label == exp["row_label"], i
+        assert row.indicator_name == exp["indicator"], i
+        assert row.measure_unit == exp["unit"], i
+        assert row.parent_path == exp["parent_path"], i
+        assert row.is_section == exp["is_section"], i
+    assert not any(v in ("HĐND giao", "Ghi chú", "Kết quả") for v in grid.values())
+
+
+def test_flowed_annex_000_values(reports, truth000):
+    r = reports[S000]
+    t = r.tables[0]
+    cols = {c.col_index: c for c in t.columns}
+    matched = _match_truth_rows(t, truth000["rows"])
+    expected = 0
+    for k in matched:
+        exp = truth000["rows"][k]
+        if exp["indicator"] and not exp["is_section"]:
+            expected += sum(1 for c, text in enumerate(exp["cells"]) if text and cols[c].role in ("value", "ratio"))
+    assert len(r.values) == expected == 75
+    page_of_cell = {(c.row_index, c.col_index): (c.page, c.bbox) for c in t.cells}
+    for v in r.values:
+        exp = truth000["rows"][matched[v.row_index]]
+        assert v.raw_text == exp["cells"][v.col_index]
+        assert v.indicator_name == exp["indicator"]
+        assert v.row_path == exp["parent_path"] + [exp["indicator"]]
+        assert v.bbox is not None and (v.page, v.bbox) == page_of_cell[(v.row_index, v.col_index)]
+        x0, top, x1, bottom = v.bbox
+        assert 0 <= x0 < x1 <= 596 and 0 <= top < bottom <= 842
+    by = {(v.indicator_name, v.col_index): v for v in r.values}
+    plan = by[("Tổng thu ngân sách trên địa bàn", 4)]
+    assert (plan.value_number, plan.scenario, plan.plan_issuer, plan.measure_unit) == (Decimal("61.76"), "plan", "UBND tỉnh", "tỷ đồng")
+    assert plan.period_start == date(2022, 1, 1) and plan.page == 53
+    ratio = by[("Tỷ lệ giảm nghèo", 6)]
+    assert (ratio.value_number, ratio.role, ratio.ratio_base, ratio.measure_unit) == (Decimal("125.25"), "ratio", "plan", "%")
+    rng = by[("Các xã đạt 1-2 tiêu chí trở lên", 3)]
+    assert (rng.value_number, rng.value_text) == (None, "16-32")
+    # row 9 starts on page 53; its figures are on page 54
+    v9 = by[("Tỷ lệ xóm, tổ dân phố đạt tiêu chuẩn văn hóa", 5)]
+    assert (v9.value_number, v9.page) == (Decimal("80.7"), 54)
+    assert not any(v.col_index in (8, 9) for v in r.values)  # verdicts and notes are no figures
 
 
 def test_non_indicator_list_is_not_a_value_source(reports):
@@ -618,3 +718,287 @@ def test_rect_borders_like_html_renderers(tmp_path):
     assert (cols[5].role, cols[5].ratio_numerator_col, cols[5].ratio_denominator_col) == ("ratio", 3, 4)
     v = {(x.indicator_name, x.col_index): x.value_number for x in r.values}
     assert v[("Chỉ tiêu 59", 3)] == Decimal("590.5") and v[("Chỉ tiêu 59", 4)] == Decimal("531")
+
+
+# --------------------------------------------------------------------------- flowed table, second layout
+
+# A table flowed as text by another producer: one header cell per line (wrapped cells go on
+# over several lines), a numbering row, rows drawn cell after cell with no space characters
+# between cells (a 5 pt blank; an empty cell adds 14 pt), a page break with centred page numbers,
+# no verdict column, a note column. Rows: (page, the 9 leaf cells as they should be read, line
+# break after this cell index or None). "\n" in a cell wraps it onto the next line.
+FLOWED_HEADER_LINES = [
+    "STT", "Chỉ tiêu", "Đơn vị", "tính", "Thực hiện 6 tháng", "năm 2022", "Kế hoạch", "năm 2023",
+    "Ước thực hiện", "6 tháng năm 2023", "So với cùng", "kỳ (%)", "So với kế", "hoạch (%)", "Ghi chú",
+]
+FLOWED_NUMBERING = ["1", "2", "3", "4", "5", "6", "7=6/4", "8=6/5", "9"]
+_E = ""
+FLOWED_ROWS: list[tuple[int, list[str], int | None]] = [
+    (1, ["I", "CÁC CHỈ TIÊU KINH TẾ", _E, _E, _E, _E, _E, _E, _E], None),
+    (1, ["1", "Tổng giá trị sản xuất (giá so sánh 2010)", "tỷ đồng", "1.250,5", "1.400", "1.320,8", "105,6", "94,3", _E], None),
+    (1, ["-", "Nông, lâm nghiệp và thủy sản", "tỷ đồng", "410,2", "450", "430,1", "104,9", "95,6", _E], None),
+    (1, ["-", "Công nghiệp - xây dựng", "tỷ đồng", "390", _E, "402,5", "103,2", _E, _E], None),
+    (1, ["2", "Sản lượng lương thực có hạt", "tấn", "12.500", "25.000", "12.800", "102,4", "51,2", _E], None),
+    (1, ["3", "Diện tích trồng rừng mới", "ha", _E, "300", "120", _E, "40,0", _E], None),
+    (1, [_E, "Trong đó:", _E, _E, _E, _E, _E, _E, _E], None),
+    (1, [_E, "Rừng sản xuất", "ha", _E, "250", "100", _E, "40,0", _E], None),
+    (1, ["II", "CÁC CHỈ TIÊU XÃ HỘI", _E, _E, _E, _E, _E, _E, _E], None),
+    (1, ["4", "Tỷ lệ hộ nghèo theo chuẩn đa chiều", "%", "12,5", "10,5", "11,2", "89,6", "106,7", "Số liệu sơ bộ"], None),
+    (1, ["5", "Số lao động được tạo việc làm mới", "người", "1.150", "2.400", "1.230", "107,0", "51,3", _E], None),
+    (1, ["6", "Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng\nthể nhẹ cân", "%", "14,2", "-", "13,8", "97,2", _E, _E], None),
+    (1, ["7", "Số xã đạt chuẩn quốc gia về y tế", "xã", "14", "16", "15", "107,1", "93,8", _E], None),
+    # a line break between two figures: only the stated ratio (92,1 / 85,4 = 107,8 %) places them
+    (2, ["8", "Thu ngân sách nhà nước trên địa bàn", "tỷ đồng", "85,4", _E, "92,1", "107,8", _E, _E], 3),
+    # the same break without a ratio: "22" fits the plan and the estimate column alike -> no row
+    (2, ["9", "Số trường học đạt chuẩn quốc gia", "trường", "20", _E, "22", _E, _E, _E], 3),
+    (2, ["10", "Tỷ lệ dân số tham gia bảo hiểm y tế", "%", "92,1", "95,0", "93,4", "101,4", "98,3", _E], None),
+    (2, ["11", "Số người được giải quyết việc làm", "người", "850", _E, "910", "107,1", _E, "Ước tính"], None),
+]
+FLOWED_AMBIGUOUS = {"Số trường học đạt chuẩn quốc gia"}
+
+
+def _make_flowed_report(path: Path) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    from tests.fixtures.edge_pdfs import FONT as FLOW_FONT, register_fonts
+
+    register_fonts()
+    size, lead, left, gap, empty = 10, 15, 60, 5.0, 14.0
+    c = canvas.Canvas(str(path), pagesize=(595, 842), invariant=1)
+    y = 800.0
+
+    def line(text: str, x: float = left) -> None:
+        nonlocal y
+        c.drawString(x, y, text)
+        y -= lead
+
+    def new_page(no: int) -> None:
+        nonlocal y
+        c.drawCentredString(297, 30, f"- {no} -")
+        c.showPage()
+        c.setFont(FLOW_FONT, size)
+        y = 800.0
+
+    c.setFont(FLOW_FONT, size)
+    for t in ("ỦY BAN NHÂN DÂN HUYỆN BẢO LẠC", "Số: 45/BC-UBND", "Bảo Lạc, ngày 10 tháng 7 năm 2023", "BÁO CÁO",
+              "Tình hình thực hiện các chỉ tiêu kinh tế - xã hội 6 tháng đầu năm 2023"):
+        line(t)
+    line("Các chỉ tiêu chủ yếu đạt khá so với cùng kỳ, chi tiết tại biểu kèm theo báo cáo này.")
+    y -= lead
+    line("Biểu số 02")
+    line("CÁC CHỈ TIÊU CHỦ YẾU 6 THÁNG ĐẦU NĂM 2023")
+    for t in FLOWED_HEADER_LINES:
+        line(t)
+    line(" ".join(FLOWED_NUMBERING))
+    page = 1
+    for row_page, cells, brk in FLOWED_ROWS:
+        if row_page != page:
+            new_page(page)
+            page = row_page
+        last = max(i for i, t in enumerate(cells) if t)
+        x, pending = float(left), 0.0
+        for i, text in enumerate(cells[: last + 1]):
+            if not text:
+                pending += empty
+                continue
+            for k, part in enumerate(text.split("\n")):
+                if k:
+                    y -= lead
+                    x, pending = float(left), 0.0
+                if x > left:
+                    x += gap + pending
+                pending = 0.0
+                c.drawString(x, y, part)
+                x += stringWidth(part, FLOW_FONT, size)
+            if brk == i:
+                y -= lead
+                x, pending = float(left), 0.0
+        y -= lead
+    y -= 2 * lead
+    line("Trên đây là báo cáo tình hình thực hiện các chỉ tiêu 6 tháng đầu năm 2023 của UBND huyện Bảo Lạc./.")
+    new_page(page)
+    c.save()
+
+
+def test_flowed_table_second_layout(tmp_path):
+    _needs_reportlab()
+    p = tmp_path / "flowed.pdf"
+    _make_flowed_report(p)
+    r = parse_report(p)
+    assert len(r.tables) == 1, [(t.pages, t.detection) for t in r.tables]
+    t = r.tables[0]
+    assert t.detection == "flowed" and t.pages == [1, 2]
+    assert t.caption == "Biểu số 02 CÁC CHỈ TIÊU CHỦ YẾU 6 THÁNG ĐẦU NĂM 2023"
+    cols = t.columns
+    assert [c.header_path for c in cols] == [
+        ["STT"], ["Chỉ tiêu"], ["Đơn vị tính"], ["Thực hiện 6 tháng năm 2022"], ["Kế hoạch năm 2023"],
+        ["Ước thực hiện 6 tháng năm 2023"], ["So với cùng kỳ (%)"], ["So với kế hoạch (%)"], ["Ghi chú"],
+    ]
+    assert [c.column_number for c in cols] == FLOWED_NUMBERING
+    assert [c.role for c in cols] == ["row_label", "indicator", "unit", "value", "value", "value", "ratio", "ratio", "note"]
+    assert [(c.scenario, c.period_type, c.period_year) for c in cols[3:6]] == [
+        ("actual", "first_half", 2022), ("plan", "year", 2023), ("estimate", "first_half", 2023)]
+    assert (cols[6].ratio_numerator_col, cols[6].ratio_denominator_col, cols[6].ratio_base) == (5, 3, "previous_period")
+    assert (cols[7].ratio_numerator_col, cols[7].ratio_denominator_col, cols[7].ratio_base) == (5, 4, "plan")
+
+    # every row but the ambiguous one, cell for cell
+    expected = [(pg, [x.replace("\n", " ") for x in cells]) for pg, cells, _ in FLOWED_ROWS if cells[1] not in FLOWED_AMBIGUOUS]
+    grid = _grid(t)
+    assert len(t.rows) == len(expected) == len(FLOWED_ROWS) - 1
+    for row, (pg, cells) in zip(t.rows, expected):
+        assert [grid[(row.row_index, c)] for c in range(len(cols))] == cells, row.row_index
+        assert row.page == pg
+    assert any("skipped" in w and "Số trường học" in w for w in r.warnings)
+
+    rows = {row.indicator_name: row for row in t.rows}
+    assert rows["Nông, lâm nghiệp và thủy sản"].parent_path == ["Tổng giá trị sản xuất (giá so sánh 2010)"]
+    assert rows["Rừng sản xuất"].parent_path == ["Diện tích trồng rừng mới"]
+    assert rows["CÁC CHỈ TIÊU XÃ HỘI"].is_section and rows["Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng thể nhẹ cân"].measure_unit == "%"
+    markers = [row for row in t.rows if row.indicator_name is None]
+    assert len(markers) == 1 and markers[0].is_section
+
+    v = {(x.indicator_name, x.col_index): x for x in r.values}
+    n_expected = sum(
+        1 for _, cells in expected if cells[1] != "Trong đó:" for c in range(3, 8) if cells[c] and cells[c] != "-"
+    )
+    assert len(r.values) == n_expected
+    ngs = v[("Thu ngân sách nhà nước trên địa bàn", 5)]
+    assert (ngs.value_number, ngs.scenario, ngs.page) == (Decimal("92.1"), "estimate", 2)
+    assert ("Thu ngân sách nhà nước trên địa bàn", 4) not in v
+    assert v[("Thu ngân sách nhà nước trên địa bàn", 6)].ratio_base == "previous_period"
+    forest = v[("Diện tích trồng rừng mới", 4)]
+    assert (forest.value_number, forest.scenario, forest.period_start) == (Decimal("300"), "plan", date(2023, 1, 1))
+    assert ("Diện tích trồng rừng mới", 3) not in v
+    assert ("Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng thể nhẹ cân", 4) not in v  # "-" placeholder
+    assert not any(x.indicator_name in FLOWED_AMBIGUOUS for x in r.values)
+    assert all(x.bbox is not None for x in r.values)
+
+
+def test_flowed_prose_is_no_table(tmp_path):
+    """Running text with a 'Các chỉ tiêu chủ yếu' heading, bulleted figures and a 'TT ...' line
+    is not a flowed table."""
+    _needs_reportlab()
+    from reportlab.pdfgen import canvas
+
+    from tests.fixtures.edge_pdfs import FONT as FLOW_FONT, register_fonts
+
+    register_fonts()
+    p = tmp_path / "prose.pdf"
+    c = canvas.Canvas(str(p), pagesize=(595, 842), invariant=1)
+    c.setFont(FLOW_FONT, 10)
+    lines = [
+        "BÁO CÁO", "Tình hình kinh tế - xã hội năm 2023",
+        "Các chỉ tiêu chủ yếu",
+        "- Tốc độ tăng trưởng kinh tế ước đạt 7,5%, vượt kế hoạch đề ra.",
+        "- Thu ngân sách trên địa bàn 120 tỷ đồng, đạt 105% dự toán",
+        "- Tỷ lệ hộ nghèo giảm 3,2%",
+        "TT Huyện ủy, Thường trực HĐND huyện đã chỉ đạo sát sao, tổng số 12 cuộc kiểm tra",
+        "Kết quả thực hiện các chỉ tiêu 15",
+        "Đạt 12 chỉ tiêu, không đạt 3 chỉ tiêu 80",
+        "Nơi nhận:", "- TT. Huyện ủy;", "- Lưu: VT.",
+    ]
+    y = 800
+    for t in lines:
+        c.drawString(60, y, t)
+        y -= 15
+    c.save()
+    r = parse_report(p)
+    assert r.tables == [] and r.values == []
+
+
+def _make_random_flowed(path: Path, seed: int, spaces: bool) -> list[list[str]]:
+    """A flowed table of 12 random rows (random empty cells, line breaks between cells, wrapped
+    names, names ending in a unit-like word with an empty unit cell); cells separated by space
+    characters (an empty cell adds two, a cell may keep a trailing space) or by positioned gaps.
+    Returns the rows' 9 leaf cells."""
+    import random
+
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    from tests.fixtures.edge_pdfs import FONT as FLOW_FONT, register_fonts
+
+    register_fonts()
+    rnd = random.Random(seed)
+    names = ["Tổng giá trị sản xuất", "Sản lượng lúa", "Diện tích rừng trồng mới", "Thu ngân sách trên địa bàn",
+             "Số km đường giao thông nông thôn được cứng hóa", "Số lao động được đào tạo nghề"]
+    units = ["tỷ đồng", "tấn", "ha", "%", "hộ", "km", "người", "triệu USD", "xã"]
+
+    def vn(x: float) -> str:
+        return f"{x:.1f}".replace(".", ",")
+
+    rows = []
+    for i in range(1, 13):
+        th, kh, uoc = rnd.uniform(5, 900), 0.0, 0.0
+        kh, uoc = th * rnd.uniform(0.8, 1.3), th * rnd.uniform(0.85, 1.25)
+        cells = [str(i), rnd.choice(names), rnd.choice(units), vn(th), vn(kh), vn(uoc), vn(uoc / th * 100), vn(uoc / kh * 100), ""]
+        for k in range(3, 8):
+            if rnd.random() < 0.25:
+                cells[k] = ""
+        if rnd.random() < 0.15:
+            cells[1], cells[2] = "Thu nhập bình quân đầu người", ""
+        if rnd.random() < 0.2:
+            cells[1] += "\nvà các chỉ tiêu khác"
+        if not any(cells[3:8]):
+            cells[3] = vn(th)
+        rows.append((cells, rnd.choice([None] * 5 + list(range(1, 8)))))
+    size, lead, left = 10, 15, 60
+    gap, empty = rnd.uniform(3, 6), rnd.uniform(8, 20)
+    c = canvas.Canvas(str(path), pagesize=(595, 842), invariant=1)
+    c.setFont(FLOW_FONT, size)
+    y = 800.0
+    for t in ["BÁO CÁO", "Biểu số 01", "CÁC CHỈ TIÊU CHỦ YẾU"] + FLOWED_HEADER_LINES:
+        c.drawString(left, y, t)
+        y -= lead
+    for cells, brk in rows:
+        last = max(k for k, t in enumerate(cells) if t)
+        x, pending, text = float(left), 0.0, ""
+        for k, t in enumerate(cells[: last + 1]):
+            if not t:
+                pending += 1
+                continue
+            for n, part in enumerate(t.split("\n")):
+                if n:  # the cell wraps
+                    if spaces:
+                        c.drawString(left, y, text)
+                    y -= lead
+                    x, pending, text = float(left), 0.0, ""
+                if spaces:
+                    if text:
+                        text += " " * (1 + 2 * int(pending) + (rnd.random() < 0.3))
+                    text += part
+                else:
+                    if x > left:
+                        x += gap + pending * empty
+                    c.drawString(x, y, part)
+                    x += stringWidth(part, FLOW_FONT, size)
+                pending = 0
+            if brk == k:
+                if spaces:
+                    c.drawString(left, y, text)
+                y -= lead
+                x, pending, text = float(left), 0.0, ""
+        if spaces and text:
+            c.drawString(left, y, text)
+        y -= lead
+    c.save()
+    return [[t.replace("\n", " ") for t in cells] for cells, _ in rows]
+
+
+@pytest.mark.parametrize("seed", [0, 5, 8, 11, 21, 26])
+@pytest.mark.parametrize("spaces", [True, False], ids=["space-chars", "gaps"])
+def test_flowed_random_tables_no_wrong_figure(tmp_path, seed, spaces):
+    """Precision before recall: an emitted row never has a figure in a wrong column."""
+    _needs_reportlab()
+    p = tmp_path / "random.pdf"
+    truth = {cells[0]: cells for cells in _make_random_flowed(p, seed, spaces)}
+    r = parse_report(p)
+    assert len(r.tables) == 1 and r.tables[0].detection == "flowed"
+    t = r.tables[0]
+    grid = _grid(t)
+    for row in t.rows:
+        got = [grid[(row.row_index, c)] for c in range(9)]
+        assert got[3:8] == truth[got[0]][3:8], (got, truth[got[0]])
+    assert len(t.rows) >= 8  # most rows are placed
+    assert len(t.rows) + sum("flowed table" in w for w in r.warnings) >= len(truth)

@@ -26,33 +26,46 @@ Body rows
   A row starts at a line beginning with a row label followed by a capitalised word (or a label
   alone on its line before a capitalised line), or at a capitalised line once the current row
   has its figures / verdict. Other lines continue the row: wrapped names, unit lines
-  ("tr. đồng" / "/người/" / "năm"), figure lines, and verdict lines ("Vượt KH", "Vượt Kế" /
-  "hoạch"). Of a row's words, the trailing verdict phrase (Đạt, Không đạt, Vượt KH, ...), an
-  optional note after it on the same line, and the run of figures before it form the tail; the
-  words before are the indicator, whose longest suffix that is a known unit ("%", "tỷ đồng",
-  "tr. đồng/người/năm", "Tiêu chí", "HTX" ...) is the unit.
+  ("tr. đồng" / "/người/" / "năm"), figure lines, verdict lines ("Vượt KH", "Vượt Kế" /
+  "hoạch"), and any line that only broke because the line above was full (its first word would
+  not have fitted: a soft wrap). Of a row's words, the trailing verdict phrase (Đạt, Không đạt,
+  Vượt KH, ...), an optional note after it on the same line, and the run of figures before it
+  form the tail; the words before are the indicator, whose longest suffix that is a known unit
+  ("%", "tỷ đồng", "tr. đồng/người/năm", "Tiêu chí", "HTX" ...) is the unit. The table ends
+  before running text: a row with no label, no tail and no closing ":" (a single short such
+  line between two rows is dropped with a warning: a note or a heading, cannot tell). A header
+  repeated on the next page is skipped.
 
 Placing the figures
   Blanks between tail items are measured in space widths (counted space characters, or the
-  gap width when the PDF has none). Full rows (as many figures as figure columns) calibrate the
-  widest blank between neighbouring cells; a wider blank holds at least one empty cell. Every
-  order-preserving placement of the figures in the figure columns that respects those blanks is
-  a candidate (blanks across a line break say nothing); stated ratios that contradict their
-  operands ("So với KH" = result / plan x 100) rule a candidate out; the one with the fewest
-  empty cells off the measured blanks, then the most ratios confirmed, wins. A tie, more figures
-  than columns, a wide blank inside the indicator text (text values such as "Đảm bảo"), or an
-  unrecognised verdict drops the row.
+  gap width when the PDF has none) and read with a model fitted per table: a blank is
+  s + k*d + t for k empty cells, t in [0, n] being a trailing space some cells keep. Blanks
+  known to separate filled neighbours (figures of full rows, label -> name, name -> unit) give s
+  and n; the narrowest wider blank gives d (taken larger than n: empty cells must stand out
+  from the noise). Each blank thus allows a set of empty-cell counts (a blank across a line
+  break allows any). Every order-preserving placement of the tail items in the figure / verdict
+  / note columns within those sets is a candidate; a candidate whose stated ratios contradict
+  their operands ("So với KH" = result / plan x 100, allowing for the operands' rounding) is
+  ruled out; the one confirming the most ratios wins. No row is emitted (a warning says why) on
+  a tie, more figures than columns, a wide blank inside the indicator text (text values such as
+  "Đảm bảo"), a figure right after an unrecognised unit, or a unit that is also a noun
+  ("người", "xã") followed by a wide blank when the ratios cannot tell an empty unit cell from
+  an empty first figure cell. A table with fewer than two placed rows, or more rows skipped
+  than placed, is not emitted at all.
+
+Provenance: a cell's page is that of its first word and its bbox the box of its words' chars on
+that page (row 9 of a table may start on one page and have its figures on the next).
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
-from .aligned import _line_chars
 from .columns import ReportContext, classify_columns
 from .model import TableColumn
 from .numbers import parse_cell_value
@@ -67,7 +80,7 @@ from .tables import (
     caption_from_lines,
     is_numbering_row,
 )
-from .textutil import clean_line, fold_ascii, is_roman, is_upper_text
+from .textutil import clean_line, fold_ascii, is_roman, match_key
 
 BBox = tuple[float, float, float, float]
 
@@ -115,6 +128,13 @@ _UNIT_BASES = {
     "km duong", "cong", "mo hinh", "lang", "diem truong", "thiet che", "nha van hoa", "xa/phuong",
 }
 
+# units that are ordinary nouns too, so they can end an indicator name ("... đầu người")
+_NOUN_UNITS = {
+    "nguoi", "ho", "xa", "nam", "thang", "ngay", "con", "cay", "nha", "lang", "thon", "xom", "ban", "to", "truong",
+    "lop", "phong", "vu", "can", "cong", "diem", "cai", "chiec", "lao dong", "san pham", "co so", "du an",
+    "cong trinh", "doanh nghiep", "hoc sinh", "benh nhan", "dang vien", "chi bo", "mo hinh", "don vi", "luot",
+}
+
 # header keywords that open a cell when written with a capital inside a header line
 _HEADER_KEYS = [
     ("so", "tt"), ("stt",), ("tt",), ("cac", "chi", "tieu"), ("chi", "tieu"), ("noi", "dung"), ("danh", "muc"),
@@ -124,7 +144,7 @@ _HEADER_KEYS = [
 ]
 _ACRONYM_KEYS = {"tt", "stt", "dvt", "kh", "th", "hdnd", "ubnd", "nq"}
 # a header cell ending with one of these words goes on in the next word
-_BINDERS = {"voi", "so", "cua", "theo", "va", "uoc", "sanh", "tai", "tren", "den", "tu", "nam", "thang", "quy", "ky", "cung"}
+_BINDERS = {"voi", "so", "cua", "theo", "va", "uoc", "sanh", "tai", "tren", "den", "tu", "nam", "thang", "quy", "cung"}
 _PERIOD_WORDS = {"thang", "nam", "quy", "ngay", "tuan"}
 
 
@@ -174,12 +194,19 @@ class Word:
     x1: float
     bottom: float
     gap: float | None  # blank before the word in space widths; None at the start of a line
+    cont: bool = False  # first word of a line that goes on from a full line (a soft wrap)
 
 
-@dataclass
 class FLine:
-    line: Line
-    words: list[Word]
+    """A text line of the stream; its words are cut from the page's chars on first use."""
+
+    __slots__ = ("line", "_words", "_loader", "right")
+
+    def __init__(self, line: Line, loader, right: float):
+        self.line = line
+        self._words: list[Word] | None = None
+        self._loader = loader
+        self.right = right  # right edge of the text on the page
 
     @property
     def page(self) -> int:
@@ -189,8 +216,38 @@ class FLine:
     def text(self) -> str:
         return self.line.text
 
+    @property
+    def words(self) -> list[Word]:
+        if self._words is None:
+            self._loader(self.line.page)
+            if self._words is None:  # pragma: no cover - the loader fills every line of its page
+                self._words = []
+        return self._words
+
+
+def _group_chars(chars: list[Char], lines: list[Line]) -> list[list[Char]]:
+    """Page chars (spaces included) by the line whose band holds their centre (nearest wins)."""
+    order = sorted(range(len(lines)), key=lambda k: (lines[k].top + lines[k].bottom) / 2)
+    centres = [(lines[k].top + lines[k].bottom) / 2 for k in order]
+    out: list[list[Char]] = [[] for _ in lines]
+    for c in chars:
+        cy = (c["top"] + c["bottom"]) / 2
+        pos = bisect_left(centres, cy)
+        best, bd = None, None
+        for q in range(max(0, pos - 2), min(len(order), pos + 3)):
+            ln = lines[order[q]]
+            if ln.top - 1 <= cy <= ln.bottom + 1:
+                d = abs(cy - centres[q])
+                if bd is None or d < bd:
+                    best, bd = order[q], d
+        if best is not None:
+            out[best].append(c)
+    return out
+
 
 def _split_words(line: Line, chars: list[Char], page_space: float | None) -> list[Word]:
+    """Words of a line with the blank before each, in space widths (counted space chars when
+    the PDF has them, else the gap width over the space width)."""
     cs = sorted((c for c in chars if c.get("text")), key=lambda c: c["x0"])
     size = line.size or 10.0
     spaces_w = [c["x1"] - c["x0"] for c in cs if not c["text"].strip() and c["x1"] > c["x0"]]
@@ -205,17 +262,19 @@ def _split_words(line: Line, chars: list[Char], page_space: float | None) -> lis
     def flush() -> None:
         nonlocal cur
         if cur:
-            words.append(
-                Word(
-                    clean_line("".join(c["text"] for c in cur)),
-                    line.page,
-                    min(c["x0"] for c in cur),
-                    min(c["top"] for c in cur),
-                    max(c["x1"] for c in cur),
-                    max(c["bottom"] for c in cur),
-                    gap_before,
+            text = clean_line("".join(c["text"] for c in cur))
+            if text:
+                words.append(
+                    Word(
+                        text,
+                        line.page,
+                        min(c["x0"] for c in cur),
+                        min(c["top"] for c in cur),
+                        max(c["x1"] for c in cur),
+                        max(c["bottom"] for c in cur),
+                        gap_before,
+                    )
                 )
-            )
         cur = []
 
     for c in cs:
@@ -238,7 +297,7 @@ def _split_words(line: Line, chars: list[Char], page_space: float | None) -> lis
             spaces = 0
         cur.append(c)
     flush()
-    return [w for w in words if w.text]
+    return words
 
 
 # --------------------------------------------------------------------------- header
@@ -367,7 +426,8 @@ def _header_structure(cells: list[_HCell]) -> list[tuple[int, list[int]]] | None
 
 @dataclass
 class _Row:
-    lines: list[FLine] = field(default_factory=list)
+    idx: list[int]  # stream indices of its lines
+    lines: list[FLine]
 
     @property
     def words(self) -> list[Word]:
@@ -386,7 +446,7 @@ def _verdict_at(words: list[Word], i: int) -> int:
 
 
 def _verdict_prefix(words: list[Word]) -> bool:
-    """Are the words (a whole line) a verdict phrase or its beginning ('Vượt Kế')?"""
+    """Are the words a verdict phrase or its beginning ('Vượt Kế')?"""
     if not words or not words[0].text[:1].isupper():
         return False
     folded = tuple(_fold_word(w.text) for w in words)
@@ -394,14 +454,17 @@ def _verdict_prefix(words: list[Word]) -> bool:
 
 
 def _complete(row: _Row) -> bool:
-    """Has the row got its figures or verdict (its last line ends with a tail item)?"""
-    ws = row.words
-    if not ws:
+    """Does the row's last line end with a figure or a verdict (the row has its tail)?"""
+    last = row.lines[-1].words
+    if not last:
         return False
-    if any(_is_value(w.text) for w in row.lines[-1].words if w is not row.lines[0].words[0] or not _is_label(w.text)):
+    if _is_value(last[-1].text) and not (len(row.lines) == 1 and len(last) == 1):
         return True
-    last_line = row.lines[-1].words
-    return any(_verdict_at(last_line, i) for i in range(len(last_line)))
+    for i in range(len(last)):
+        n = _verdict_at(last, i)
+        if n and (i + n == len(last) or (i > 0 and _is_value(last[i - 1].text))):
+            return True
+    return False
 
 
 def _has_name(row: _Row) -> bool:
@@ -411,50 +474,52 @@ def _has_name(row: _Row) -> bool:
     return any(w.text[:1].isalpha() for w in ws)
 
 
+def _cap(t: str) -> bool:
+    return t[:1].isalpha() and t[:1].isupper()
+
+
 def _label_line(ln: FLine, nxt: FLine | None) -> bool:
+    """Does the line open a row with a label ('3 Tổng thu ...', '- Dịch vụ', '7' + name line)?"""
     ws = ln.words
     if not ws or not _is_label(ws[0].text):
         return False
     if len(ws) == 1:
-        return nxt is not None and bool(nxt.words) and nxt.words[0].text[:1].isupper() and nxt.words[0].text[:1].isalpha()
-    second = ws[1].text
+        return nxt is not None and bool(nxt.words) and _cap(nxt.words[0].text) and not _verdict_prefix(nxt.words)
     if _verdict_at(ws, 1):
         return False
     if ws[0].text in _BULLETS:
-        return second[:1].isalpha()
-    return second[:1].isalpha() and second[:1].isupper()
+        return ws[1].text[:1].isalpha()
+    return _cap(ws[1].text)
+
+
+def _soft_wrap(prev: FLine, ln: FLine) -> bool:
+    """Did the line break only because the previous line was full (its first word would not fit)?"""
+    if prev.page != ln.page or not ln.words:
+        return False
+    w0 = ln.words[0]
+    size = ln.line.size or 10.0
+    width = prev.right - min(prev.line.x0, ln.line.x0)
+    return prev.line.x1 >= prev.right - 0.3 * width and prev.line.x1 + 0.25 * size + (w0.x1 - w0.x0) > prev.right + 0.5
 
 
 def _starts_row(row: _Row, ln: FLine, nxt: FLine | None) -> bool:
     ws = ln.words
-    first = ws[0].text
     if _label_line(ln, nxt):
         return True
-    if _verdict_prefix(ws):
-        return False  # "Vượt KH" / "Vượt Kế" on its own line: the verdict of the row above
-    if row.words and _verdict_prefix([*row.lines[-1].words[-2:], *ws]) and len(ws) <= 2:
-        last = row.lines[-1].words
-        for k in (1, 2):
-            if len(last) >= k and _verdict_prefix([*last[-k:], *ws]):
-                return False
-    if not (first[:1].isalpha() and first[:1].isupper()):
+    if _soft_wrap(row.lines[-1], ln):
+        ws[0].cont = True
         return False
-    if not _has_name(row):
+    if _verdict_prefix(ws):
+        return False  # "Vượt KH" / "Vượt Kế" on a line of its own: the verdict of the row above
+    last = row.lines[-1].words
+    for k in (1, 2):
+        if len(last) >= k and len(ws) <= 2 and _verdict_prefix([*last[-k:], *ws]):
+            return False  # "... Vượt" / "KH"
+    if not _cap(ws[0].text) or not _has_name(row):
         return False
     if _complete(row):
         return True
-    name = clean_line(" ".join(w.text for w in row.words))
-    return name.endswith(":")
-
-
-def _ends_table(ln: FLine) -> bool:
-    t = ln.text.strip()
-    f = fold_ascii(t)
-    if CAPTION_START.match(f) and not t.startswith("("):
-        return True
-    if len(t) > 12 and is_upper_text(t) and not any(_is_value(w.text) for w in ln.words):
-        return False  # upper-case group rows ("CHỈ TIÊU KINH TẾ") stay; headings are caught below
-    return False
+    return _text(row.words).endswith(":")  # after a heading row "Xây dựng nông thôn mới:"
 
 
 # --------------------------------------------------------------------------- placement
@@ -472,36 +537,35 @@ class _Parsed:
     problem: str | None = None
 
 
-def _split_row(row: _Row, has_label_col: bool, has_unit_col: bool) -> _Parsed:
+def _split_row(row: _Row, has_unit_col: bool) -> _Parsed:
+    """Label, indicator words, unit, figures, verdict and note of a row."""
     ws = row.words
     label: list[Word] = []
-    if ws and _is_label(ws[0].text) and (len(ws) == 1 or not _is_value(ws[1].text) or ws[0].text in _BULLETS):
+    if ws and _is_label(ws[0].text) and (len(ws) == 1 or ws[0].text in _BULLETS or not _is_value(ws[1].text)):
         label, ws = [ws[0]], ws[1:]
     p = _Parsed(row, label, [], [], [], [], [])
-    # verdict: the last verdict phrase whose remaining words are on its own last line (a note)
     end = len(ws)
-    vstart = None
-    for i in range(len(ws) - 1, -1, -1):
+    found = False
+    for i in range(len(ws) - 1, 0, -1):
         n = _verdict_at(ws, i)
         if not n:
             continue
-        if i > 0 and not (_is_value(ws[i - 1].text) or ws[i].gap is None):
-            continue  # "... xã đạt" inside a name is no verdict (it needs a capital and a tail)
+        # a verdict follows a figure, starts a line, or stands after a wide blank
+        if not (_is_value(ws[i - 1].text) or ws[i].gap is None or ws[i].gap > 2.5):
+            continue
         rest = ws[i + n :]
-        if rest and any(w.page != ws[i + n - 1].page or w.gap is None for w in rest):
+        # words after it on the same line are a note; a new line after it is not this row's
+        if rest and any(w.gap is None and not w.cont for w in rest):
             continue
-        if rest and _is_value(rest[-1].text):
+        if rest and any(_is_value(w.text) for w in rest):
             continue
-        vstart = i
-        p.verdict = ws[i : i + n]
-        p.note = rest
-        end = i
+        p.verdict, p.note, end, found = ws[i : i + n], rest, i, True
         break
     body = ws[:end]
-    if vstart is None and body:
-        # text after the figures on the last line: a note (no verdict column needed)
+    if not found and body:
+        # text after the figures on the figures' line: a note
         k = len(body)
-        while k > 0 and not _is_value(body[k - 1].text) and body[k - 1].gap is not None:
+        while k > 0 and not _is_value(body[k - 1].text) and (body[k - 1].gap is not None or body[k - 1].cont):
             k -= 1
         if 0 < k < len(body) and _is_value(body[k - 1].text):
             p.note = body[k:]
@@ -511,147 +575,165 @@ def _split_row(row: _Row, has_label_col: bool, has_unit_col: bool) -> _Parsed:
         k -= 1
     p.nums = body[k:]
     pre = body[:k]
-    if p.nums and pre and pre[-1].text[:1].isdigit():
-        p.problem = "a figure runs into the indicator text"
     if p.nums and not pre:
         p.problem = "figures without an indicator"
+    elif p.nums and re.search(r"\d", pre[-1].text) and not _is_unit(pre[-1].text):
+        p.problem = "a figure runs into the indicator text"
     # unit: the longest suffix of the words before the figures that is a known unit
     if has_unit_col and (p.nums or p.verdict) and len(pre) >= 2:
-        for j in range(1, len(pre)):
-            if len(pre) - j > 6:
-                continue
+        for j in range(max(1, len(pre) - 6), len(pre)):
             if _is_unit(" ".join(w.text for w in pre[j:])):
-                p.unit = pre[j:]
-                pre = pre[:j]
+                p.unit, pre = pre[j:], pre[:j]
                 break
     p.name = pre
     return p
 
 
-def _gap_stats(parsed: list[_Parsed], n_num: int) -> tuple[float, float, float]:
-    """(threshold, first empty-cell blank, step): a blank wider than threshold holds an empty cell."""
-    base = [
-        w.gap
-        for p in parsed
-        if len(p.nums) == n_num and not p.problem
-        for w in p.nums[1:]
-        if w.gap is not None
-    ]
-    thr = max(base) if base else 2.0
-    thr = max(thr, 1.0)
-    wide = [
-        w.gap
-        for p in parsed
-        for w in (p.nums + p.verdict[:1])
-        if w.gap is not None and w.gap > thr + 0.5
-    ]
-    g1 = min(wide) if wide else thr + 2.0
-    base_min = min(base) if base else 1.0
-    step = max(g1 - base_min, 1.0)
-    return thr + 0.5, g1, step
+_EPS = 0.35  # measuring slack, in space widths
 
 
-def _empties_est(g: float, thr: float, g1: float, step: float) -> int:
-    if g <= thr:
-        return 0
-    return 1 + max(0, int((g - g1) / step + 0.3))
+@dataclass
+class _Blanks:
+    """How wide the blank between two cells is: s + k * d + t for k empty cells between them,
+    t in [0, n] (a trailing space some cells keep), d between d_lo and d_hi."""
+
+    s: float
+    n: float
+    d_lo: float | None  # None: no blank of the table holds an empty cell
+    d_hi: float | None
+
+    def empties(self, g: float) -> set[int] | None:
+        """Plausible numbers of empty cells behind a blank of width g; None: any number >= 1."""
+        if g <= self.s + self.n + _EPS:
+            return {0}
+        if self.d_lo is None or self.d_hi is None:
+            return None
+        ks = {k for k in range(1, 16) if self.s + k * self.d_lo - _EPS <= g <= self.s + k * self.d_hi + self.n + _EPS}
+        return ks or None
 
 
-def _ratio_ok(r: Decimal, num: Decimal, den: Decimal) -> bool | None:
-    if den == 0 or num == 0:
+def _calibrate(parsed: list[_Parsed], n_num: int) -> _Blanks:
+    """Blank widths between filled neighbour cells (figures of full rows, label -> name, name ->
+    unit) give the narrowest blank s and the noise n; the narrowest wider blank gives the step d
+    an empty cell adds (d > n: empty cells are told from noise, else nothing could be read)."""
+    base: list[float] = []
+    every: list[float] = []
+    for p in parsed:
+        if p.name and p.label and p.name[0].gap is not None:
+            base.append(p.name[0].gap)
+        if p.unit and p.name and p.unit[0].gap is not None:
+            base.append(p.unit[0].gap)
+        figs = [w.gap for w in p.nums[1:] if w.gap is not None]
+        if len(p.nums) == n_num:
+            base.extend(figs)
+        every.extend(figs)
+        every.extend(w.gap for w in (p.nums[:1] + p.verdict[:1]) if w.gap is not None)
+    s = min(base + every, default=1.0)
+    n = max(base) - s if len(base) >= 3 else 1.0
+    wide = [g for g in every if g > s + n + _EPS]
+    if not wide:
+        return _Blanks(s, n, None, None)
+    w1 = min(wide)
+    d_hi = w1 - s
+    d_lo = min(d_hi, max(n + 1.0, w1 - s - n))
+    return _Blanks(s, n, d_lo, d_hi)
+
+
+def _half_ulp(text: str) -> Decimal:
+    """Half a unit in the last printed place of a figure: '6,6' -> 0.05, '500.000' -> 0.5."""
+    m = re.search(r",(\d+)\s*%?$", text.strip())
+    return Decimal(5) / (Decimal(10) ** (len(m.group(1)) + 1)) if m else Decimal("0.5")
+
+
+def _ratio_ok(r: tuple[Decimal, Decimal], num: tuple[Decimal, Decimal], den: tuple[Decimal, Decimal]) -> bool | None:
+    """Does a stated ratio (percent) agree with its operands, given how they were rounded?
+    Either way round (the ratio of 'lower is better' figures is often stated inverted).
+    Each argument is (value, half a unit in its last printed place)."""
+    if den[0] <= 0 or num[0] <= 0 or r[0] < 0:
         return None
-    for a, b in ((num, den), (den, num)):
-        exp = a / b * 100
-        if abs(r - exp) <= max(Decimal("0.6"), abs(exp) * Decimal("0.006")):
+    slack = max(Decimal("0.6"), r[0] * Decimal("0.006"))
+    for (a, da), (b, db) in ((num, den), (den, num)):
+        if b - db <= 0:
+            continue
+        lo = (a - da) / (b + db) * 100
+        hi = (a + da) / (b - db) * 100
+        if lo - slack <= r[0] + r[1] and r[0] - r[1] <= hi + slack:
             return True
     return False
 
 
+_AMBIGUOUS = "the figures fit more than one column layout"
+
+
 def _place(
-    p: _Parsed,
-    tail_cols: list[int],
-    cols: list[TableColumn],
-    anchor: int,
-    stats: tuple[float, float, float],
-) -> tuple[dict[int, list[Word]] | None, str | None]:
-    """Leaf column -> words for the tail items, or (None, reason)."""
+    p: _Parsed, tail_cols: list[int], cols: list[TableColumn], anchor: int, blanks: _Blanks
+) -> tuple[dict[int, list[Word]] | None, str | None, int]:
+    """(leaf column -> words of each tail item, None, stated ratios confirmed) or (None, why not, 0)."""
     items: list[tuple[str, list[Word]]] = [("num", [w]) for w in p.nums]
     if p.verdict:
         items.append(("verdict", p.verdict))
     if p.note:
         items.append(("note", p.note))
     if not items:
-        return {}, None
+        return {}, None, 0
     roles = [cols[c].role for c in tail_cols]
     allowed = {
         "num": [i for i, r in enumerate(roles) if r in ("value", "ratio")],
         "verdict": [i for i, r in enumerate(roles) if r == "verdict"] or [i for i, r in enumerate(roles) if r == "note"],
         "note": [i for i, r in enumerate(roles) if r == "note"],
     }
-    thr, g1, step = stats
-    gaps = [ws[0].gap for _, ws in items]
-    sols: list[tuple[int, int, list[int]]] = []  # (soft cost, -ratios confirmed, positions)
+    if len(p.nums) > len(allowed["num"]):
+        return None, "more figures than figure columns", 0
+    if p.verdict and not allowed["verdict"]:
+        return None, "a verdict but no verdict column", 0
+    if p.note and not allowed["note"]:
+        return None, "text after the figures", 0
+    allowed_e = [None if ws[0].gap is None else blanks.empties(ws[0].gap) for _, ws in items]
+    sols: list[list[int]] = []
 
-    def rec(i: int, prev: int, pos: list[int], soft: int) -> None:
+    def rec(i: int, prev: int, pos: list[int]) -> None:
         if i == len(items):
-            sols.append((soft, 0, list(pos)))
+            sols.append(list(pos))
             return
-        kind = items[i][0]
-        g = gaps[i]
-        for q in allowed[kind]:
+        ks = allowed_e[i]
+        for q in allowed[items[i][0]]:
             if q <= prev:
                 continue
             e = q - prev - 1
-            s = soft
-            if g is not None:
-                if g <= thr and e != 0:
-                    continue
-                if g > thr and e == 0:
-                    continue
-                s += abs(e - _empties_est(g, thr, g1, step))
+            if ks is not None and e not in ks:
+                continue
+            if ks is None and items[i][1][0].gap is not None and e == 0:
+                continue  # a wide blank of unknown size: at least one empty cell
             pos.append(q)
-            rec(i + 1, q, pos, s)
+            rec(i + 1, q, pos)
             pos.pop()
 
-    if len(p.nums) > len(allowed["num"]):
-        return None, "more figures than figure columns"
-    if p.verdict and not allowed["verdict"]:
-        return None, "a verdict but no verdict column"
-    if p.note and not allowed["note"]:
-        return None, "text after the figures"
-    rec(0, anchor, [], 0)
+    rec(0, anchor, [])
     if not sols:
-        return None, "the blanks between the figures fit no column layout"
-    # stated ratios must agree with their operands
+        return None, "the blanks between the figures fit no column layout", 0
     scored = []
-    for soft, _, pos in sols:
-        placed: dict[int, Decimal] = {}
+    for pos in sols:
+        placed: dict[int, tuple[Decimal, Decimal]] = {}
         for (kind, ws), q in zip(items, pos):
             if kind == "num":
                 cv = parse_cell_value(ws[0].text)
                 if cv.number is not None:
-                    placed[tail_cols[q]] = cv.number
+                    placed[tail_cols[q]] = (cv.number, _half_ulp(ws[0].text))
         good = bad = 0
         for col in cols:
-            if col.role != "ratio" or col.col_index not in placed:
-                continue
             a, b = col.ratio_numerator_col, col.ratio_denominator_col
-            if a is None or b is None or a not in placed or b not in placed:
+            if col.role != "ratio" or col.col_index not in placed or a not in placed or b not in placed:
                 continue
-            ok = _ratio_ok(placed[col.col_index], placed[a], placed[b])
-            if ok is True:
-                good += 1
-            elif ok is False:
-                bad += 1
-        scored.append((bad, soft, -good, pos))
-    if all(s[0] > 0 for s in scored):
-        return None, "the figures contradict the stated ratios"
-    scored = [s for s in scored if s[0] == 0]
-    scored.sort(key=lambda s: (s[1], s[2]))
-    if len(scored) > 1 and scored[0][1:3] == scored[1][1:3]:
-        return None, "the figures fit more than one column layout"
-    pos = scored[0][3]
-    return {tail_cols[q]: ws for (_, ws), q in zip(items, pos)}, None
+            ok = _ratio_ok(placed[col.col_index], placed[a], placed[b])  # type: ignore[index]
+            good += ok is True
+            bad += ok is False
+        scored.append((bad, -good, pos))
+    fine = sorted((x for x in scored if x[0] == 0), key=lambda x: x[1])
+    if not fine:
+        return None, "the figures contradict the stated ratios", 0
+    if len(fine) > 1 and fine[0][1] == fine[1][1]:
+        return None, _AMBIGUOUS, 0
+    return {tail_cols[q]: ws for (_, ws), q in zip(items, fine[0][2])}, None, -fine[0][1]
 
 
 # --------------------------------------------------------------------------- driver
@@ -662,6 +744,7 @@ def _text(ws: list[Word]) -> str:
 
 
 def _cell(ws: list[Word], region: int) -> GCell:
+    """A cell from words: text joined by single spaces, bbox of its words on its first page."""
     if not ws:
         return GCell("", None, region, True)
     page = ws[0].page
@@ -670,17 +753,18 @@ def _cell(ws: list[Word], region: int) -> GCell:
     return GCell(_text(ws), tuple(round(v, 2) for v in bbox), region, True, page)  # type: ignore[arg-type]
 
 
-def _is_header_start(ln: FLine) -> bool:
-    ws = ln.words
+def _header_start_text(text: str) -> bool:
+    """Cheap test on a line's text: can a table header start here?"""
+    ws = text.split()
     if not ws:
         return False
-    f0 = _fold_word(ws[0].text)
-    if f0 in ("tt", "stt", "s.tt") and ws[0].text.isupper():
-        return len(ws) == 1 or ws[1].text[:1].isupper()
-    if f0 == "so" and len(ws) > 1 and _fold_word(ws[1].text) == "tt":
+    f = [_fold_word(w) for w in ws[:3]]
+    if f[0] in ("tt", "stt", "s.tt") and ws[0].isupper():
+        return len(ws) == 1 or _cap(ws[1])
+    if f[:2] == ["so", "tt"]:
         return True
-    if len(ws) <= 5 and ws[0].text[:1].isupper():
-        return _key_at(ws, 0) in (("chi", "tieu"), ("cac", "chi", "tieu"), ("noi", "dung"))
+    if len(ws) <= 5 and _cap(ws[0]):
+        return f[:2] in (["chi", "tieu"], ["noi", "dung"]) or f[:3] == ["cac", "chi", "tieu"]
     return False
 
 
@@ -703,56 +787,51 @@ def _is_numbering(ws: list[Word]) -> bool:
 def _body_starts(lines: list[FLine], j: int) -> bool:
     ln = lines[j]
     nxt = lines[j + 1] if j + 1 < len(lines) else None
-    if _is_numbering(ln.words):
-        return True
-    if _label_line(ln, nxt):
+    if _is_numbering(ln.words) or _label_line(ln, nxt):
         return True
     return any(_is_value(w.text) and not _header_number(ln.words, i) for i, w in enumerate(ln.words))
+
+
+def _ends_table(ln: FLine) -> bool:
+    """A caption of the next table ('Phụ lục 2', 'Biểu số 03')."""
+    t = ln.text.strip()
+    return bool(CAPTION_START.match(fold_ascii(t))) and not t.startswith("(")
 
 
 @dataclass
 class FlowedTable:
     table: LogicalTable
-    fragments: list[Fragment]
     first_line: int
     last_line: int
 
 
 def _try_table(
-    lines: list[FLine], start: int, all_lines: dict[int, list[Line]], warnings: list[str]
+    lines: list[FLine], start: int, page_lines: dict[int, list[Line]], warnings: list[str]
 ) -> tuple[FlowedTable | None, int]:
-    """A flowed table whose header starts at lines[start]; (table or None, index after it)."""
-    # header
-    j = start
+    """The flowed table whose header starts at lines[start] (or None) and where to look on."""
+    # ---- header: up to the first body line
+    j = start + 1
     while j < len(lines) and j - start < MAX_HEADER_LINES:
-        if j > start and (_body_starts(lines, j) or lines[j].page > lines[j - 1].page + 1):
+        if lines[j].page > lines[j - 1].page + 1 or _body_starts(lines, j):
             break
         j += 1
-    if j >= len(lines) or j - start >= MAX_HEADER_LINES:
+    if j >= len(lines) or j - start >= MAX_HEADER_LINES or lines[j].page > lines[j - 1].page + 1:
         return None, start + 1
-    header_lines = lines[start:j]
-    cells = _header_cells(header_lines)
-    if len(cells) < 3 or len(cells) > MAX_HEADER_CELLS:
+    cells = _header_cells(lines[start:j])
+    if not 3 <= len(cells) <= MAX_HEADER_CELLS:
         return None, start + 1
     struct = _header_structure(cells)
     if struct is None:
-        warnings.append(f"page {lines[start].page}: flowed table header is ambiguous; skipped")
+        warnings.append(f"page {lines[start].page}: flowed table header fits more than one layout; skipped")
         return None, start + 1
     paths: list[list[str]] = []
-    leaf_cells: list[tuple[int, int | None]] = []
     for top, leaves in struct:
-        if leaves:
-            for li in leaves:
-                paths.append([cells[top].text, cells[li].text])
-                leaf_cells.append((top, li))
-        else:
-            paths.append([cells[top].text])
-            leaf_cells.append((top, None))
+        paths.extend([[cells[top].text, cells[li].text] for li in leaves] or [[cells[top].text]])
     numbering: list[str | None] = [None] * len(paths)
     numbering_words: list[Word] = []
     if _is_numbering(lines[j].words):
-        numbering_words = lines[j].words
-        if len(numbering_words) == len(paths):
+        if len(lines[j].words) == len(paths):
+            numbering_words = lines[j].words
             numbering = [w.text for w in numbering_words]
         j += 1
     cols = classify_columns(paths, numbering, ReportContext())
@@ -762,14 +841,14 @@ def _try_table(
     ind = roles.index("indicator")
     lab = roles.index("row_label") if "row_label" in roles else None
     unit = roles.index("unit") if "unit" in roles else None
-    if lab is not None and lab > ind or unit is not None and unit != ind + 1:
+    if (lab is not None and lab > ind) or (unit is not None and unit != ind + 1):
         return None, start + 1
     first_tail = (unit if unit is not None else ind) + 1
     tail_cols = list(range(first_tail, len(cols)))
     if not tail_cols or any(r in ("row_label", "indicator", "unit") for r in roles[first_tail:]):
         return None, start + 1
 
-    # body rows
+    # ---- body lines -> rows
     rows: list[_Row] = []
     cur: _Row | None = None
     k = j
@@ -780,88 +859,120 @@ def _try_table(
             break
         if ln.page == prev.page and ln.line.top - prev.line.bottom > 2.2 * max(ln.line.size, prev.line.size, 6.0):
             break
-        if _ends_table(ln) or (_is_header_start(ln) and k > j):
+        if k > j and _ends_table(ln):
             break
+        if k > j and _header_start_text(ln.text) and _fold_word(ln.text.split()[0]) in ("tt", "stt", "s.tt", "so"):
+            # the header repeated on a new page: skip it (and the numbering row); another header
+            # starts another table
+            n = j - start
+            same = [match_key(x.text) for x in lines[k : k + n]] == [match_key(x.text) for x in lines[start:j]]
+            if not same or lines[k].page == lines[k - 1].page:
+                break
+            k += n
+            if k < len(lines) and _is_numbering(lines[k].words):
+                k += 1
+            continue
         nxt = lines[k + 1] if k + 1 < len(lines) else None
         if cur is None or _starts_row(cur, ln, nxt):
             if cur is not None:
                 rows.append(cur)
-            cur = _Row([ln])
+            cur = _Row([k], [ln])
         else:
+            cur.idx.append(k)
             cur.lines.append(ln)
             if not _complete(cur) and (len(cur.lines) > MAX_ROW_LINES or len(_text(cur.words)) > MAX_NAME_CHARS):
-                cur = None
-                k -= len([1])  # stop before nothing: the open row is dropped
+                cur = None  # running text, not a row
                 break
         k += 1
     if cur is not None:
         rows.append(cur)
 
-    parsed = [_split_row(r, lab is not None, unit is not None) for r in rows]
-    # the table ends at the last row with a tail; a row that is neither labelled, nor a
-    # heading ("...:"), nor has a tail, is running text after the table
+    # ---- the table ends at the last row with a tail before running text
     keep: list[_Parsed] = []
-    for p in parsed:
+    parsed = [_split_row(r, unit is not None) for r in rows]
+    dropped: list[str] = []
+    for n, p in enumerate(parsed):
         name = _text(p.name)
         tail = bool(p.nums or p.verdict)
         if not tail and not p.label and not name.endswith(":"):
+            # one short line between two rows: a note on a line of its own or an unlabelled
+            # heading, cannot tell: dropped. Anything else is running text after the table.
+            nxt = parsed[n + 1] if n + 1 < len(parsed) else None
+            if len(p.row.lines) == 1 and len(name) <= 60 and keep and nxt and nxt.label and (nxt.nums or nxt.verdict):
+                dropped.append(f"page {p.row.lines[0].page}: flowed table line '{name}' dropped: a note or a heading")
+                continue
             break
-        if len(name) > MAX_NAME_CHARS or re.search(r"[.;]\s+\S|\./\.", name):
+        if len(name) > MAX_NAME_CHARS or "./." in name or re.search(r";\s+\S", name):
             break
         keep.append(p)
     while keep and not (keep[-1].nums or keep[-1].verdict):
         keep.pop()
     if not keep:
-        return None, start + 1
+        return None, j
 
+    # ---- place every row's figures
     n_num = sum(1 for c in tail_cols if roles[c] in ("value", "ratio"))
-    stats = _gap_stats(keep, n_num)
-    thr = stats[0]
+    blanks = _calibrate(keep, n_num)
+    thr = blanks.s + blanks.n + _EPS  # wider: at least one empty cell
     body: list[list[GCell]] = []
     body_pages: list[int] = []
-    region = 1000
+    region = 10_000
     placed_rows = skipped = 0
+    row_warnings: list[str] = []
     for p in keep:
         problem = p.problem
-        placement: dict[int, list[Word]] | None = {}
+        placement: dict[int, list[Word]] | None = None
         if problem is None and any(w.gap is not None and w.gap > thr for w in p.name[1:] + p.unit[1:]):
             problem = "a wide blank inside the indicator text (text values?)"
         anchor = -1
-        if problem is None and unit is not None and not p.unit:
-            if p.nums and p.nums[0].gap is not None and p.nums[0].gap <= thr:
+        if problem is None and unit is not None and not p.unit and p.nums:
+            anchor = -2  # the unit cell is empty
+            if p.nums[0].gap is not None and p.nums[0].gap <= thr:
                 problem = "the unit is not recognised"
-            anchor = -2
         if problem is None:
-            placement, problem = _place(p, tail_cols, cols, anchor + len([]) if anchor == -1 else -2, stats)
-            if placement is not None:
-                placement = {c: ws for c, ws in placement.items()}
+            placement, problem, good = _place(p, tail_cols, cols, anchor, blanks)
+            noun = bool(p.unit) and p.unit[0].text[:1].islower() and _norm_unit(_text(p.unit)) in _NOUN_UNITS
+            if noun and p.nums and p.nums[0].gap is not None and p.nums[0].gap > thr:
+                # a wide blank after a unit that is also a noun ("... đầu người"): the first
+                # figure cell is empty, or the unit cell is and the word ends the indicator name.
+                # Only the stated ratios can tell; an ambiguous reading makes the row ambiguous.
+                alt = replace(p, name=p.name + p.unit, unit=[])
+                alt_placement, alt_problem, alt_good = _place(alt, tail_cols, cols, -2, blanks)
+                either = "the unit cell or the first figure cell is empty: cannot tell"
+                if _AMBIGUOUS in (problem, alt_problem):
+                    placement, problem = None, either
+                elif alt_placement is not None and (placement is None or alt_good > good):
+                    p, placement, problem = alt, alt_placement, None
+                elif alt_placement is not None and alt_good == good:
+                    placement, problem = None, either
         if problem is not None or placement is None:
             skipped += 1
-            pg = (p.label or p.name or p.row.words)[0].page
-            warnings.append(f"page {pg}: flowed table row '{_text(p.name)[:50]}' skipped: {problem}")
+            pg = p.row.lines[0].page
+            row_warnings.append(f"page {pg}: flowed table row '{_text(p.label + p.name)[:60]}' skipped: {problem}")
             continue
-        if p.nums:
-            placed_rows += 1
+        placed_rows += bool(p.nums)
         row: list[GCell] = []
         for c in range(len(cols)):
-            ws: list[Word] = []
             if c == lab:
                 ws = p.label
             elif c == ind:
-                ws = p.name if lab is not None or not p.label else p.label + p.name
+                ws = p.name if lab is not None else p.label + p.name
             elif c == unit:
                 ws = p.unit
-            elif c in placement:
-                ws = placement[c - first_tail + first_tail]
+            else:
+                ws = placement.get(c, [])
             row.append(_cell(ws, region))
             region += 1
         body.append(row)
-        body_pages.append(p.row.words[0].page)
+        body_pages.append(p.row.lines[0].page)
     if placed_rows < 2 or skipped > placed_rows:
-        warnings.append(f"page {lines[start].page}: flowed table skipped ({placed_rows} rows placed, {skipped} not)")
-        return None, start + 1
+        warnings.append(
+            f"page {lines[start].page}: flowed table skipped: {placed_rows} rows placed, {skipped} not"
+        )
+        return None, j
+    warnings.extend(dropped + row_warnings)
 
-    # header grid: first-level row (groups span their leaves), leaf row if any group
+    # ---- header grid: first-level row (a group spans its leaves), leaf row, numbering row
     two = any(leaves for _, leaves in struct)
     r1: list[GCell] = []
     r2: list[GCell] = []
@@ -879,35 +990,28 @@ def _try_table(
             region += 1
     header = [r1, r2] if two else [r1]
     numbering_idx = None
-    if numbering_words and len(numbering_words) == len(paths):
+    if numbering_words:
         header.append([_cell([w], region + i) for i, w in enumerate(numbering_words)])
         numbering_idx = len(header) - 1
 
-    end = k
-    last_page_lines: dict[int, list[FLine]] = {}
-    used = lines[start:end]
-    # fragments: one per page, the table's lines there
-    last_word = keep[-1].row.lines[-1]
-    stop = lines.index(last_word, start) + 1
-    used = lines[start:stop]
-    for ln in used:
-        last_page_lines.setdefault(ln.page, []).append(ln)
+    # ---- one fragment per page: the box of the table's lines there
+    last = keep[-1].row.idx[-1]
+    by_page: dict[int, list[Line]] = {}
+    for ln in lines[start : last + 1]:
+        by_page.setdefault(ln.page, []).append(ln.line)
     frags = []
-    for page, lns in sorted(last_page_lines.items()):
-        bbox = (
-            min(ln.line.x0 for ln in lns),
-            min(ln.line.top for ln in lns),
-            max(ln.line.x1 for ln in lns),
-            max(ln.line.bottom for ln in lns),
-        )
+    for page, lns in sorted(by_page.items()):
+        bbox = (min(x.x0 for x in lns), min(x.top for x in lns), max(x.x1 for x in lns), max(x.bottom for x in lns))
         frags.append(Fragment(page, bbox, [bbox[0], bbox[2]], [], "flowed"))
-    # caption: the lines above the header on its page (or the end of the page before)
+
+    # ---- caption: the lines above the header on its page (or the end of the page before)
     hp = lines[start].page
-    above = [ln for ln in all_lines.get(hp, []) if ln.bottom <= lines[start].line.top + 1]
-    above = [ln for ln in above if not PAGE_NUMBER.match(ln.text.strip())]
+    above = [x for x in page_lines.get(hp, []) if x.bottom <= lines[start].line.top + 1]
+    above = [x for x in above if not PAGE_NUMBER.match(x.text.strip())]
     caption, cpage = caption_from_lines(above)
     if caption is None and not above:
-        caption, cpage = caption_from_lines([ln for ln in all_lines.get(hp - 1, []) if not PAGE_NUMBER.match(ln.text.strip())])
+        prev_lines = [x for x in page_lines.get(hp - 1, []) if not PAGE_NUMBER.match(x.text.strip())]
+        caption, cpage = caption_from_lines(prev_lines)
     lt = LogicalTable(
         fragments=frags,
         header=header,
@@ -917,11 +1021,11 @@ def _try_table(
         caption=caption,
         caption_page=cpage,
     )
-    return FlowedTable(lt, frags, start, stop - 1), stop
+    return FlowedTable(lt, start, last), last + 1
 
 
 def _is_furniture(ln: Line, first: bool, last: bool, width: float) -> bool:
-    """A page number at the top or bottom of the page, roughly centred."""
+    """A page number at the top or the bottom of a page, centred or at the right."""
     if not (first or last) or not PAGE_NUMBER.match(ln.text.strip()):
         return False
     if width <= 0:
@@ -930,57 +1034,59 @@ def _is_furniture(ln: Line, first: bool, last: bool, width: float) -> bool:
     return abs(cx - width / 2) < 0.15 * width or ln.x0 > 0.6 * width
 
 
+def _inside(ln: Line, f: Fragment) -> bool:
+    x0, top, x1, bottom = f.bbox
+    cy = (ln.top + ln.bottom) / 2
+    cx = (ln.x0 + ln.x1) / 2
+    return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1
+
+
 def find_flowed_tables(
     page_lines: dict[int, list[Line]],
     page_chars: dict[int, list[Char]],
     page_widths: dict[int, float],
     taken: dict[int, list[Fragment]],
     warnings: list[str],
-) -> list[FlowedTable]:
+) -> list[LogicalTable]:
     """Flowed tables of the document, outside the fragments already found (ruled / aligned)."""
-    # cheap pre-check on line texts: any header start at all?
-    cands = []
-    for p, lns in page_lines.items():
-        for ln in lns:
-            ws = ln.text.split()
-            if ws and (_fold_word(ws[0]) in ("tt", "stt", "s.tt", "so", "chi", "cac", "noi")):
-                cands.append(p)
-                break
-    if not cands:
+    starts_on = [p for p, lns in page_lines.items() if any(_header_start_text(ln.text) for ln in lns)]
+    if not starts_on:
         return []
-    first_page = min(cands)
+    first_page = min(starts_on)
     stream: list[FLine] = []
+    by_page: dict[int, list[FLine]] = {}
+
+    def load(page: int) -> None:
+        fls = by_page.get(page, [])
+        lns = [fl.line for fl in fls]
+        chars = page_chars.get(page, [])
+        spaces = [c["x1"] - c["x0"] for c in chars if c.get("text") == " " and c["x1"] > c["x0"]]
+        page_space = statistics.median(spaces) if spaces else None
+        for fl, lc in zip(fls, _group_chars(chars, lns)):
+            fl._words = _split_words(fl.line, lc, page_space)
+
     for p in sorted(page_lines):
         if p < first_page:
             continue
         lns = page_lines[p]
         frs = taken.get(p, [])
-        grouped = _line_chars(page_chars.get(p, []), lns)
-        spaces = [c["x1"] - c["x0"] for c in page_chars.get(p, []) if c.get("text") == " " and c["x1"] > c["x0"]]
-        page_space = statistics.median(spaces) if spaces else None
-        for idx, (ln, lc) in enumerate(zip(lns, grouped)):
+        right = max((ln.x1 for ln in lns), default=0.0)
+        for idx, ln in enumerate(lns):
             if _is_furniture(ln, idx == 0, idx == len(lns) - 1, page_widths.get(p, 0.0)):
                 continue
             if any(_inside(ln, f) for f in frs):
                 continue
-            ws = _split_words(ln, lc, page_space)
-            if ws:
-                stream.append(FLine(ln, ws))
-    out: list[FlowedTable] = []
+            fl = FLine(ln, load, right)
+            stream.append(fl)
+            by_page.setdefault(p, []).append(fl)
+    out: list[LogicalTable] = []
     i = 0
     while i < len(stream):
-        if _is_header_start(stream[i]):
+        if _header_start_text(stream[i].text) and stream[i].words:
             ft, nxt = _try_table(stream, i, page_lines, warnings)
             if ft is not None:
-                out.append(ft)
-                i = nxt
-                continue
+                out.append(ft.table)
+            i = max(nxt, i + 1)
+            continue
         i += 1
     return out
-
-
-def _inside(ln: Line, f: Fragment) -> bool:
-    x0, top, x1, bottom = f.bbox
-    cy = (ln.top + ln.bottom) / 2
-    cx = (ln.x0 + ln.x1) / 2
-    return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1

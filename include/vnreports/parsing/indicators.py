@@ -81,7 +81,7 @@ def build_indicator_table(
         row = t.header[t.numbering_idx]
         numbering = [(row[c].text or None) if c < len(row) and row[c].origin else None for c in range(ncols)]
     cols = classify_columns(paths, numbering, ctx)
-    if t.detection == "aligned" and not any(c.role in VALUE_ROLES for c in cols):
+    if t.detection in ("aligned", "flowed") and not any(c.role in VALUE_ROLES for c in cols):
         # no ruling and no header naming the figures: too weak to emit facts from
         return None
     _fill_roles_from_content(cols, t.body)
@@ -115,7 +115,8 @@ def build_indicator_table(
             g = row[c] if c < len(row) else None
             text = g.text if g is not None and g.origin else ""
             bbox = tuple(round(v, 2) for v in g.bbox) if g is not None and g.origin and g.bbox else None
-            cells.append(TableCell(r, c, page, text, bbox))  # type: ignore[arg-type]
+            cpage = g.page if g is not None and g.origin and g.page else page
+            cells.append(TableCell(r, c, cpage, text, bbox))  # type: ignore[arg-type]
         trow = rows[r]
         if not trow.indicator_name:
             continue
@@ -135,7 +136,7 @@ def build_indicator_table(
                     table_index=table_index,
                     row_index=r,
                     col_index=c,
-                    page=page,
+                    page=g.page or page,
                     indicator_name=trow.indicator_name,
                     row_path=trow.parent_path + [trow.indicator_name],
                     measure_unit="%" if col.role == "ratio" else trow.measure_unit,

@@ -123,7 +123,10 @@ class IndicatorTable:
     columns: list[TableColumn]
     rows: list[TableRow]
     cells: list[TableCell]  # every body cell, empty ones included (text "")
-    detection: str  # "ruled" (ruling lines) or "aligned" (text alignment)
+    # "ruled" (ruling lines), "aligned" (text aligned in columns) or "flowed" (a table that lost
+    # its layout: header and rows flowed line by line from the left margin; cells recovered from
+    # the order of the words, the blanks between them, units, verdicts and stated ratios)
+    detection: str
 
 
 @dataclass

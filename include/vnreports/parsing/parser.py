@@ -14,6 +14,7 @@ import pdfplumber
 
 from .aligned import find_aligned_fragments
 from .columns import ReportContext
+from .flowed import find_flowed_tables
 from .indicators import build_indicator_table
 from .metadata import extract_metadata
 from .model import IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
@@ -117,6 +118,8 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
     warnings: list[str] = []
     pages: list[PageText] = []
     page_lines: dict[int, list[Line]] = {}
+    page_chars: dict[int, list[Any]] = {}
+    page_widths: dict[int, float] = {}
     fragments: list[Fragment] = []
     with pdf:
         try:
@@ -153,6 +156,8 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
             _place_lines(page_frags, lines)
             fragments.extend(page_frags)
             page_lines[page_no] = lines
+            page_chars[page_no] = chars
+            page_widths[page_no] = width
             if not lines:
                 warnings.append(f"page {page_no}: no text")
             pages.append(
@@ -179,6 +184,25 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         logical = assemble(fragments, page_lines, body_size)
     except Exception as e:
         warnings.append(f"table assembly failed ({type(e).__name__}: {e})")
+
+    # tables that lost their layout: header and rows flowed line by line (see flowed.py)
+    try:
+        taken: dict[int, list[Fragment]] = {}
+        for f in fragments:
+            taken.setdefault(f.page, []).append(f)
+        flowed = find_flowed_tables(page_lines, page_chars, page_widths, taken, warnings)
+    except Exception as e:  # a table we cannot read must not lose the report
+        warnings.append(f"flowed table detection failed ({type(e).__name__}: {e})")
+        flowed = []
+    page_chars.clear()
+    if flowed:
+        for lt in flowed:
+            fragments.extend(lt.fragments)
+        flowed_pages = {f.page for lt in flowed for f in lt.fragments}
+        for pt in pages:
+            if pt.page_no in flowed_pages:
+                pt.extraction = "table+text"
+        logical = sorted(logical + flowed, key=lambda t: (t.pages[0], t.fragments[0].bbox[1]))
 
     # metadata reads the running text: lines inside tables are left out
     text_lines_only = {

@@ -76,6 +76,7 @@ class GCell:
     bbox: BBox | None
     region: int
     origin: bool
+    page: int | None = None  # page of the cell when it is not the row's page (flowed tables)
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Fragment:
     bbox: BBox
     col_edges: list[float]
     rows: list[list[GCell]]
-    detection: str  # "ruled" | "aligned"
+    detection: str  # "ruled" | "aligned" | "flowed"
     header_n: int = 0
     numbering_idx: int | None = None
     above: list[Line] = field(default_factory=list)  # text lines above it on its page
