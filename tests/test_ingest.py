@@ -106,3 +106,36 @@ def test_staging_a_report_twice_replaces_its_rows(engine, tmp_path):
     assert statuses(engine)[PROVINCE_REPORT.name] == "parsed"
     # The source file is untouched.
     assert (tmp_path / PROVINCE_REPORT.name).read_bytes() == PROVINCE_REPORT.read_bytes()
+
+
+def test_parse_step_records_unreadable_changed_and_crashing_files_and_goes_on(engine, tmp_path, monkeypatch):
+    """Every way a file can fail to parse ends as 'failed' with a reason naming the file."""
+    import vnreports.parsing
+    from vnreports.pipeline import parse_step
+
+    url = engine.url.render_as_string(hide_password=False)
+    (tmp_path / "bad.pdf").write_bytes(b"not a pdf at all")
+    shutil.copy2(PROVINCE_REPORT, tmp_path / "replaced.pdf")
+    shutil.copy2(SAMPLE_REPORTS / "003_f52cf5fe5220986b.pdf", tmp_path / "crash.pdf")
+    shutil.copy2(SAMPLE_REPORTS / "002_7536578806f022c2.pdf", tmp_path / "good.pdf")
+    pending = {f.file_name: f.__dict__ for f in discover(engine, tmp_path, settle_seconds=0)}
+    (tmp_path / "replaced.pdf").write_bytes((SAMPLE_REPORTS / "000_515a5de952ea6028.pdf").read_bytes())
+
+    outcomes = {name: parse_step(url, pending[name]) for name in ("bad.pdf", "replaced.pdf", "good.pdf")}
+    real_parse = vnreports.parsing.parse_report
+
+    def parser_bug(path, file_name=None):  # fault injection: a parser crash on an unseen layout
+        if file_name == "crash.pdf":
+            raise IndexError("list index out of range")
+        return real_parse(path, file_name=file_name)
+
+    monkeypatch.setattr(vnreports.parsing, "parse_report", parser_bug)
+    outcomes["crash.pdf"] = parse_step(url, pending["crash.pdf"])
+
+    assert outcomes["good.pdf"]["status"] == "parsed"
+    for name, cause in (("bad.pdf", "not a PDF"), ("replaced.pdf", "changed after discovery"),
+                        ("crash.pdf", "parser error (IndexError")):
+        assert outcomes[name]["status"] == "failed"
+        assert outcomes[name]["reason"].startswith(name) and cause in outcomes[name]["reason"]
+    assert statuses(engine) == {"bad.pdf": "failed", "replaced.pdf": "failed", "crash.pdf": "failed",
+                                "good.pdf": "parsed"}

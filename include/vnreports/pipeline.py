@@ -38,20 +38,25 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
     report_id, file_name = inbox_file["report_id"], inbox_file["file_name"]
     outcome = {"report_id": report_id, "file_name": file_name}
     path = Path(inbox_file["file_path"])
+    report, reason = None, None
     if not path.exists():
         reason = f"{file_name}: file is no longer in the inbox ({path})"
-        set_status(engine, report_id, "failed", reason, dag_run_id)
-        log.error(reason)
-        return {**outcome, "status": "failed", "reason": reason}
-    try:
-        report = parse_report(path, file_name=file_name)
-    except ReportParseError as error:
-        reason = str(error)
+    else:
+        try:
+            report = parse_report(path, file_name=file_name)
+        except ReportParseError as error:
+            reason = str(error)
+        except Exception as error:  # a parser bug on an unseen layout must not stop the batch
+            log.exception("parser error on %s", file_name)
+            reason = f"{file_name}: parser error ({type(error).__name__}: {error})"
+    if report is not None and report.sha256 != report_id:
+        # Replaced in place after discovery: the new bytes are a new report, registered by the
+        # next discovery; this content is gone.
+        report, reason = None, f"{file_name}: content changed after discovery; the new content is loaded as a new report"
+    if reason is not None:
         set_status(engine, report_id, "failed", reason, dag_run_id)
         log.error("failed to read %s: %s", file_name, reason)
         return {**outcome, "status": "failed", "reason": reason}
-    if report.sha256 != report_id:
-        raise RuntimeError(f"{file_name} changed after discovery (hash differs); it will be picked up again")
     counts = stage_report(engine, report, PARSER_VERSION, dag_run_id)
     log.info("staged %s: %s", file_name, counts)
     return {**outcome, "status": "parsed", **counts}
