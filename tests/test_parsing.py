@@ -1002,3 +1002,119 @@ def test_flowed_random_tables_no_wrong_figure(tmp_path, seed, spaces):
         assert got[3:8] == truth[got[0]][3:8], (got, truth[got[0]])
     assert len(t.rows) >= 8  # most rows are placed
     assert len(t.rows) + sum("flowed table" in w for w in r.warnings) >= len(truth)
+
+
+def _centred_borderless_report(path: Path) -> Path:
+    """A borderless table as an HTML page printed by a browser draws it: every cell's text is
+    vertically centred in its row, so a wrapped name puts its first line ABOVE the line with
+    the row label and figures and its last line below; wrapped units and notes likewise; a
+    wrapped section row takes three lines; a caption sits right above the header."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from tests.fixtures.edge_pdfs import FONT, register_fonts
+
+    register_fonts()
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    size, pitch = 10, 12
+    c.setFont(FONT, size)
+    y = 800
+    c.drawString(60, y, "ỦY BAN NHÂN DÂN")
+    c.drawString(300, y, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    c.drawString(60, y - 14, "HUYỆN BẢO LẠC")
+    c.drawString(320, y - 14, "Độc lập - Tự do - Hạnh phúc")
+    c.drawString(60, y - 28, "Số: 112/BC-UBND")
+    c.drawString(300, y - 28, "Bảo Lạc, ngày 25 tháng 9 năm 2022")
+    c.drawCentredString(297, y - 60, "BÁO CÁO")
+    c.drawCentredString(297, y - 74, "Tình hình kinh tế - xã hội 9 tháng năm 2022")
+    c.drawString(60, y - 100, "Thực hiện Nghị quyết của HĐND huyện về kế hoạch phát triển kinh tế - xã hội")
+    c.drawString(60, y - 114, "năm 2022, UBND huyện Bảo Lạc báo cáo như sau:")
+    c.drawCentredString(285, y - 140, "Biểu: Một số chỉ tiêu kinh tế - xã hội chủ yếu 9 tháng năm 2022")
+
+    # columns: (x, alignment) -- label, name, unit, plan, estimate, ratio, note
+    cols = [(62, "l"), (90, "l"), (230, "l"), (330, "r"), (400, "r"), (460, "r"), (480, "l")]
+
+    def cell(col: int, lines: list[str], centre: float, x: float | None = None) -> None:
+        x0, align = cols[col]
+        for i, t in enumerate(lines):
+            base = centre + ((len(lines) - 1) / 2 - i) * pitch - size * 0.35
+            if x is not None:
+                c.drawCentredString(x, base, t)
+            elif align == "r":
+                c.drawRightString(x0, base, t)
+            else:
+                c.drawString(x0, base, t)
+
+    # header: two rows of 30pt; the merged "9 tháng năm 2022" over estimate and ratio
+    hc = y - 175
+    cell(0, ["STT"], hc)
+    cell(1, ["Chỉ tiêu"], hc)
+    cell(2, ["ĐVT"], hc)
+    cell(3, ["KH năm", "2022"], hc, x=312)
+    cell(4, ["9 tháng năm 2022"], hc + 15, x=420)
+    cell(4, ["Ước thực", "hiện"], hc - 15, x=380)
+    cell(5, ["So với", "KH (%)"], hc - 15, x=445)
+    cell(6, ["Ghi", "chú"], hc)
+
+    rows = [
+        (["I"], ["Kinh tế"], [], None, []),
+        (["1"], ["Tổng diện tích", "gieo trồng cây", "hàng năm"], ["ha"], ("8.250", "7.940,5", "96,25"), []),
+        (["-"], ["Cây lúa"], ["ha"], ("1.120", "1.098", "98,04"), []),
+        (["-"], ["Cây ngô"], ["ha"], ("5.400", "5.212,3", "96,52"), ["Vụ", "xuân"]),
+        (["2"], ["Tổng đàn gia súc"], ["con"], ("41.500", "40.112", "96,66"), []),
+        (["3"], ["Thu ngân sách", "nhà nước trên", "địa bàn"], ["triệu", "đồng"], ("35.000", "28.417,6", "81,19"), []),
+        (["II"], ["Văn hóa - xã", "hội"], [], None, []),
+        (["4"], ["Tỷ lệ hộ nghèo"], ["%"], ("32,5", "33,1", "101,85"), []),
+        (["5"], ["Tỷ lệ dân số", "tham gia BHYT"], ["%"], ("98", "97,4", "99,39"), []),
+    ]
+    top = hc - 30
+    for label, name, unit, figs, note in rows:
+        height = max(len(name), len(unit), len(note), 1) * pitch + 6
+        centre = top - height / 2
+        cell(0, label, centre)
+        cell(1, name, centre)
+        cell(2, unit, centre)
+        for k, f in enumerate(figs or ()):
+            cell(3 + k, [f], centre)
+        cell(6, note, centre)
+        top -= height
+    c.drawString(60, top - 30, "Trên đây là báo cáo tình hình kinh tế - xã hội 9 tháng năm 2022 của UBND huyện Bảo Lạc./.")
+    c.save()
+    return path
+
+
+def test_borderless_vertically_centred_table(tmp_path):
+    _needs_reportlab()
+    r = parse_report(_centred_borderless_report(tmp_path / "centred.pdf"))
+    assert not r.warnings
+    assert len(r.tables) == 1
+    by = {}
+    for v in r.values:
+        by.setdefault(v.indicator_name, []).append(v)
+    assert list(by) == [
+        "Tổng diện tích gieo trồng cây hàng năm",
+        "Cây lúa",
+        "Cây ngô",
+        "Tổng đàn gia súc",
+        "Thu ngân sách nhà nước trên địa bàn",
+        "Tỷ lệ hộ nghèo",
+        "Tỷ lệ dân số tham gia BHYT",
+    ]
+    assert len(r.values) == 21
+    got = {(v.indicator_name, v.scenario, v.role): v.value_number for v in r.values}
+    assert got[("Tổng diện tích gieo trồng cây hàng năm", "plan", "value")] == Decimal("8250")
+    assert got[("Thu ngân sách nhà nước trên địa bàn", "estimate", "value")] == Decimal("28417.6")
+    assert got[("Tỷ lệ dân số tham gia BHYT", "estimate", "ratio")] == Decimal("99.39")
+    assert got[("Cây ngô", "estimate", "ratio")] == Decimal("96.52")
+    units = {v.indicator_name: v.measure_unit for v in r.values if v.role == "value"}
+    assert units["Thu ngân sách nhà nước trên địa bàn"] == "triệu đồng"
+    assert units["Tổng đàn gia súc"] == "con"
+    for v in r.values:
+        if v.scenario == "plan":
+            assert v.period_type == "year" and v.role == "value"
+        else:
+            assert v.scenario == "estimate" and v.period_type == "nine_months"
+    assert by["Cây lúa"][0].row_path == ["Tổng diện tích gieo trồng cây hàng năm", "Cây lúa"]
+    sections = [(row.row_label, row.indicator_name) for row in r.tables[0].rows if row.is_section]
+    assert ("I", "Kinh tế") in sections and ("II", "Văn hóa - xã hội") in sections
+    assert len(r.tables[0].rows) == 9

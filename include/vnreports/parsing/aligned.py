@@ -7,10 +7,15 @@ Flowed text (a Word table that lost its structure, e.g. the Trùng Khánh annex,
 line starts at the margin and words are single-spaced) never satisfies that, so it yields no
 table rather than shifted, wrong figures.
 
-Lines of the block become rows: a line that only continues the indicator text (starts in
-lower case, no label, no figure) is joined to the row above. The lines right above the first
-row with figures that fit the columns form the header; a header segment spanning several
-columns becomes a merged header cell.
+Lines of the block become rows: a line with a figure or a row label in the first column
+starts a row; a line holding only pieces of cells (no figure, no label) belongs to the row
+whose text it continues (lower case, right below a text of the same column) or else to the
+clearly nearest row line. HTML printed by a browser centres cells vertically, so a wrapped
+name or unit puts lines above AND below the line with the label and figures, and a wrapped
+section row ("Văn hóa - xã" / "II" / "hội") takes several lines. The lines right above the
+first row with figures that fit the columns form the header (a caption, one segment wider
+than half the table, ends it); a header segment spanning several columns becomes a merged
+header cell, and in a centred header the texts beside it (rowspan cells) move up to its row.
 """
 
 from __future__ import annotations
@@ -109,6 +114,21 @@ def _is_figure(text: str) -> bool:
     return _is_num(text) and not _YEAR.match(text.strip())
 
 
+_MAX_GAP_LINES = 6
+_NEAR = 0.85  # a piece line is nearer to one row line than to the other
+
+
+def _narrow(segs: list[_Seg], rows: list[list[_Seg]]) -> bool:
+    """A line of cell pieces: no figure, every segment narrower than half the rows' width."""
+    spans = [s for r in rows for s in r]
+    width = max(s.x1 for s in spans) - min(s.x0 for s in spans)
+    return not any(_is_num(s.text) for s in segs) and all(s.x1 - s.x0 < 0.5 * width for s in segs)
+
+
+def _mid(line: Line) -> float:
+    return (line.top + line.bottom) / 2
+
+
 def find_aligned_fragments(chars: list[Char], lines: list[Line], page_no: int) -> list[Fragment]:
     # cheap pre-check on the line chars: at least MIN_ROWS lines with >= MIN_COLS segments
     quick = sum(1 for ln in lines if len(_segments(ln)) >= MIN_COLS)
@@ -131,7 +151,10 @@ def find_aligned_fragments(chars: list[Char], lines: list[Line], page_no: int) -
             if len(nxt) >= MIN_COLS and any(_is_figure(s.text) for s in nxt):
                 last_row = j + 1
                 j += 1
-            elif j + 1 - last_row <= 2 and nxt and lines[j + 1].top - lines[j].bottom < 2.5 * max(lines[j].size, 6):
+            elif (nxt and lines[j + 1].top - lines[j].bottom < 2.5 * max(lines[j].size, 6)
+                  and (j + 1 - last_row <= 2
+                       or (j + 1 - last_row <= _MAX_GAP_LINES and _narrow(nxt, seg_lines[i:last_row + 1])))):
+                # pieces of vertically centred cells (a wrapped section row) may take more lines
                 j += 1
             else:
                 break
@@ -166,12 +189,31 @@ def _build(lines: list[Line], seg_lines: list[list[_Seg]], run: list[int], page_
                 return c
         return ncols - 1
 
+    def is_label_line(k: int) -> bool:
+        segs = seg_lines[k]
+        return bool(segs) and bool(_ROW_LABEL.match(segs[0].text)) and col_of(segs[0].x0 + 0.5) == 0
+
+    def is_piece(k: int) -> bool:
+        """A line holding only pieces of cells: no figure, no row label in the first column."""
+        segs = seg_lines[k]
+        return bool(segs) and not any(_is_num(s.text) for s in segs) and not is_label_line(k)
+
     # Rows without figures right above the first figure row ("I  Kinh tế") are body rows:
-    # a line that starts with a row label in the first column.
+    # a line that starts with a row label in the first column. So is the first line of a
+    # vertically centred cell of the row below, nearer to that row than to the line above.
+    width = x_max - x_min
     k = run[0] - 1
-    while (k >= 0 and seg_lines[k] and _ROW_LABEL.match(seg_lines[k][0].text)
-           and col_of(seg_lines[k][0].x0 + 0.5) == 0
-           and lines[k + 1].top - lines[k].bottom <= 2.5 * max(lines[k].size, 6)):
+    while k >= 0 and seg_lines[k] and lines[k + 1].top - lines[k].bottom <= 2.5 * max(lines[k].size, 6):
+        if is_label_line(k):
+            run = [k, *run]
+            k -= 1
+            continue
+        key = next((kk for kk in run if not is_piece(kk)), None)
+        segs = seg_lines[k]
+        if (key is None or k == 0 or len(segs) >= MIN_COLS or not is_piece(k)
+                or any(s.x1 - s.x0 >= 0.5 * width for s in segs)
+                or not _mid(lines[key]) - _mid(lines[k]) < _NEAR * (_mid(lines[k]) - _mid(lines[k - 1]))):
+            break
         run = [k, *run]
         k -= 1
 
@@ -187,6 +229,8 @@ def _build(lines: list[Line], seg_lines: list[list[_Seg]], run: list[int], page_
             break
         if any(_is_num(s.text) and not s.text.isdigit() for s in segs):
             break
+        if len(segs) == 1 and segs[0].x1 - segs[0].x0 > 0.5 * (x_max - x_min):
+            break  # a caption above the table ("Biểu: Một số chỉ tiêu ...")
         header_idx.insert(0, k)
         k -= 1
 
@@ -246,38 +290,88 @@ def _build(lines: list[Line], seg_lines: list[list[_Seg]], run: list[int], page_
             for i, s in enumerate(segs):
                 cur[placed_at[i]].append(s)
 
-    for cells, spans in hdr_groups:
+    # Vertically centred header: the line of a merged header ("9 tháng năm 2022") comes first
+    # and the texts of the cells beside it (rowspan: "STT", "KH năm 2022") in the lines below.
+    # Those texts move up into the merged row's empty cells and cover the row below.
+    covers: list[set[int]] = [set() for _ in hdr_groups]  # columns covered by the row above
+    for g in range(len(hdr_groups) - 1):
+        cells, spans = hdr_groups[g]
+        nxt_cells, nxt_spans = hdr_groups[g + 1]
+        if not spans or nxt_spans:
+            continue
+        under = {cc for c0, c1 in spans.items() for cc in range(c0, c1 + 1)}
+        for c in range(ncols):
+            if c not in under and not cells[c] and nxt_cells[c]:
+                cells[c], nxt_cells[c] = nxt_cells[c], []
+                covers[g + 1].add(c)
+
+    prev_regions: dict[int, int] = {}
+    for g, (cells, spans) in enumerate(hdr_groups):
         row: list[GCell] = []
+        regions: dict[int, int] = {}
         c = 0
         while c < ncols:
+            if c in covers[g] and c in prev_regions:
+                row.append(GCell("", None, prev_regions[c], False))
+                regions[c] = prev_regions[c]
+                c += 1
+                continue
             segs = cells[c]
             text = " ".join(s.text for s in segs)
             bbox = _bbox(segs, edges[c], edges[spans.get(c, c) + 1])
             end = spans.get(c, c)
             for cc in range(c, end + 1):
                 row.append(GCell(text if cc == c else "", bbox, region, cc == c))
+                regions[cc] = region
             region += 1
             c = end + 1
+        prev_regions = regions
         rows.append(row)
 
-    # body
-    body: list[list[list[_Seg]]] = []
+    # body: every line that is not only cell pieces starts a row; a piece line belongs to
+    # the row whose line it continues (lower-case start right below a text of the same
+    # column) or else to the clearly nearest row line (vertically centred cells put the
+    # first lines of a wrapped cell above the row's label and figures).
+    def cols_of(k: int) -> set[int]:
+        return {col_of((s.x0 + s.x1) / 2) for s in seg_lines[k]}
+
+    keys = [k for k in run if not is_piece(k)]
+    owner: dict[int, int] = {k: k for k in keys}
     for k in run:
+        if k in owner:
+            continue
         segs = seg_lines[k]
+        size = max(lines[k].size, 6)
+        if segs[0].text[:1].islower():
+            above = [kk for kk in run if kk < k and kk in owner and cols_of(kk) & cols_of(k)
+                     and 0 <= lines[k].top - lines[kk].bottom < 0.35 * size]
+            if above:
+                owner[k] = owner[above[-1]]
+                continue
+        prev = [kk for kk in keys if kk < k]
+        nxt = [kk for kk in keys if kk > k]
+        if prev and nxt:
+            dp = _mid(lines[k]) - _mid(lines[prev[-1]])
+            dn = _mid(lines[nxt[0]]) - _mid(lines[k])
+            if dn < _NEAR * dp:
+                owner[k] = nxt[0]
+                continue
+            if dp < _NEAR * dn:
+                owner[k] = prev[-1]
+                continue
+        if prev and len(cols_of(k)) == 1 and segs[0].text[:1].islower():
+            owner[k] = owner.get(k - 1, prev[-1])  # lower-case continuation of the row above
+        else:  # a row of its own
+            owner[k] = k
+            keys = sorted([*keys, k])
+    body: list[list[list[_Seg]]] = []
+    for key in sorted(set(owner.values())):
         placed = empty_row()
-        for s in segs:
-            placed[col_of((s.x0 + s.x1) / 2)].append(s)
-        filled = [c for c in range(ncols) if placed[c]]
-        is_cont = (
-            body
-            and len(filled) == 1
-            and not any(_is_num(s.text) for s in segs)
-            and segs[0].text[:1].islower()
-        )
-        if is_cont:
-            body[-1][filled[0]].extend(placed[filled[0]])
-        else:
-            body.append(placed)
+        members = sorted((k for k in run if owner[k] == key), key=lambda k: lines[k].top)
+        for k in members:
+            for s in seg_lines[k]:
+                placed[col_of((s.x0 + s.x1) / 2)].append(s)
+        body.append(placed)
     for placed in body:
         row = []
         for c in range(ncols):
