@@ -595,32 +595,21 @@ def _check_generated(r: ParsedReport, rows: int, detection: str) -> None:
     assert v[(f"Chi tiết {rows}", 5)].value_text == "Đảm bảo"
 
 
-def test_reportlab_ruled_table_repeated_header(tmp_path):
+@pytest.mark.parametrize(
+    "options, rows, detection",
+    [
+        (dict(grid=True, repeat_rows=3), 45, "ruled"),  # header repeated on every page
+        (dict(grid=True, repeat_rows=0), 45, "ruled"),  # continues without a header
+        (dict(grid=True, repeat_rows=1, empty_header=True), 45, "ruled"),  # empty repeated header
+        (dict(grid=False, repeat_rows=3), 25, "aligned"),  # no ruling lines
+    ],
+    ids=["repeated-header", "no-repeated-header", "empty-repeated-header", "aligned"],
+)
+def test_reportlab_tables(tmp_path, options, rows, detection):
     _needs_reportlab()
-    p = tmp_path / "ruled.pdf"
-    _make_report(p, grid=True, repeat_rows=3, rows=45)
-    _check_generated(parse_report(p), 45, "ruled")
-
-
-def test_reportlab_ruled_table_without_repeated_header(tmp_path):
-    _needs_reportlab()
-    p = tmp_path / "ruled_norepeat.pdf"
-    _make_report(p, grid=True, repeat_rows=0, rows=45)
-    _check_generated(parse_report(p), 45, "ruled")
-
-
-def test_reportlab_ruled_table_empty_repeated_header(tmp_path):
-    _needs_reportlab()
-    p = tmp_path / "ruled_empty_header.pdf"
-    _make_report(p, grid=True, repeat_rows=1, rows=45, empty_header=True)
-    _check_generated(parse_report(p), 45, "ruled")
-
-
-def test_reportlab_aligned_table(tmp_path):
-    _needs_reportlab()
-    p = tmp_path / "aligned.pdf"
-    _make_report(p, grid=False, repeat_rows=3, rows=25)
-    _check_generated(parse_report(p), 25, "aligned")
+    p = tmp_path / "generated.pdf"
+    _make_report(p, rows=rows, **options)
+    _check_generated(parse_report(p), rows, detection)
 
 
 def test_decomposed_unicode_is_nfc(tmp_path):
