@@ -2,29 +2,41 @@
 
 from .model import (
     FieldSource,
+    Footnote,
     IndicatorTable,
     IndicatorValue,
+    NarrativeFact,
     PageText,
+    PartWhole,
     ParsedReport,
     ReportMetadata,
     ReportParseError,
+    StatedRatio,
     TableCell,
     TableColumn,
     TableRow,
+    UnresolvedMention,
+    ValueChange,
 )
 from .parser import PARSER_VERSION, parse_report
 
 __all__ = [
     "PARSER_VERSION",
     "FieldSource",
+    "Footnote",
     "IndicatorTable",
     "IndicatorValue",
+    "NarrativeFact",
     "PageText",
+    "PartWhole",
     "ParsedReport",
     "ReportMetadata",
     "ReportParseError",
+    "StatedRatio",
     "TableCell",
     "TableColumn",
     "TableRow",
+    "UnresolvedMention",
+    "ValueChange",
     "parse_report",
 ]

@@ -154,6 +154,93 @@ class IndicatorValue:
     ratio_base: str | None = None
 
 
+# What a stated ratio in a sentence compares with: RATIO_BASES plus the plan's issuer when the
+# sentence names it ("dự toán HĐND huyện" -> plan_hdnd, "KH UBND tỉnh giao" -> plan_ubnd_tinh)
+# and a budget estimate without issuer ("dự toán giao" -> estimate_budget).
+NARRATIVE_RATIO_BASES = RATIO_BASES + ("plan_hdnd", "plan_ubnd_tinh", "plan_ubnd", "estimate_budget")
+CHANGE_KINDS = ("absolute", "percent", "percentage_points")
+
+
+@dataclass
+class StatedRatio:
+    """A ratio the sentence states: "bằng 103,39% dự toán HĐND huyện" -> 103.39, plan_hdnd."""
+
+    value: Decimal  # in percent
+    base: str  # one of NARRATIVE_RATIO_BASES
+    base_text: str  # the words naming the base, as written ("" when the sentence names none)
+
+
+@dataclass
+class ValueChange:
+    """A change the sentence states: "tăng 92 con", "giảm 52,6%", "giảm 5,01%" of a rate."""
+
+    value: Decimal  # always >= 0; the sign is in direction
+    unit: str | None  # "%" for percent and percentage points
+    direction: str  # "increase" | "decrease"
+    kind: str  # one of CHANGE_KINDS; a percent change of a rate is percentage_points
+
+
+@dataclass
+class PartWhole:
+    """A part of a whole that is not actual-vs-plan: "03/19 xã đạt 19 tiêu chí"."""
+
+    numerator: Decimal
+    denominator: Decimal
+    unit: str | None
+
+
+@dataclass
+class NarrativeFact:
+    """One indicator figure stated in a sentence (body text or footnote), with provenance."""
+
+    fact_index: int  # 0-based within the report, in reading order
+    page: int  # page of the figure (a sentence may start on the page before)
+    sentence: str  # the sentence or clause, NFC, single-spaced, footnote markers removed
+    span: tuple[int, int]  # [start, end) of the figure's mention within sentence
+    indicator_text: str  # as written; an elliptical name carries its inherited head: "Cây ngô - Sản lượng"
+    value: Decimal | None  # the figure; None for a part/whole or a change-only statement
+    value_text: str | None  # the number as written, "7.111" / "6.885,52"
+    unit: str | None  # as written, single-spaced: "ha", "tạ/ha", "nghìn con", "%"
+    scenario: str  # one of SCENARIOS
+    period_type: str | None  # one of PERIOD_TYPES
+    period_start: date | None
+    period_end: date | None
+    as_of_date: date | None = None  # a stock "tính đến 31/5/2021"
+    admin_unit_code: str | None = None  # GSO code of a unit named in the sentence; None = the report's unit
+    admin_unit_text: str | None = None  # that unit as written
+    stated_ratios: list[StatedRatio] = field(default_factory=list)
+    change: ValueChange | None = None
+    part_of: PartWhole | None = None
+    plan_value: Decimal | None = None  # the plan of an actual/plan fraction "7.111/7220 con"
+    footnote: int | None = None  # footnote number when the sentence is a footnote's
+    indicator_code: str | None = None  # catalog code (see vnreports.catalog), None when unmatched
+    match_method: str | None = None  # "exact" | "alias" | "fuzzy" | None
+    match_score: float | None = None
+
+
+@dataclass
+class UnresolvedMention:
+    """A number with a unit in running text that could not be made a fact: kept for review."""
+
+    page: int
+    sentence: str
+    text: str  # the mention as written, e.g. "35,4 ha"
+    span: tuple[int, int]  # within sentence
+    reason: str  # why it is not a fact
+    footnote: int | None = None
+
+
+@dataclass
+class Footnote:
+    """A footnote, separated from the body text, linked to its marker."""
+
+    number: int
+    page: int  # page where the footnote text starts
+    text: str  # NFC, single-spaced, without its leading number
+    marker_page: int | None  # page of the marker in the body, None when not found
+    marker_context: str | None  # a few words before the marker, for review
+
+
 @dataclass
 class ParsedReport:
     file_name: str
@@ -165,6 +252,9 @@ class ParsedReport:
     tables: list[IndicatorTable]
     values: list[IndicatorValue]
     warnings: list[str] = field(default_factory=list)
+    narrative_facts: list[NarrativeFact] = field(default_factory=list)
+    unresolved_mentions: list[UnresolvedMention] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
 
 
 class ReportParseError(Exception):
