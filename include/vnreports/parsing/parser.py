@@ -18,6 +18,8 @@ from .columns import ReportContext
 from .flowed import find_flowed_tables
 from .indicators import build_indicator_table
 from .metadata import extract_metadata
+from .narrative import extract_narrative
+from .textflow import build_paragraphs
 from .model import IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
 from .pdftext import Line, mark_superscripts, text_lines
 from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling
@@ -236,6 +238,15 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         tables.append(res[0])
         values.extend(res[1])
 
+    # figures stated in sentences and footnotes (running text only, tables left out)
+    narrative_facts, unresolved, footnotes = [], [], []
+    try:
+        paragraphs, footnotes = build_paragraphs(text_lines_only, {p.page_no: p.height for p in pages})
+        narrative_facts, unresolved = extract_narrative(paragraphs, metadata, warnings)
+    except Exception as e:  # the tables and metadata must not be lost to a narrative bug
+        log.exception("narrative extraction failed for %s", name)
+        warnings.append(f"narrative extraction failed ({type(e).__name__}: {e})")
+
     return ParsedReport(
         file_name=name,
         sha256=sha,
@@ -246,4 +257,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         tables=tables,
         values=values,
         warnings=warnings,
+        narrative_facts=narrative_facts,
+        unresolved_mentions=unresolved,
+        footnotes=footnotes,
     )
