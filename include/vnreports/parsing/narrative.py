@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .admin_units import AdminUnit, load_admin_units, resolve_admin_unit
+from .admin_units import AdminUnit, find_mentions, load_admin_units, resolve_admin_unit
 from .model import NarrativeFact, PartWhole, ReportMetadata, StatedRatio, UnresolvedMention, ValueChange
 from .textflow import Paragraph
 from .textutil import clean_line, fold_ascii, match_key
@@ -39,15 +39,15 @@ _UNITS = [
     "triệu đồng/người/năm", "triệu đồng/người", "triệu đồng/ha", "nghìn đồng/người", "tiêu chí/xã",
     "bác sỹ/vạn dân", "bác sĩ/vạn dân", "bác sỹ/1 vạn dân", "bác sĩ/1 vạn dân", "giường bệnh/vạn dân",
     "giường bệnh/1 vạn dân", "giường/vạn dân", "giường/1 vạn dân", "tạ/ha", "tấn/ha", "lượt người",
-    "lượt khách", "nghìn con", "nghìn cây", "nghìn tấn", "nghìn người", "nghìn lượt", "nghìn USD",
+    "nghìn con", "nghìn cây", "nghìn tấn", "nghìn người", "nghìn lượt", "nghìn USD",
     "triệu USD", "tỷ USD", "triệu đồng", "tỷ đồng", "nghìn đồng", "triệu con", "triệu cây", "triệu lít",
     "trường hợp", "đối tượng", "hồ sơ", "lô đất", "tiêu chí", "giấy phép", "doanh nghiệp", "hợp tác xã",
     "công trình", "dự án", "cơ sở", "lao động", "học sinh", "sinh viên", "giáo viên", "bác sĩ", "bác sỹ",
     "giường bệnh", "giường", "thôn", "xóm", "tổ dân phố", "xã", "phường", "thị trấn", "hộ gia đình",
     "hộ", "người", "lượt", "con", "cây", "ha", "km²", "km2", "km", "m²", "m2", "m³", "m3", "tấn", "tạ",
     "kg", "lít", "liều", "mũi", "ca", "vụ", "USD", "đồng", "trường", "nhà", "căn nhà", "đơn vị", "tác phẩm",
-    "buổi", "cuộc", "lớp", "sản phẩm", "mô hình", "chợ", "điểm", "tuyến", "cháu", "trẻ", "bệnh nhân",
-    "thẻ", "vụ việc", "đơn", "chuyến", "phương tiện", "máy", "Quyết định", "HTX",
+    "buổi", "cuộc", "lớp", "sản phẩm", "mô hình", "chợ", "tuyến", "cháu", "trẻ", "bệnh nhân",
+    "thẻ", "vụ việc", "đơn", "chuyến", "phương tiện", "máy", "Quyết định", "HTX", "điểm phần trăm", "điểm %",
 ]
 # Units that count things: a fraction of them is a part of a whole ("03/19 xã", "31/36 hồ sơ").
 _COUNT_UNITS = {
@@ -63,11 +63,11 @@ def _unit_pattern(unit: str) -> str:
 
 _UNIT_RE = "|".join(_unit_pattern(u) for u in sorted(_UNITS, key=len, reverse=True))
 _SCALE_ALIASES = {"tỷ": "tỷ đồng", "tr.đ": "triệu đồng", "trđ": "triệu đồng", "tr đồng": "triệu đồng"}
-_UNIT_ANY = rf"(?:{_UNIT_RE}|tỷ(?!\s*đồng)|%|ha)"
+_UNIT_ANY = rf"(?:%|(?:{_UNIT_RE}|tỷ(?!\s*đồng))(?![^\W\d_]))"
 # a mention: number [unit] [/ number [unit]]; the unit must end at a word boundary
 _MENTION = re.compile(
-    rf"(?<![\d.,/\w])(?P<n1>{_NUM})(?:\s*(?P<u1>{_UNIT_ANY})(?![^\W\d_]))?"
-    rf"(?:\s*/\s*(?P<n2>{_NUM})(?![\d/])(?:\s*(?P<u2>{_UNIT_ANY})(?![^\W\d_]))?)?",
+    rf"(?<![\d.,/\w])(?P<n1>{_NUM})(?:\s*(?P<u1>{_UNIT_ANY}))?"
+    rf"(?:\s*/\s*(?P<n2>{_NUM})(?![\d/])(?:\s*(?P<u2>{_UNIT_ANY}))?)?",
     re.IGNORECASE,
 )
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{1,2}/\d{4}\b")
@@ -80,10 +80,10 @@ _AS_OF = re.compile(
 _NOT_FIGURE_BEFORE = re.compile(
     r"(?:số|số:|ngày|tháng|năm|đợt|lần|lần thứ|thứ|khóa|khoá|tổ|khu|xóm|Quốc lộ|QL|tỉnh lộ|đường tỉnh|"
     r"đường|TL|ĐT|km|Km|tuyến|dãy|lô|phòng|Điều|Khoản|mục|giai đoạn|nhiệm kỳ|Nghị định|Quyết định|"
-    r"Nghị quyết|Chương trình|Kế hoạch|Thông tư|tỷ lệ|mũi)\s*$",
+    r"Nghị quyết|Chương trình|Kế hoạch|Thông tư|tỷ lệ|mũi|từ|chiếm|[-–])\s*$",
     re.IGNORECASE,
 )
-_NOT_FIGURE_AFTER = re.compile(r"^\s*(?:tuổi|năm\b|tháng\b|ngày\b|giờ\b|[-–/](?:QĐ|NQ|BC|KH|CT|TTr|UBND|HĐND|TB|CV))", re.IGNORECASE)
+_NOT_FIGURE_AFTER = re.compile(r"^\s*(?:[-–]\s*\d|trở\s+lên|tuổi|năm\b|tháng\b|ngày\b|giờ\b|[-–/](?:QĐ|NQ|BC|KH|CT|TTr|UBND|HĐND|TB|CV))", re.IGNORECASE)
 
 _VERB_TAIL = re.compile(
     r"(?:\s|^)(?:ước\s+tính\s+đạt|ước\s+đạt|ước\s+thực\s+hiện|ước\s+tính|ước|đạt\s+được|đạt|chỉ\s+đạt|là|được|"
@@ -167,7 +167,7 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
         nxt = text[m.end() :]
         punct = m.group(0).strip()
         if punct == ";":
-            if re.match(r"so\s+với\b", nxt, re.IGNORECASE):
+            if re.match(r"(?:so\s+với\b|(?:bằng|đạt)\s+\d)", nxt, re.IGNORECASE):
                 continue
         elif not (nxt[:1].isupper() or nxt[:1] in "-+•(*“\"" or nxt[:1].isdigit()):
             continue
@@ -233,6 +233,20 @@ class NarrativeExtractor:
             ):
                 return u.code, cand
         return None
+
+    def _typed_unit_in(self, text: str) -> tuple[str, str] | None:
+        """The most local unit named with its type in the clause ("(tại xã Thạch Lâm, huyện Bảo Lâm)")."""
+        prov = (self.meta.admin_unit_code or "")[:2] or None
+        best = None
+        for mention in find_mentions(text):
+            r = resolve_admin_unit(mention, prov)
+            if r is None or r.level == "province" or r.code == self.meta.admin_unit_code:
+                continue
+            if prov is not None and r.unit.province_code != prov:
+                continue
+            if best is None or len(r.code) > len(best[0]):
+                best = (r.code, mention)
+        return best
 
     # -- periods --------------------------------------------------------------------------------
     def _report_period(self) -> tuple[str | None, date | None, date | None]:
@@ -343,13 +357,16 @@ class NarrativeExtractor:
         page = para.page_of(base_offset + m.start)
 
         # a change: "tăng 92 con", "giảm 52,6%"
-        cm = re.search(r"(tăng|giảm)(?:\s+(?:thêm|được|hơn|khoảng|gần|trên))?\s*$", low_before)
+        cm = re.search(r"(tăng|giảm)(?:\s+(?:được|hơn|khoảng|gần|trên))?\s*$", low_before)
+        points = m.u1 in ("điểm phần trăm", "điểm %")
+        if points and not cm:
+            return False, open_fact  # "vượt 12,3 điểm phần trăm so với KH": a gap, not a figure
         if cm and m.n2 is None:
             unit = m.u1
             kind = "absolute"
             if unit == "%":
                 kind = "percent"
-            if re.match(r"^\s*điểm\s+phần\s+trăm", after, re.IGNORECASE):
+            if points:
                 kind, unit = "percentage_points", "%"
             change = ValueChange(m.n1, unit, "increase" if cm.group(1) == "tăng" else "decrease", kind)
             if open_fact is not None and open_fact.fact.change is None:
@@ -369,6 +386,7 @@ class NarrativeExtractor:
                 fact = self._new_fact(para, base_offset, sentence, m, indicator, None, None, None, page, ctx,
                                       sentence[prev_end : m.start])
                 fact.change = change
+                fact.unit = change.unit  # "vi phạm tăng 09 vụ", "GRDP tăng 5,55%": the unit of the change
                 return True, _OpenFact(fact, m.end)
             return True, open_fact
 
@@ -401,6 +419,8 @@ class NarrativeExtractor:
 
         # a new value
         indicator_raw = sentence[prev_end : m.start]
+        if open_fact is not None and re.fullmatch(r"\s*(?:của|cho|trên|với|/|trong)\s*", indicator_raw):
+            return True, open_fact  # "07 con bò của 7 hộ": a qualifier of the figure before
         if open_fact is not None and not re.search(r"[;,(]|\bvà\b", indicator_raw) and not indicator_raw.strip():
             return False, open_fact
         unit = m.u2 or m.u1
@@ -421,6 +441,15 @@ class NarrativeExtractor:
             obj = re.match(r"^\s*([^\W\d][^,;.()%\d]{2,40}?)(?=\s*(?:[,;.()]|\bđạt\b|\bbằng\b|\bvới\b|$))", after)
             if obj and len(obj.group(1).split()) <= 6:
                 indicator = clean_line(f"{indicator} {obj.group(1)}")
+        predicate_end = m.end
+        if indicator is None and unit and "/" in unit and not m.n2 and re.fullmatch(r"\s*(?:\(\d{1,2}\)\s*)?(?:[-+]\s*)?(?:Có|có|Đạt|đạt)?\s*", indicator_raw):
+            indicator = unit  # "(9) Có 15 bác sỹ/vạn dân": the unit names the indicator
+        if indicator is None and m.n2 is not None and (m.u2 or m.u1) in _COUNT_UNITS:
+            # "03/19 xã đạt 19 tiêu chí": the whole is named by the unit and what follows
+            pred = re.match(r"^\s*([^,;.()]{3,60}?)\s*(?=[,;.()]|$)", after)
+            if pred and len(pred.group(1).split()) <= 8:
+                indicator = clean_line(f"{m.u2 or m.u1} {pred.group(1)}")
+                predicate_end = m.end + pred.end()
         if indicator is None:
             if is_percent:
                 return False, open_fact
@@ -428,20 +457,35 @@ class NarrativeExtractor:
             return True, open_fact
         value, plan_value, part = m.n1, None, None
         if m.n2 is not None:
-            if m.u1 and m.u2 and m.u1 != m.u2 and not (m.u1 == "tỷ đồng" and m.u2 == "tỷ đồng"):
+            if m.u1 and m.u2 and m.u2.startswith(m.u1 + "/"):
+                plan_value = m.n2  # "46,8 tạ/45,0 tạ/ha"
+            elif m.u1 and m.u2 and m.u1 != m.u2 and not (m.u1 == "tỷ đồng" and m.u2 == "tỷ đồng"):
                 unit, plan_value = m.u1, None  # "04 vụ/04 đối tượng": two counts
             elif unit in _COUNT_UNITS or self._ratio_follows(after) == "share":
                 value, part = None, PartWhole(m.n1, m.n2, unit)
             else:
                 plan_value = m.n2
+        verb = re.match(r"^(giảm|tăng)\s+(?=\S)", indicator, re.IGNORECASE)
+        if verb and m.n2 is None and value is not None and (unit == "%" or "tỷ lệ" in indicator.lower()):
+            # "Giảm tỷ lệ hộ nghèo đạt 4%": the figure is the change of the rate
+            indicator = indicator[verb.end() :]
+            kind = "percentage_points" if unit == "%" and "tỷ lệ" in indicator.lower() else ("percent" if unit == "%" else "absolute")
+            fact = self._new_fact(para, base_offset, sentence, m, indicator, None, unit, None, page, ctx, indicator_raw)
+            fact.change = ValueChange(value, unit, "decrease" if verb.group(1).lower() == "giảm" else "increase", kind)
+            ctx.last_indicator = indicator
+            return True, _OpenFact(fact, m.end)
         fact = self._new_fact(para, base_offset, sentence, m, indicator, value, unit, plan_value, page, ctx, indicator_raw)
         fact.part_of = part
+        if named is None:
+            typed = self._typed_unit_in(indicator_raw)
+            if typed is not None:
+                named = typed
         if named is not None:
             fact.admin_unit_code, fact.admin_unit_text = named
         ctx.last_indicator = indicator.split(" - ")[0] if named is None else ctx.last_indicator
         if named is None:
             ctx.last_indicator = indicator
-        return True, _OpenFact(fact, m.end)
+        return True, _OpenFact(fact, predicate_end)
 
     def _ratio_follows(self, after: str) -> str | None:
         mm = re.match(r"^[\s,]*(?:\([^)]*\))?[\s,]*(đạt\s+tỷ\s+lệ|chiếm|đạt|bằng)\s+(" + _NUM + r")\s*%(.{0,40})", after, re.IGNORECASE)
@@ -534,6 +578,8 @@ class NarrativeExtractor:
         t = clean_line(_LEAD_NOISE.sub("", self._strip_tail(t)))
         t = self._strip_tail(t)
         t = clean_line(t.strip(" ,;:-–"))
+        if not t and head:
+            return head  # "Riêng ước thu từ đầu giá: ước thực hiện 350 tỷ đồng"
         if not re.search(r"[^\W\d_]{2,}", t) or t[:1].isdigit() or re.search(r"\bvà$", t):
             return None  # no words, or a list whose objects follow the figures ("34 ha Dẻ hạt và 20 ha")
         # a generic measure name inherits its head: "Cây ngô - Sản lượng"
@@ -573,7 +619,7 @@ class NarrativeExtractor:
         if ctx.plan_period is not None:
             scenario = "plan"
             ptype, pstart, pend = ctx.plan_period
-        elif re.search(r"\bước\b", indicator_raw.lower()) or re.match(r"^\s*(?:[-+]\s*)?ước\b", clause):
+        elif re.search(r"\bước\b", clause):
             scenario = "estimate"
         elif re.search(r"\bphấn\s+đấu\b", indicator_raw.lower()):
             scenario = "target"
@@ -587,7 +633,7 @@ class NarrativeExtractor:
             if months in kinds:
                 ptype, pstart, pend = kinds[months], date(year, 1, 1), month_end(year, months)
         else:
-            ym = re.search(r"(?<!so với )\bnăm\s+(\d{4})\b", indicator_raw)
+            ym = re.search(r"(?<!so với )\bnăm\s+(\d{4})\s*(?:(?:đạt|là|được|có|ước đạt|:)\s*)?$", indicator_raw.strip())
             if ym and ctx.plan_period is None and not re.search(r"so\s+với[^,;]*năm\s+" + ym.group(1), indicator_raw):
                 y = int(ym.group(1))
                 if pstart is None or y != pstart.year:
