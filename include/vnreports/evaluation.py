@@ -876,16 +876,22 @@ def _labelled_figures(t: dict[str, Any]) -> _Labelled:
     if t.get("part_of"):
         wanted |= {_dec(t["part_of"].get("numerator")), _dec(t["part_of"].get("denominator"))}
     wanted.discard(None)
-    spans = []
+    unit = _unit_key(_effective_unit(t)) or ""
+    # per number: its first occurrence followed by the fact's unit, else its first occurrence
+    first: dict[Decimal, tuple[int, int]] = {}
+    with_unit: dict[Decimal, tuple[int, int]] = {}
     for m in _NUMBER_TOKEN.finditer(sentence):
         tok = m.group()
         readings = {vn_number(tok), vn_number(tok.rstrip(".,"))}
         if re.fullmatch(r"\d+\.\d+", tok):
             readings.add(Decimal(tok))
-        if readings & wanted:
-            cs = sum(1 for i in index if i < m.start())
-            spans.append((cs, cs + sum(1 for i in index if m.start() <= i < m.end())))
-    return _Labelled(comp, spans)
+        cs = sum(1 for i in index if i < m.start())
+        span = (cs, cs + sum(1 for i in index if m.start() <= i < m.end()))
+        for n in readings & wanted:
+            first.setdefault(n, span)
+            if unit and comp.startswith(unit, span[1]):
+                with_unit.setdefault(n, span)
+    return _Labelled(comp, sorted(set({**first, **with_unit}.values())))
 
 
 def _mention_positions(p: _Parsed, t: str) -> list[tuple[int, int]]:
