@@ -41,7 +41,7 @@ _UNITS = [
     "giường bệnh/1 vạn dân", "giường/vạn dân", "giường/1 vạn dân", "tạ/ha", "tấn/ha", "lượt người",
     "nghìn con", "nghìn cây", "nghìn tấn", "nghìn người", "nghìn lượt", "nghìn USD",
     "triệu USD", "tỷ USD", "triệu đồng", "tỷ đồng", "nghìn đồng", "triệu con", "triệu cây", "triệu lít",
-    "trường hợp", "đối tượng", "hồ sơ", "lô đất", "tiêu chí", "giấy phép", "doanh nghiệp", "hợp tác xã",
+    "trường hợp", "đối tượng", "công dân", "hồ sơ", "lô đất", "tiêu chí", "giấy phép", "doanh nghiệp", "hợp tác xã",
     "công trình", "dự án", "cơ sở", "lao động", "học sinh", "sinh viên", "giáo viên", "bác sĩ", "bác sỹ",
     "giường bệnh", "giường", "thôn", "xóm", "tổ dân phố", "xã", "phường", "thị trấn", "hộ gia đình",
     "hộ", "người", "lượt", "con", "cây", "ha", "km²", "km2", "km", "m²", "m2", "m³", "m3", "tấn", "tạ",
@@ -83,16 +83,16 @@ _NOT_FIGURE_BEFORE = re.compile(
     r"Nghị quyết|Chương trình|Kế hoạch|Thông tư|tỷ lệ|mũi|từ|chiếm|[-–])\s*$",
     re.IGNORECASE,
 )
-_NOT_FIGURE_AFTER = re.compile(r"^\s*(?:[-–]\s*\d|trở\s+lên|tuổi|năm\b|tháng\b|ngày\b|giờ\b|[-–/](?:QĐ|NQ|BC|KH|CT|TTr|UBND|HĐND|TB|CV))", re.IGNORECASE)
+_NOT_FIGURE_AFTER = re.compile(r"^\s*(?:[-–]\s*\d|tuổi|năm\b|tháng\b|ngày\b|giờ\b|[-–/](?:QĐ|NQ|BC|KH|CT|TTr|UBND|HĐND|TB|CV))", re.IGNORECASE)
 
 _VERB_TAIL = re.compile(
     r"(?:\s|^)(?:ước\s+tính\s+đạt|ước\s+đạt|ước\s+thực\s+hiện|ước\s+tính|ước|đạt\s+được|đạt|chỉ\s+đạt|là|được|"
     r"hiện\s+có|có|với|khoảng|gần|trên|hơn|dưới|lên|tới|còn|bằng|thực\s+hiện|tiêm\s+được|:|=|đạt\s+tỷ\s+lệ|"
-    r"tổng\s+số|bình\s+quân|tăng\s+thêm|cho|tại|của|trong\s+đó|gồm|làm)\s*$",
+    r"tổng\s+số|tăng\s+thêm|cho|tại|của|trong\s+đó|gồm|làm)\s*$",
     re.IGNORECASE,
 )
 _LEAD_NOISE = re.compile(
-    r"^(?:\s|[-+•*–.…]|\(\d{1,2}\)|\d{1,2}\.|[a-zđ]\)|trong\s+đó:?|cụ\s+thể:?|gồm:?|và|riêng|đồng\s+thời|"
+    r"^(?:\s|[-+•*–.…]|\(\d{1,2}\)|\d{1,2}\.|[a-zđ]\)|đến\s+nay|hiện\s+nay|trong\s+đó:?|cụ\s+thể:?|gồm:?|và|riêng|đồng\s+thời|"
     r"bên\s+cạnh\s+đó|ngoài\s+ra|kết\s+quả:?|,|;|:)+",
     re.IGNORECASE,
 )
@@ -106,6 +106,14 @@ _GENERIC_NAMES = {
     )
 }
 _DISCOURSE_HEADS = {match_key(x) for x in ("cụ thể", "trong đó", "gồm", "kết quả", "ví dụ", "như", "riêng")}
+
+
+# "Toàn huyện có 07/12 xã ...", "Trên địa bàn xảy ra 9 vụ ...": the place is not the indicator
+_PLACE_LEAD = re.compile(
+    r"^(?:toàn|cả|trên\s+địa\s+bàn)(?:\s+(?:huyện|tỉnh|thành\s+phố|thị\s+xã|xã|thị\s+trấn))?(?:\s+(?:đã|có|hiện))?\b\s*",
+    re.IGNORECASE,
+)
+_REMAINDER = re.compile(r"^(?:các|những)?\s*(?:xã|phường|thị\s+trấn|đơn\s+vị|huyện)(?:,\s*\w+)*\s+còn\s+lại$", re.IGNORECASE)
 
 
 def month_end(year: int, month: int) -> date:
@@ -222,7 +230,10 @@ class NarrativeExtractor:
                 if before in ("xã", "phường", "huyện") or " ".join(words[-n - 2 : -n]).lower() in ("thị trấn", "thị xã"):
                     continue  # the longer, typed candidate is tried next round or was tried
             if typed:
-                prov = (self.meta.admin_unit_code or "")[:2] or None
+                local = self._local_units.get(match_key(typed.group(2)))
+                if local is not None and local.unit_type.lower() == typed.group(1).lower():
+                    return local.code, cand
+                prov = self._province()
                 r = resolve_admin_unit(cand, prov)
                 if r is not None and (prov is None or r.unit.province_code == prov) and r.level != "province":
                     return r.code, cand
@@ -234,9 +245,19 @@ class NarrativeExtractor:
                 return u.code, cand
         return None
 
+    def _province(self) -> str | None:
+        code = self.meta.admin_unit_code
+        if not code:
+            return None
+        try:
+            unit = load_admin_units().by_code.get(code)
+        except Exception:
+            return None
+        return unit.province_code if unit is not None else None
+
     def _typed_unit_in(self, text: str) -> tuple[str, str] | None:
         """The most local unit named with its type in the clause ("(tại xã Thạch Lâm, huyện Bảo Lâm)")."""
-        prov = (self.meta.admin_unit_code or "")[:2] or None
+        prov = self._province()
         best = None
         for mention in find_mentions(text):
             r = resolve_admin_unit(mention, prov)
@@ -277,22 +298,21 @@ class NarrativeExtractor:
     # -- main loop ------------------------------------------------------------------------------
     def run(self, paragraphs: Iterable[Paragraph]) -> None:
         ctx = _Context()
-        in_plan_part = False
+        title_key = fold_ascii(self.meta.title or "").lower()
         for para in paragraphs:
             if para.is_heading and para.footnote is None:
-                period = self._plan_period_from_heading(para.text)
                 key = fold_ascii(para.text).lower()
-                if period is not None:
-                    ctx.plan_period = period
-                    in_plan_part = True
-                elif re.match(r"^(phan|[ivx]+\.|[a-z]\.)\s", key) and any(
-                    w in key for w in ("ket qua", "tinh hinh", "danh gia", "linh vuc")
-                ) and not in_plan_part:
-                    ctx.plan_period = None
-                elif re.match(r"^phan\b", key) and period is None and in_plan_part:
-                    pass  # "Phần thứ hai" followed by its plan heading
                 ctx.head = None
                 ctx.as_of = None
+                if title_key and key in title_key:
+                    continue  # the document title names the plan part too; it does not open it
+                period = self._plan_period_from_heading(para.text)
+                if period is not None:
+                    ctx.plan_period = period
+                elif re.match(r"^(phan|[ivx]+\.|[a-z]\.)\s", key) and any(
+                    w in key for w in ("ket qua", "tinh hinh", "danh gia", "boi canh")
+                ):
+                    ctx.plan_period = None
                 continue
             para_ctx = _Context(plan_period=ctx.plan_period if para.footnote is None else None)
             for start, end in _split_sentences(para.text):
@@ -350,6 +370,8 @@ class NarrativeExtractor:
         words_before = full_before.rstrip()
         if _NOT_FIGURE_BEFORE.search(words_before) or _NOT_FIGURE_AFTER.match(after):
             return False, open_fact
+        if re.match(r"^\s*trở\s+lên", after) and not re.search(r"(?:tăng|giảm)\s*$", words_before, re.IGNORECASE):
+            return False, open_fact  # "từ 3 tiêu chí trở lên": a threshold, not a figure
         if m.u1 is None and m.u2 is None:
             return False, open_fact  # a bare number: years, item numbers, codes
         is_percent = (m.u1 == "%") and m.n2 is None
@@ -377,7 +399,7 @@ class NarrativeExtractor:
                 f.span = (f.span[0], m.end)
                 return True, open_fact
             if open_fact is None:
-                indicator = self._indicator(sentence[prev_end : m.start - len(cm.group(0))], ctx)
+                indicator = self._indicator(sentence[prev_end : max(prev_end, cm.start())], ctx)
                 if indicator is None:
                     self._unresolved(para, base_offset, sentence, m, "change without an indicator")
                     return True, open_fact
@@ -388,6 +410,17 @@ class NarrativeExtractor:
                 fact.change = change
                 fact.unit = change.unit  # "vi phạm tăng 09 vụ", "GRDP tăng 5,55%": the unit of the change
                 return True, _OpenFact(fact, m.end)
+            return True, open_fact
+
+        # the level after a change-only statement: "Tỷ lệ hộ nghèo giảm 3,12%, còn 31,27%"
+        if (open_fact is not None and open_fact.fact.value is None and open_fact.fact.part_of is None
+                and open_fact.fact.change is not None and m.n2 is None
+                and re.search(r"(?:còn|là|đạt|xuống\s+còn|lên)\s*$", before, re.IGNORECASE)):
+            f = open_fact.fact
+            f.value, f.value_text, f.unit = m.n1, m.n1_text, m.u1
+            if f.change.kind == "percent" and m.u1 == "%":
+                f.change.kind = "percentage_points"
+            f.span = (f.span[0], m.end)
             return True, open_fact
 
         # a stated ratio of the open fact: "bằng 98,5% KH", "so với cùng kỳ đạt 104%"
@@ -425,24 +458,36 @@ class NarrativeExtractor:
             return False, open_fact
         unit = m.u2 or m.u1
         named = self._unit_named(self._strip_tail(indicator_raw))
-        indicator = self._indicator(indicator_raw, ctx)
+        indicator = self._indicator(indicator_raw, ctx, sentence_start=prev_end == 0)
         if named is not None:
             # "Đàm Thủy 54 hộ": the indicator is the one before the list
             written = self._strip_tail(indicator_raw)
             rest = written[: len(written) - len(named[1])].strip(" ,;:(")
-            indicator = self._indicator(rest, ctx) if rest and self._indicator(rest, ctx) else ctx.last_indicator
+            own = self._indicator(rest, ctx) if rest and len(rest.split()) > 3 else None
+            indicator = own or ctx.last_indicator
         if named is not None and named[0] == self.meta.admin_unit_code:
             named, indicator = None, None  # "huyện X (the report's own unit) có 04 xã"
         if indicator is not None and named is None and self._unit_named(indicator) is not None and \
                 len(indicator.split()) <= 4:
             indicator = None  # "huyện X có 04 xã": the subject is a place, the measure is unclear
-        if indicator is not None and len(indicator.split()) <= 2 and indicator[:1].islower():
-            # "trồng được 16,8 ha cây cam, quýt": the object follows the figure
-            obj = re.match(r"^\s*([^\W\d][^,;.()%\d]{2,40}?)(?=\s*(?:[,;.()]|\bđạt\b|\bbằng\b|\bvới\b|$))", after)
-            if obj and len(obj.group(1).split()) <= 6:
-                indicator = clean_line(f"{indicator} {obj.group(1)}")
+        place_only = False
+        if indicator is not None:
+            place = _PLACE_LEAD.match(indicator)
+            if place:
+                indicator = indicator[place.end() :].strip() or None
+                place_only = indicator is None
+        if indicator is not None and _REMAINDER.match(indicator) and ctx.last_indicator:
+            indicator = ctx.last_indicator  # "các xã còn lại 37 hộ" in a per-commune list
+        if (indicator is None and place_only) or (
+            indicator is not None and len(indicator.split()) <= 2 and indicator[:1].islower()
+        ):
+            # "trồng được 16,8 ha cây cam, quýt", "toàn huyện có 12.640 hộ được cấp giấy chứng
+            # nhận": the object follows the figure
+            obj = re.match(r"^\s*([^\W\d][^,;.()%\d]{2,70}?)(?=\s*(?:[,;.()]|\bđạt\b|\bbằng\b|\bvới\b|$))", after)
+            if obj and len(obj.group(1).split()) <= 10:
+                indicator = clean_line(f"{indicator or ''} {obj.group(1)}")
         predicate_end = m.end
-        if indicator is None and unit and "/" in unit and not m.n2 and re.fullmatch(r"\s*(?:\(\d{1,2}\)\s*)?(?:[-+]\s*)?(?:Có|có|Đạt|đạt)?\s*", indicator_raw):
+        if indicator is None and unit and "/" in unit and not m.n2:
             indicator = unit  # "(9) Có 15 bác sỹ/vạn dân": the unit names the indicator
         if indicator is None and m.n2 is not None and (m.u2 or m.u1) in _COUNT_UNITS:
             # "03/19 xã đạt 19 tiêu chí": the whole is named by the unit and what follows
@@ -555,7 +600,7 @@ class NarrativeExtractor:
             t = new
         return t
 
-    def _indicator(self, text: str, ctx: _Context) -> str | None:
+    def _indicator(self, text: str, ctx: _Context, sentence_start: bool = False) -> str | None:
         """Indicator as written from the words before a figure, or None when there are none."""
         t = re.sub(r"\([^()]*\)", " ", text)  # parenthetical asides ("(tính đến ngày ...)")
         t = t.split("(")[-1]
@@ -563,7 +608,12 @@ class NarrativeExtractor:
         parts = re.split(r"[;,]", t)
         t = parts[-1]
         if len(clean_line(self._strip_tail(t))) < 3 and len(parts) > 1:
-            t = parts[-2] + " " + t if len(parts[-2].split()) <= 8 else t
+            if sentence_start and len(parts[0].split()) > 2:
+                # "Tổng vốn đầu tư ... được huy động từ nhiều nguồn, tập trung cho ..., ước đạt X":
+                # the subject of the sentence, up to its first verb
+                t = re.split(r"\s(?:được|đã|tiếp\s+tục|là|đạt)\s", parts[0])[0]
+            else:
+                t = parts[-2] + " " + t if len(parts[-2].split()) <= 8 else t
         head = None
         if ":" in t:
             left, _, right = t.rpartition(":")

@@ -42,6 +42,7 @@ _DIGIT_WORDS = re.compile(r"(?:\b(?:k?m|dm|cm|mm|CO|PM|F|H\dN|COVID-|Covid-|covi
 
 _PAGE_NUMBER = re.compile(r"^[-–— ]*\d{1,3}[-–— ]*$")
 _BULLET = re.compile(r"^(?:[-+•*–]\s|\(\d{1,2}\)\s?|\d{1,2}(?:\.\d{1,2})*\.\s|[a-zđ]\)\s|[IVX]{1,5}\.\s|[A-Z]\.\s)")
+_NUMBERED_TITLE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.|[IVX]{1,5}\.|[A-Z]\.)\s+\S")
 _FOOTNOTE_END = re.compile(r"[.!?…]\s*[\"”)]?$")
 _SENTENCE_END = re.compile(r"[.:;!?…]\s*[\"”)]?$")
 
@@ -110,6 +111,8 @@ def _strip_running_lines(page_lines: dict[int, list[Line]]) -> dict[int, list[Li
             texts[t] = texts.get(t, 0) + 1
     n_pages = len(page_lines)
     repeated = {t for t, n in texts.items() if n_pages >= 4 and n >= 0.6 * n_pages and not _PAGE_NUMBER.match(t)}
+    sizes = sorted(ln.size for lines in page_lines.values() for ln in lines if ln.size)
+    body_size = sizes[len(sizes) // 2] if sizes else 0.0
     out = {}
     for page, lines in page_lines.items():
         kept = []
@@ -117,6 +120,8 @@ def _strip_running_lines(page_lines: dict[int, list[Line]]) -> dict[int, list[Li
             at_edge = i < 2 or i >= len(lines) - 2
             if at_edge and (_PAGE_NUMBER.match(ln.text) or ln.text in repeated):
                 continue
+            if i == 0 and page > 1 and body_size and 0 < ln.size <= 0.85 * body_size and not _FOOTNOTE_START.match(ln.text):
+                continue  # a running header in small print at the top of a page
             kept.append(ln)
         out[page] = kept
     return out
@@ -276,7 +281,12 @@ def build_paragraphs(
             clean = tracker.strip(text, p, candidates).strip()
             if not clean:
                 continue
-            heading = _is_heading(clean)
+            # a bold line on its own is a heading ("Xây dựng nông thôn mới"); so is a short
+            # numbered title without a full stop ("5. Tài chính - Kế hoạch")
+            heading = _is_heading(clean) or (ln.bold >= 0.6 and len(clean) < 90 and not _SENTENCE_END.search(clean)) or (
+                _NUMBERED_TITLE.match(clean) is not None and len(clean) < 70 and not re.search(r"[.:;,]$", clean)
+                and i + 1 < len(lines) and lines[i + 1].text[:1].isupper()
+            )
             new_para = (
                 body is None
                 or heading
