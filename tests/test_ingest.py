@@ -95,7 +95,8 @@ def test_staging_a_report_twice_replaces_its_rows(engine, tmp_path):
         with engine.connect() as conn:
             return {table: conn.execute(text(f"SELECT count(*) FROM staging.{table}")).scalar_one()
                     for table in ("report", "report_page", "indicator_table", "table_row",
-                                  "table_cell", "indicator_value")}
+                                  "table_cell", "indicator_value", "narrative_fact",
+                                  "unresolved_mention", "footnote")}
 
     first = stage_report(engine, report, PARSER_VERSION, "run-1")
     after_first = counts()
@@ -103,6 +104,9 @@ def test_staging_a_report_twice_replaces_its_rows(engine, tmp_path):
     assert counts() == after_first
     assert after_first["report"] == 1 and after_first["report_page"] == report.page_count
     assert after_first["indicator_value"] == first["values"] > 0
+    assert after_first["narrative_fact"] == first["narrative_facts"] == len(report.narrative_facts)
+    assert after_first["unresolved_mention"] == first["unresolved_mentions"] == len(report.unresolved_mentions)
+    assert after_first["footnote"] == first["footnotes"] == len(report.footnotes)
     assert statuses(engine)[PROVINCE_REPORT.name] == "parsed"
     # The source file is untouched.
     assert (tmp_path / PROVINCE_REPORT.name).read_bytes() == PROVINCE_REPORT.read_bytes()

@@ -19,7 +19,7 @@ from vnreports import validation
 from vnreports.db import ensure_schema, get_engine
 from vnreports.validation import ValidationOutcome, validate_report
 
-SUITES = ("report_metadata", "indicator_values", "report_pages")
+SUITES = ("report_metadata", "indicator_values", "report_pages", "narrative_facts")
 
 
 def rid(name: str) -> str:
@@ -31,6 +31,7 @@ NO_VALUES = rid("no-values")
 NO_UNIT = rid("no-unit")
 DUP_CELL = rid("dup-cell")
 MANY = rid("many-problems")
+NARRATIVE_ONLY = rid("narrative-only")
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,7 @@ def _insert_fixtures(eng):
     with eng.begin() as conn:
         _insert_report(conn, GOOD, pages=["Báo cáo tình hình kinh tế - xã hội năm 2023", "Trang 2"])
         _insert_values(conn, GOOD, _good_values())
+        _insert_facts(conn, GOOD, _good_facts())
         conn.execute(
             text(
                 "INSERT INTO raw.report_file (report_id, file_name, file_path, size_bytes, status)"
@@ -57,6 +59,10 @@ def _insert_fixtures(eng):
         )
 
         _insert_report(conn, NO_VALUES, pages=["Báo cáo không có bảng số liệu"])
+
+        # a monthly report: no indicator table, its figures are in the text
+        _insert_report(conn, NARRATIVE_ONLY, pages=["Báo cáo tháng", "Trang 2"])
+        _insert_facts(conn, NARRATIVE_ONLY, _good_facts())
 
         _insert_report(conn, NO_UNIT, pages=["Báo cáo", "Trang 2"], admin_unit_code=None)
         _insert_values(conn, NO_UNIT, _good_values())
@@ -84,6 +90,21 @@ def _insert_fixtures(eng):
                 _value(0, 2, 3, scenario="forecast"),
                 _value(0, 3, 2, role="verdict"),
                 _value(0, 4, 2, page_no=0),
+            ],
+        )
+        _insert_facts(
+            conn,
+            MANY,
+            [
+                _fact(0, sentence="   ", span=(0, 1), page_no=9),  # blank sentence, page beyond the report
+                _fact(1, scenario="forecast", span=(5, 2)),  # unknown scenario, reversed span
+                _fact(2, value_number=None, span=(0, 500)),  # no figure at all, span beyond the sentence
+                _fact(3, stated_ratios=[{"value": -3, "base": "nam_truoc", "base_text": "năm trước"}]),
+                _fact(4, change_value=5, change_direction=None, change_kind="percentish"),
+                _fact(5, change_value=-1, change_direction="decrease", change_kind="absolute"),
+                _fact(6, admin_unit_code="99999", period_type="decade", indicator_text=" ", span=(-1, 3)),
+                # plausibility only (warnings): a percent of 1053 and a part larger than its whole
+                _fact(7, measure_unit="%", value_number=1053.0, part_numerator=20, part_denominator=19),
             ],
         )
 
@@ -170,6 +191,64 @@ def _good_values():
     ]
 
 
+def _fact(fact_index, span=(26, 31), stated_ratios=(), **over):
+    row = {
+        "fact_index": fact_index,
+        "page_no": 1,
+        "footnote_no": None,
+        "sentence": "Tổng đàn trâu ước đạt 7.111 con, bằng 98,5% kế hoạch, giảm 52 con so với cùng kỳ.",
+        "span_start": span[0],
+        "span_end": span[1],
+        "indicator_text": "Tổng đàn trâu",
+        "value_number": 7111.0,
+        "value_text": "7.111",
+        "measure_unit": "con",
+        "scenario": "estimate",
+        "period_type": None,
+        "admin_unit_code": None,
+        "stated_ratios": json.dumps(list(stated_ratios), ensure_ascii=False),
+        "change_value": None,
+        "change_direction": None,
+        "change_kind": None,
+        "part_numerator": None,
+        "part_denominator": None,
+    }
+    row.update(over)
+    return row
+
+
+def _good_facts():
+    return [
+        _fact(0, stated_ratios=[{"value": 98.5, "base": "plan", "base_text": "kế hoạch"}],
+              change_value=52, change_direction="decrease", change_kind="absolute"),
+        _fact(1, sentence="Xã Minh Long có 03/19 xóm đạt chuẩn nông thôn mới.", span=(13, 18),
+              indicator_text="Số xóm đạt chuẩn nông thôn mới", value_number=None, value_text=None,
+              measure_unit="xóm", scenario="actual", admin_unit_code="01534",
+              part_numerator=3, part_denominator=19),
+        _fact(2, sentence="Tỷ lệ hộ nghèo còn 12,5%, giảm 2,1% so với cùng kỳ.", span=(19, 24),
+              indicator_text="Tỷ lệ hộ nghèo", value_number=12.5, value_text="12,5", measure_unit="%",
+              scenario="actual", period_type="year", footnote_no=1, change_value=2.1,
+              change_direction="decrease", change_kind="percentage_points",
+              stated_ratios=[{"value": 103.39, "base": "plan_hdnd", "base_text": "NQ HĐND huyện"}]),
+    ]
+
+
+def _insert_facts(conn, report_id, facts):
+    conn.execute(
+        text(
+            "INSERT INTO staging.narrative_fact (report_id, fact_index, page_no, footnote_no, sentence,"
+            " span_start, span_end, indicator_text, value_number, value_text, measure_unit, scenario,"
+            " period_type, admin_unit_code, stated_ratios, change_value, change_direction,"
+            " change_kind, part_numerator, part_denominator)"
+            " VALUES (:report_id, :fact_index, :page_no, :footnote_no, :sentence, :span_start,"
+            " :span_end, :indicator_text, :value_number, :value_text, :measure_unit, :scenario,"
+            " :period_type, :admin_unit_code, CAST(:stated_ratios AS jsonb), :change_value,"
+            " :change_direction, :change_kind, :part_numerator, :part_denominator)"
+        ),
+        [{"report_id": report_id, **f} for f in facts],
+    )
+
+
 def _insert_values(conn, report_id, values):
     conn.execute(
         text(
@@ -210,13 +289,13 @@ def test_good_report_passes_and_is_recorded(engine, docs_dir):
     assert outcome.success, outcome.reason
     assert outcome.report_id == GOOD
     assert outcome.failed == [] and outcome.reason is None
-    assert outcome.evaluated == 30
+    assert outcome.evaluated == 50
 
     runs = _runs(engine, GOOD)
     assert [r["suite_name"] for r in runs] == list(SUITES)
     assert all(r["success"] and r["failed"] == 0 and r["failed_expectations"] == [] for r in runs)
     assert all(r["dag_run_id"] == "manual__good" for r in runs)
-    assert sum(r["evaluated"] for r in runs) == 30
+    assert sum(r["evaluated"] for r in runs) == 50
     # result_json is the full GX result (to_json_dict), storable as jsonb
     assert runs[1]["result_json"]["suite_name"] == "indicator_values"
     assert runs[1]["result_json"]["success"] is True
@@ -236,8 +315,8 @@ def test_good_report_passes_and_is_recorded(engine, docs_dir):
 
 
 def test_report_without_values_passes_with_a_warning(engine, docs_dir):
-    # Reports without an indicator table are valid (narrative facts come later): the empty
-    # value set is a warning-level expectation, recorded but not a reason to quarantine.
+    # A report with no figures at all (no table figure, no narrative fact) is valid but
+    # suspicious: a warning-level expectation, recorded but not a reason to quarantine.
     outcome = validate_report(engine, NO_VALUES, docs_dir=docs_dir)
 
     assert outcome.success
@@ -252,10 +331,25 @@ def test_report_without_values_passes_with_a_warning(engine, docs_dir):
         "report_metadata": True,
         "indicator_values": False,
         "report_pages": True,
+        "narrative_facts": True,
     }
     (bad,) = [r for r in runs if not r["success"]]
     assert bad["failed"] == 1
     assert bad["failed_expectations"][0]["expectation"] == "expect_table_row_count_to_be_between"
+
+
+def test_report_with_narrative_facts_only_passes_without_warning(engine, docs_dir):
+    # A monthly report without an indicator table: its figures are narrative facts, so the
+    # empty table-value set is expected (min_table_values resolves to 0).
+    outcome = validate_report(engine, NARRATIVE_ONLY, docs_dir=docs_dir)
+
+    assert outcome.success, outcome.reason
+    assert outcome.failed == [] and outcome.warnings == []
+    runs = _runs(engine, NARRATIVE_ONLY)
+    assert all(r["success"] for r in runs)
+    (narrative,) = [r for r in runs if r["suite_name"] == "narrative_facts"]
+    assert narrative["evaluated"] == 20
+    assert len(narrative["result_json"]["results"]) == 20
 
 
 def test_unresolved_admin_unit_fails(engine, docs_dir):
@@ -267,7 +361,7 @@ def test_unresolved_admin_unit_fails(engine, docs_dir):
         "GX suite report_metadata failed: expect_column_values_to_not_be_null on admin_unit_code"
     )
     assert "1 of 1 rows unexpected" in outcome.reason
-    assert [r["success"] for r in _runs(engine, NO_UNIT)] == [False, True, True]
+    assert [r["success"] for r in _runs(engine, NO_UNIT)] == [False, True, True, True]
 
 
 def test_duplicated_cell_fails(engine, docs_dir):
@@ -313,18 +407,43 @@ def test_every_expectation_can_fail(engine, docs_dir):
         ("indicator_value", "expect_column_values_to_be_between", "page_no"),
         ("report_page", "expect_table_row_count_to_equal", None),
         ("report_page", "expect_column_max_to_be_between", "text_chars"),
+        ("narrative_fact", "expect_column_values_to_match_regex", "sentence"),
+        ("narrative_fact", "expect_column_values_to_match_regex", "indicator_text"),
+        ("narrative_fact", "expect_column_values_to_be_between", "page_no"),
+        ("narrative_fact", "expect_column_values_to_be_between", "span_start"),
+        ("narrative_fact", "expect_column_pair_values_a_to_be_greater_than_b", "span_end,span_start"),
+        ("narrative_fact", "expect_column_pair_values_a_to_be_greater_than_b", "sentence_chars,span_end"),
+        ("narrative_fact", "expect_column_values_to_be_in_set", "scenario"),
+        ("narrative_fact", "expect_column_values_to_be_in_set", "period_type"),
+        ("narrative_fact", "expect_column_values_to_not_be_null", "value_number"),
+        ("narrative_fact", "expect_column_values_to_be_null", "unknown_ratio_bases"),
+        ("narrative_fact", "expect_column_values_to_be_between", "min_ratio_value"),
+        ("narrative_fact", "expect_column_values_to_be_in_set", "change_kind"),
+        ("narrative_fact", "expect_column_values_to_not_be_null", "change_direction"),
+        ("narrative_fact", "expect_column_values_to_be_between", "change_value"),
+        ("narrative_fact", "expect_column_values_to_be_null", "unknown_admin_unit"),
     }
     # a ratio without a base is a warning: it loads as ratio_to_unknown
-    assert [(w["expectation"], w["column"]) for w in outcome.warnings] == [
-        ("expect_column_values_to_not_be_null", "ratio_base")
+    # (narrative plausibility checks are warnings too: a percent of 1053, a part above its whole)
+    assert sorted((w["table"], w["expectation"], str(w["column"])) for w in outcome.warnings) == [
+        ("indicator_value", "expect_column_values_to_not_be_null", "ratio_base"),
+        ("narrative_fact", "expect_column_pair_values_a_to_be_greater_than_b",
+         "['part_denominator', 'part_numerator']"),
+        ("narrative_fact", "expect_column_values_to_be_between", "value_number"),
     ]
+    facts = {f["column"] if isinstance(f["column"], str) else ",".join(f["column"]): f
+             for f in outcome.failed if f["table"] == "narrative_fact"}
+    assert facts["unknown_ratio_bases"]["observed"]["partial_unexpected_list"] == ["nam_truoc"]
+    assert facts["unknown_admin_unit"]["observed"]["partial_unexpected_list"] == ["99999"]
+    assert facts["value_number"]["condition"] == "(part_numerator IS NULL AND change_value IS NULL)"
+    assert facts["page_no"]["observed"]["partial_unexpected_list"] == [9]
     # both value_number range checks fail: percent 1053 and ratio -5
     ranges = [f for f in outcome.failed if f["expectation"] == "expect_column_values_to_be_between"
               and f["column"] == "value_number"]
     assert sorted(f["observed"]["partial_unexpected_list"][0] for f in ranges) == [-5.0, 1053.0]
     row_count = next(f for f in outcome.failed if f["expectation"] == "expect_table_row_count_to_equal")
     assert row_count["observed"] == 2 and row_count["kwargs"]["value"] == 3  # the suite parameter, resolved
-    assert outcome.reason.count("GX suite ") == 3
+    assert outcome.reason.count("GX suite ") == 4
     assert {f.get("condition") for f in ranges} == {
         "(role == 'value' AND measure_unit == '%')",
         "role == 'ratio'",
@@ -334,7 +453,7 @@ def test_every_expectation_can_fail(engine, docs_dir):
         " (1 of 1 rows unexpected: -5.0)" in outcome.reason
     )
     assert "expect_table_row_count_to_equal (observed 2)" in outcome.reason
-    assert [r["success"] for r in _runs(engine, MANY)] == [False, False, False]
+    assert [r["success"] for r in _runs(engine, MANY)] == [False, False, False, False]
 
 
 def test_revalidation_appends_history(engine, docs_dir):
@@ -343,7 +462,7 @@ def test_revalidation_appends_history(engine, docs_dir):
     t0 = time.perf_counter()
     outcome = validate_report(engine, GOOD, dag_run_id="manual__again", docs_dir=docs_dir)
     print(f"\nvalidate_report on an existing project: {time.perf_counter() - t0:.2f}s")
-    assert outcome.success and outcome.evaluated == 30
+    assert outcome.success and outcome.evaluated == 50
 
     t0 = time.perf_counter()
     # an Airflow run id with characters GX cannot use in a run name ('/') is still recorded as is
@@ -353,14 +472,14 @@ def test_revalidation_appends_history(engine, docs_dir):
     assert again.success and again.data_docs_index == outcome.data_docs_index
 
     runs = _runs(engine, GOOD)
-    assert len(runs) == before + 6
-    assert [r["suite_name"] for r in runs[-6:]] == list(SUITES) * 2
+    assert len(runs) == before + 8
+    assert [r["suite_name"] for r in runs[-8:]] == list(SUITES) * 2
     assert all(r["success"] for r in runs)
-    assert [r["dag_run_id"] for r in runs[-6:]] == ["manual__again"] * 3 + [odd_run_id] * 3
+    assert [r["dag_run_id"] for r in runs[-8:]] == ["manual__again"] * 4 + [odd_run_id] * 4
     # the GX project kept one object per suite (add_or_update, not duplicates)
     context = validation._PROJECTS[docs_dir.resolve()].context
     assert sorted(s.name for s in context.suites.all()) == sorted(SUITES)
-    assert len(list(context.checkpoints.all())) == 3
+    assert len(list(context.checkpoints.all())) == 4
 
 
 def test_parallel_workers_share_a_new_project(engine, tmp_path):
@@ -384,16 +503,16 @@ def test_parallel_workers_share_a_new_project(engine, tmp_path):
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, err[-3000:]
-    assert [out.strip().splitlines()[-1] for out, _ in outputs] == ["True 30", "True 30"]  # NO_VALUES: a warning only
+    assert [out.strip().splitlines()[-1] for out, _ in outputs] == ["True 50", "True 50"]  # NO_VALUES: a warning only
 
     # one data source with three assets, three suites and checkpoints: nobody duplicated anything
     import great_expectations as gx
 
     context = gx.get_context(mode="file", context_root_dir=tmp_path / "gx")
     datasource = context.data_sources.get(validation.DATASOURCE_NAME)
-    assert datasource.get_asset_names() == {"report", "indicator_value", "report_page"}
+    assert datasource.get_asset_names() == {"report", "indicator_value", "report_page", "narrative_fact"}
     assert sorted(s.name for s in context.suites.all()) == sorted(SUITES)
-    assert len(list(context.checkpoints.all())) == 3
+    assert len(list(context.checkpoints.all())) == 4
     assert (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
 
 

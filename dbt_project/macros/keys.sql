@@ -26,3 +26,20 @@
 {% macro normalise_name(expr) -%}
     lower({{ clean_name(expr) }})
 {%- endmacro %}
+
+{# A unit as compared for conversions: the clean name in lower case ("Triệu đồng" = "triệu  đồng"). #}
+{% macro unit_key(expr) -%}
+    lower({{ clean_name(expr) }})
+{%- endmacro %}
+
+{# The normalised unit of a figure a sentence states in its own unit (a change, a part/whole):
+   the fact's normalised unit when the figure's unit is unset or the fact's, else the
+   figure's unit as a unit_key. #}
+{% macro slot_unit_normalised(slot_unit, fact_unit, fact_unit_normalised) -%}
+    case
+        when nullif(btrim({{ slot_unit }}), '') is null
+          or {{ unit_key(slot_unit) }} = {{ unit_key(fact_unit) }}
+        then {{ fact_unit_normalised }}
+        else {{ unit_key(slot_unit) }}
+    end
+{%- endmacro %}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from vnreports.parsing.model import ParsedReport
+from vnreports.parsing.model import NarrativeFact, ParsedReport
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +150,21 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                  dag_run_id: str | None = None) -> dict[str, int]:
     """Replace the report's staging rows and mark it parsed, all in one transaction."""
     meta = report.metadata
+    # Catalog codes are matched before the transaction opens (the catalog loads on first use).
+    matcher = _CatalogMatcher()
+    value_rows = [
+        {"r": report.sha256,
+         **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox")},
+         "row_path": _json(value.row_path), **_bbox(value.bbox),
+         # the row's ancestors are the context: "Sản lượng" under "Cây lúa"
+         **matcher.match(value.indicator_name, value.measure_unit, value.row_path[:-1]),
+         "unit_normalised": matcher.unit(value.measure_unit)}
+        for value in report.values
+    ]
+    fact_rows = [{"r": report.sha256, **_narrative_row(fact, matcher)} for fact in report.narrative_facts]
     with engine.begin() as conn:
-        # ON DELETE CASCADE removes pages, tables, rows, cells and values of an earlier attempt.
+        # ON DELETE CASCADE removes pages, tables, rows, cells, values, narrative facts,
+        # unresolved mentions and footnotes of an earlier attempt.
         conn.execute(text("DELETE FROM staging.report WHERE report_id = :r"), {"r": report.sha256})
         conn.execute(
             text("""
@@ -219,23 +232,70 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                       "col_index": c.col_index, "page": c.page, "text": c.text, **_bbox(c.bbox)}
                      for c in table.cells],
                 )
-        if report.values:
+        if value_rows:
             conn.execute(
                 text("""
                     INSERT INTO staging.indicator_value
                         (report_id, source_kind, table_index, row_index, col_index, page_no,
                          indicator_name, row_path, measure_unit, role, scenario, period_type,
                          period_start, period_end, plan_issuer, ratio_base, value_number,
-                         value_text, raw_text, x0, top, x1, bottom)
+                         value_text, raw_text, x0, top, x1, bottom,
+                         indicator_code, match_method, match_score, catalog_version,
+                         unit_normalised)
                     VALUES (:r, 'table', :table_index, :row_index, :col_index, :page,
                             :indicator_name, CAST(:row_path AS jsonb), :measure_unit, :role,
                             :scenario, :period_type, :period_start, :period_end, :plan_issuer,
                             :ratio_base, :value_number, :value_text, :raw_text,
-                            :x0, :top, :x1, :bottom)
+                            :x0, :top, :x1, :bottom,
+                            :indicator_code, :match_method, :match_score, :catalog_version,
+                            :unit_normalised)
                 """),
-                [{"r": report.sha256,
-                  **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox")},
-                  "row_path": _json(value.row_path), **_bbox(value.bbox)} for value in report.values],
+                value_rows,
+            )
+        if fact_rows:
+            conn.execute(
+                text("""
+                    INSERT INTO staging.narrative_fact
+                        (report_id, fact_index, page_no, footnote_no, sentence, span_start,
+                         span_end, indicator_text, indicator_code, match_method, match_score,
+                         catalog_version, value_number, value_text, measure_unit,
+                         unit_normalised, scenario,
+                         period_type, period_start, period_end, as_of_date, admin_unit_code,
+                         admin_unit_text, stated_ratios, change_value, change_unit,
+                         change_direction, change_kind, part_numerator, part_denominator,
+                         part_unit, plan_value)
+                    VALUES (:r, :fact_index, :page_no, :footnote_no, :sentence, :span_start,
+                            :span_end, :indicator_text, :indicator_code, :match_method,
+                            :match_score, :catalog_version, :value_number, :value_text,
+                            :measure_unit, :unit_normalised, :scenario, :period_type,
+                            :period_start, :period_end,
+                            :as_of_date, :admin_unit_code, :admin_unit_text,
+                            CAST(:stated_ratios AS jsonb), :change_value, :change_unit,
+                            :change_direction, :change_kind, :part_numerator,
+                            :part_denominator, :part_unit, :plan_value)
+                """),
+                fact_rows,
+            )
+        if report.unresolved_mentions:
+            conn.execute(
+                text("""
+                    INSERT INTO staging.unresolved_mention
+                        (report_id, mention_index, page_no, footnote_no, sentence, mention_text,
+                         span_start, span_end, reason)
+                    VALUES (:r, :i, :page, :footnote, :sentence, :text, :start, :end, :reason)
+                """),
+                [{"r": report.sha256, "i": i, "page": m.page, "footnote": m.footnote,
+                  "sentence": m.sentence, "text": m.text, "start": m.span[0], "end": m.span[1],
+                  "reason": m.reason} for i, m in enumerate(report.unresolved_mentions)],
+            )
+        if report.footnotes:
+            conn.execute(
+                text("""
+                    INSERT INTO staging.footnote
+                        (report_id, footnote_no, page_no, text, marker_page, marker_context)
+                    VALUES (:r, :number, :page, :text, :marker_page, :marker_context)
+                """),
+                [{"r": report.sha256, **asdict(f)} for f in report.footnotes],
             )
         conn.execute(
             text("""
@@ -247,4 +307,67 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
             {"r": report.sha256, "version": parser_version, "run": dag_run_id},
         )
     return {"pages": len(report.pages), "tables": len(report.tables), "values": len(report.values),
-            "cells": sum(len(t.cells) for t in report.tables)}
+            "cells": sum(len(t.cells) for t in report.tables),
+            "narrative_facts": len(report.narrative_facts),
+            "unresolved_mentions": len(report.unresolved_mentions),
+            "footnotes": len(report.footnotes)}
+
+
+class _CatalogMatcher:
+    """vnreports.catalog.match_indicator, memoised per (name, unit, context) within one report:
+    a table repeats a row's name and unit in every value column."""
+
+    def __init__(self) -> None:
+        from vnreports import catalog  # the catalog loads its seeds on first use
+
+        self._catalog = catalog
+        self._cache: dict[tuple, dict] = {}
+        self.version = catalog.CATALOG_VERSION
+
+    def match(self, name: str, unit: str | None, context=()) -> dict:
+        key = (name, unit, tuple(context))
+        if key not in self._cache:
+            found = self._catalog.match_indicator(name, unit=unit, context=tuple(context))
+            self._cache[key] = {
+                "indicator_code": found.code if found else None,
+                "match_method": found.method if found else None,
+                "match_score": float(found.score) if found and found.score is not None else None,
+                "catalog_version": self.version,
+            }
+        return self._cache[key]
+
+    def unit(self, unit: str | None) -> str | None:
+        return self._catalog.normalise_unit(unit) if unit else None
+
+
+def _narrative_row(fact: NarrativeFact, matcher: _CatalogMatcher) -> dict:
+    """A NarrativeFact as a staging.narrative_fact row; the parser's catalog code wins."""
+    if fact.indicator_code:
+        match = {"indicator_code": fact.indicator_code, "match_method": fact.match_method,
+                 "match_score": fact.match_score, "catalog_version": matcher.version}
+    else:
+        match = matcher.match(fact.indicator_text, fact.unit)
+    change, part = fact.change, fact.part_of
+    return {
+        "fact_index": fact.fact_index, "page_no": fact.page, "footnote_no": fact.footnote,
+        "sentence": fact.sentence, "span_start": fact.span[0], "span_end": fact.span[1],
+        "indicator_text": fact.indicator_text, **match,
+        "value_number": fact.value, "value_text": fact.value_text, "measure_unit": fact.unit,
+        "unit_normalised": matcher.unit(fact.unit),
+        "scenario": fact.scenario, "period_type": fact.period_type,
+        "period_start": fact.period_start, "period_end": fact.period_end,
+        "as_of_date": fact.as_of_date, "admin_unit_code": fact.admin_unit_code,
+        "admin_unit_text": fact.admin_unit_text,
+        # Percent values as JSON numbers (jsonb keeps them as exact numerics): float's shortest
+        # repr gives back the written digits for anything a report states.
+        "stated_ratios": _json([{"value": float(r.value), "base": r.base, "base_text": r.base_text}
+                                for r in fact.stated_ratios]),
+        "change_value": change.value if change else None,
+        "change_unit": change.unit if change else None,
+        "change_direction": change.direction if change else None,
+        "change_kind": change.kind if change else None,
+        "part_numerator": part.numerator if part else None,
+        "part_denominator": part.denominator if part else None,
+        "part_unit": part.unit if part else None,
+        "plan_value": fact.plan_value,
+    }

@@ -1,19 +1,19 @@
 """Great Expectations validation of one parsed report's staging rows.
 
-``validate_report`` reads the report's rows from ``staging.report``, ``staging.indicator_value``
-and ``staging.report_page`` into pandas frames, runs one GX suite per frame, records one
-``raw.validation_run`` row per suite (history: a rerun appends rows), and refreshes the GX Data
-Docs site. It never touches ``raw.report_file``: the caller sets the report's status from the
+``validate_report`` reads the report's rows from ``staging.report``, ``staging.indicator_value``,
+``staging.report_page`` and ``staging.narrative_fact`` into pandas frames, runs one GX suite per
+frame, records one ``raw.validation_run`` row per suite (history: a rerun appends rows), and
+refreshes the GX Data Docs site. It never touches ``raw.report_file``: the caller sets the report's status from the
 returned ``ValidationOutcome`` (``success`` False => quarantine, ``reason`` says why).
 
 GX objects live in a file-mode GX project (default ``config.gx_docs_dir()``, i.e. ``.local/gx``):
 
     pandas Data Source ``vnreports_staging``
       one dataframe Data Asset per staging table, each with a whole-dataframe Batch Definition
-    Expectation Suites ``report_metadata``, ``indicator_values``, ``report_pages``
+    Expectation Suites ``report_metadata``, ``indicator_values``, ``report_pages``, ``narrative_facts``
     one Validation Definition and one Checkpoint (with ``UpdateDataDocsAction``) per suite:
       a Checkpoint passes the same ``batch_parameters`` to all its Validation Definitions, and
-      each suite needs its own dataframe, so a single Checkpoint cannot run all three.
+      each suite needs its own dataframe, so a single Checkpoint cannot run them all.
 
 Every object is created with get-or-add / ``add_or_update`` so that reruns, new processes and a
 changed suite definition all work against an existing project. Everything that touches the
@@ -46,7 +46,15 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from vnreports import config
-from vnreports.parsing.model import ADMIN_LEVELS, DOC_TYPES, PERIOD_TYPES, RATIO_BASES, SCENARIOS
+from vnreports.parsing.model import (
+    ADMIN_LEVELS,
+    CHANGE_KINDS,
+    DOC_TYPES,
+    NARRATIVE_RATIO_BASES,
+    PERIOD_TYPES,
+    RATIO_BASES,
+    SCENARIOS,
+)
 
 if TYPE_CHECKING:
     from great_expectations.checkpoint import Checkpoint
@@ -61,21 +69,26 @@ DOCS_SITE_NAME = "local_site"  # the site a new file-mode GX project is scaffold
 SUITE_REPORT = "report_metadata"
 SUITE_VALUES = "indicator_values"
 SUITE_PAGES = "report_pages"
+SUITE_NARRATIVE = "narrative_facts"
 
 # suite -> staging table it checks (also the Data Asset name)
 SUITE_TABLES = {
     SUITE_REPORT: "report",
     SUITE_VALUES: "indicator_value",
     SUITE_PAGES: "report_page",
+    SUITE_NARRATIVE: "narrative_fact",
 }
 
 # Column types the frames are normalised to before validation. pandas.read_sql infers dtypes
 # from the values it sees, so an all-NULL or empty column would otherwise come back as object
 # (and numeric columns as Decimal/float depending on the rows): normalising keeps the
 # expectations' comparisons stable whatever the report contains.
-_INT_COLUMNS = {"page_count", "plan_year", "table_index", "row_index", "col_index", "page_no"}
-_FLOAT_COLUMNS = {"value_number", "x0", "top", "x1", "bottom", "width", "height"}
-_DATE_COLUMNS = {"issue_date", "period_start", "period_end"}
+_INT_COLUMNS = {"page_count", "plan_year", "table_index", "row_index", "col_index", "page_no",
+                "fact_index", "footnote_no", "span_start", "span_end", "sentence_chars"}
+_FLOAT_COLUMNS = {"value_number", "x0", "top", "x1", "bottom", "width", "height", "match_score",
+                  "change_value", "part_numerator", "part_denominator", "plan_value",
+                  "min_ratio_value"}
+_DATE_COLUMNS = {"issue_date", "period_start", "period_end", "as_of_date"}
 
 INDICATOR_VALUE_REQUIRED_COLUMNS = (
     "report_id",
@@ -91,6 +104,26 @@ INDICATOR_VALUE_REQUIRED_COLUMNS = (
     "value_text",
     "raw_text",
 )
+
+NARRATIVE_FACT_REQUIRED_COLUMNS = (
+    "report_id",
+    "fact_index",
+    "page_no",
+    "sentence",
+    "span_start",
+    "span_end",
+    "indicator_text",
+    "value_number",
+    "measure_unit",
+    "scenario",
+    "change_value",
+    "part_numerator",
+    "part_denominator",
+    "plan_value",
+)
+
+# GSO codes: 2 digits province, 3 district, 5 commune
+GSO_CODE_REGEX = r"^[0-9]{2}(?:[0-9](?:[0-9]{2})?)?$"
 
 _GX_LOCK = threading.Lock()  # one GX run at a time per process (the file lock is per process)
 _PROJECTS: dict[Path, _GxProject] = {}
@@ -115,7 +148,8 @@ class ValidationOutcome:
 
 
 def build_suites() -> dict[str, Any]:
-    """The three expectation suites, by name. All expectations are error level (critical)."""
+    """The four expectation suites, by name. Expectations are error level (critical: the report
+    is quarantined) unless they say severity="warning" (the report loads with the warning)."""""
     _prepare_gx_env()
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -136,11 +170,7 @@ def build_suites() -> dict[str, Any]:
             gxe.ExpectColumnValuesToNotBeNull(
                 column="admin_unit_code", description="the report's administrative unit was resolved"
             ),
-            gxe.ExpectColumnValuesToMatchRegex(
-                column="admin_unit_code",
-                # GSO codes: 2 digits province, 3 district, 5 commune
-                regex=r"^[0-9]{2}(?:[0-9](?:[0-9]{2})?)?$",
-            ),
+            gxe.ExpectColumnValuesToMatchRegex(column="admin_unit_code", regex=GSO_CODE_REGEX),
             gxe.ExpectColumnValuesToBeInSet(column="admin_level", value_set=list(ADMIN_LEVELS)),
             gxe.ExpectColumnValuesToNotBeNull(column="period_type"),
             gxe.ExpectColumnValuesToBeInSet(column="period_type", value_set=list(PERIOD_TYPES)),
@@ -162,10 +192,11 @@ def build_suites() -> dict[str, Any]:
         name=SUITE_VALUES,
         meta={"table": "staging.indicator_value"},
         expectations=[
-            # A warning for now: reports without an indicator table (monthly reports, plans)
-            # are valid but yield no table figures until narrative facts are extracted.
+            # A warning: reports without an indicator table (monthly reports, plans) are valid,
+            # their figures are narrative facts. min_table_values is 1 when the report has no
+            # narrative fact either (no figures at all: tables or text not read), else 0.
             gxe.ExpectTableRowCountToBeBetween(
-                min_value=1,
+                min_value={"$PARAMETER": "min_table_values"},
                 severity="warning",
                 description="a report with no figures at all is suspicious (tables not read)",
             ),
@@ -253,7 +284,93 @@ def build_suites() -> dict[str, Any]:
             ),
         ],
     )
-    return {s.name: s for s in (report, values, pages)}
+    # staging.narrative_fact, with columns derived in load_frames: sentence_chars (length of the
+    # sentence), min_ratio_value and unknown_ratio_bases (over stated_ratios), unknown_admin_unit
+    # (an admin_unit_code the GSO list does not have). Error level: what provenance needs
+    # (sentence, page, span) and every value the marts' tests constrain (scenario, ratio base,
+    # change kind, admin unit), so a bad fact quarantines its report instead of failing the
+    # dbt build of every report. Warning level: plausibility of the figures.
+    narrative = gx.ExpectationSuite(
+        name=SUITE_NARRATIVE,
+        meta={"table": "staging.narrative_fact"},
+        expectations=[
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(NARRATIVE_FACT_REQUIRED_COLUMNS), exact_match=False
+            ),
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="sentence", regex=r"\S", description="every fact has a non-empty sentence"
+            ),
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="indicator_text", regex=r"\S", description="every fact names its indicator"
+            ),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="page_no",
+                min_value=1,
+                max_value={"$PARAMETER": "max_page_no"},
+                description="the fact's page is a page of the report",
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="span_start", min_value=0),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="span_end",
+                column_B="span_start",
+                or_equal=False,
+                description="the figure's mention is a non-empty span",
+            ),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="sentence_chars",
+                column_B="span_end",
+                or_equal=True,
+                description="the span lies within the sentence",
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(column="scenario"),
+            gxe.ExpectColumnValuesToBeInSet(column="scenario", value_set=list(SCENARIOS)),
+            gxe.ExpectColumnValuesToBeInSet(column="period_type", value_set=list(PERIOD_TYPES)),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="value_number",
+                row_condition=Column("part_numerator").is_null() & Column("change_value").is_null(),
+                description="every fact states a value, a part/whole or a change",
+            ),
+            gxe.ExpectColumnValuesToBeNull(
+                column="unknown_ratio_bases",
+                description="every stated ratio's base is one of NARRATIVE_RATIO_BASES",
+            ),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="min_ratio_value", min_value=0, description="stated ratios are >= 0"
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="change_direction", value_set=["increase", "decrease"]),
+            gxe.ExpectColumnValuesToBeInSet(column="change_kind", value_set=list(CHANGE_KINDS)),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="change_direction",
+                row_condition=Column("change_value").is_not_null(),
+                description="every change says whether it is an increase or a decrease",
+            ),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="change_value", min_value=0, description="a change is >= 0 (the sign is its direction)"
+            ),
+            gxe.ExpectColumnValuesToBeNull(
+                column="unknown_admin_unit",
+                description="a unit named in a sentence is in the GSO list (dim_admin_unit)",
+            ),
+            # Plausibility (warnings): the figure loads, flagged for review.
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value_number",
+                min_value=-100,
+                max_value=1000,
+                row_condition=Column("measure_unit") == "%",
+                severity="warning",
+                description="percent figures lie in -100..1000",
+            ),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="part_denominator",
+                column_B="part_numerator",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                severity="warning",
+                description="a part is not larger than its whole",
+            ),
+        ],
+    )
+    return {s.name: s for s in (report, values, pages, narrative)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,8 +479,8 @@ def _docs_index_path(project: _GxProject) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_frame(conn, sql: str, report_id: str) -> pd.DataFrame:
-    df = pd.read_sql_query(text(sql), conn, params={"report_id": report_id})
+def _read_frame(conn, sql: str, report_id: str, **params: Any) -> pd.DataFrame:
+    df = pd.read_sql_query(text(sql), conn, params={"report_id": report_id, **params})
     for col in df.columns:
         if col in _INT_COLUMNS:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
@@ -395,8 +512,36 @@ def load_frames(engine: Engine, report_id: str) -> dict[str, pd.DataFrame]:
             " FROM staging.report_page WHERE report_id = :report_id ORDER BY page_no",
             report_id,
         )
+        narrative = _read_frame(
+            conn,
+            "SELECT n.*, length(n.sentence) AS sentence_chars,"
+            " (SELECT min((e ->> 'value')::numeric) FROM jsonb_array_elements("
+            "   CASE WHEN jsonb_typeof(n.stated_ratios) = 'array' THEN n.stated_ratios"
+            "   ELSE '[]'::jsonb END) AS e) AS min_ratio_value,"
+            " (SELECT string_agg(DISTINCT coalesce(e ->> 'base', 'NULL'), ',') FROM jsonb_array_elements("
+            "   CASE WHEN jsonb_typeof(n.stated_ratios) = 'array' THEN n.stated_ratios"
+            "   ELSE '[]'::jsonb END) AS e"
+            "   WHERE (e ->> 'base') IS NULL OR NOT ((e ->> 'base') = ANY(:bases))) AS unknown_ratio_bases"
+            " FROM staging.narrative_fact AS n WHERE n.report_id = :report_id ORDER BY n.fact_index",
+            report_id,
+            bases=list(NARRATIVE_RATIO_BASES),
+        )
+    narrative = narrative.drop(columns=["stated_ratios"])  # checked through the derived columns
+    narrative["unknown_admin_unit"] = _unknown_admin_units(narrative["admin_unit_code"])
     # report_id is char(64): PostgreSQL pads it, keep the value as stored
-    return {SUITE_REPORT: report, SUITE_VALUES: values, SUITE_PAGES: pages}
+    return {SUITE_REPORT: report, SUITE_VALUES: values, SUITE_PAGES: pages, SUITE_NARRATIVE: narrative}
+
+
+def _unknown_admin_units(codes: pd.Series) -> pd.Series:
+    """The code where it is set and not in the GSO list (the seed of dim_admin_unit), else None."""
+    from vnreports.parsing.admin_units import load_admin_units
+
+    known = load_admin_units().by_code
+    return pd.Series(
+        [c if isinstance(c, str) and c.strip() and c.strip() not in known else None for c in codes],
+        index=codes.index,
+        dtype="object",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,7 +753,7 @@ def validate_report(
     evaluated_total = 0
     with _project_lock(root):
         project = _get_project(root)
-        # One run id for the three suites. run_name (shown in the Data Docs index, and a
+        # One run id for all suites. run_name (shown in the Data Docs index, and a
         # directory name under uncommitted/validations/) says which report and DAG run.
         # GX refuses '/' in it and Data Docs links break on '?', '#', so keep it to safe
         # characters (raw.validation_run keeps the exact dag_run_id).
@@ -618,7 +763,12 @@ def validate_report(
         for suite_name, checkpoint in project.checkpoints.items():
             checkpoint_result = checkpoint.run(
                 batch_parameters={"dataframe": frames[suite_name]},
-                expectation_parameters={"page_count": page_count, "max_page_no": max(page_count, 1)},
+                expectation_parameters={
+                    "page_count": page_count,
+                    "max_page_no": max(page_count, 1),
+                    # table figures are only expected when the text yielded none
+                    "min_table_values": 0 if len(frames[SUITE_NARRATIVE]) else 1,
+                },
                 run_id=run_id,
             )
             (result,) = checkpoint_result.run_results.values()

@@ -2,10 +2,13 @@
 -- Ancestors ("Chỉ tiêu kinh tế" above "GRDP bình quân đầu người") are section rows without
 -- values of their own; listing the prefixes gives each parent_indicator_code a row in
 -- dim_indicator.
--- indicator_code = md5 of the normalised path joined with ' > ' (to be replaced by a catalog).
+-- indicator_code = md5 of the normalised path joined with ' > ': the fallback code of figures
+-- the indicator catalog does not know (catalog_code NULL), so they stay visible for curation.
+-- Only unmatched figures' paths are listed; catalogued figures take their catalog code.
 with paths as (
     select row_path, count(*) as n_values
-    from {{ ref('stg_indicator_value') }}
+    from {{ ref('int_figure') }}
+    where catalog_code is null
     group by row_path
 ),
 

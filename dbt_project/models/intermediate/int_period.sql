@@ -1,11 +1,11 @@
 -- Distinct periods of valid reports: the reports' own periods and the (resolved) periods
--- of their figures. Incomplete periods (missing type, start or end) get no key and no row.
+-- of their figures (table and narrative). Incomplete periods (missing type, start or end) get no key and no row.
 with periods as (
     select period_type, period_start, period_end
     from {{ ref('stg_valid_report') }}
     union
     select period_type, period_start, period_end
-    from {{ ref('stg_indicator_value') }}
+    from {{ ref('int_figure') }}
 )
 
 select

@@ -15,6 +15,8 @@ select
         else jsonb_build_array(v.indicator_name)
     end                                         as row_path,
     nullif(btrim(v.measure_unit), '')           as measure_unit,
+    -- the unit in the catalog's spelling (catalog.normalise_unit at staging time)
+    nullif(btrim(v.unit_normalised), '')        as unit_normalised,
     v.role,
     -- One column for BI: the scenario of a figure, or for a stated ratio what it compares
     -- with ("ratio_to_plan", "ratio_to_previous_period", ...). The ratio's own scenario (the
@@ -28,6 +30,11 @@ select
     v.value_number,
     v.value_text,
     v.raw_text,
+    -- catalog match made at staging time (NULL = unmatched)
+    nullif(btrim(v.indicator_code), '')         as indicator_code,
+    v.match_method,
+    v.match_score,
+    v.catalog_version,
     -- A column without a period of its own ("Ước TH") is about the report's period.
     -- Take the whole (type, start, end) from one side, never mix the two.
     case when v.period_type is not null then v.period_type  else r.period_type  end as period_type,

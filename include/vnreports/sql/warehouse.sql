@@ -144,3 +144,78 @@ CREATE TABLE IF NOT EXISTS staging.indicator_value (
 
 -- Columns added after the first release: existing warehouses get them here.
 ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS ratio_base text;
+
+-- Catalog codes of table figures (vnreports.catalog.match_indicator on indicator_name, with the
+-- parent path as context and measure_unit as unit), set at staging time. NULL = unmatched: the
+-- marts then fall back to the md5 of the normalised path, and marts.indicator_curation lists it.
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS indicator_code  text;
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS match_method    text;   -- exact | alias | fuzzy
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS match_score     double precision;
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS catalog_version text;   -- catalog the match was made with
+-- measure_unit in the catalog's spelling (vnreports.catalog.normalise_unit: "Tr.đồng" -> "triệu đồng"),
+-- what the marts convert to the indicator's canonical unit with the unit_conversions seed.
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS unit_normalised text;
+
+-- One indicator figure stated in a sentence of the report's running text or a footnote
+-- (vnreports.parsing.model.NarrativeFact), with provenance: page, sentence, [span_start, span_end)
+-- of the figure's mention in the sentence. fact_index is 0-based in reading order.
+CREATE TABLE IF NOT EXISTS staging.narrative_fact (
+    report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
+    fact_index       integer  NOT NULL,
+    page_no          integer  NOT NULL,
+    footnote_no      integer,                  -- the footnote the sentence belongs to; NULL = body text
+    sentence         text     NOT NULL,
+    span_start       integer  NOT NULL,
+    span_end         integer  NOT NULL,
+    indicator_text   text     NOT NULL,        -- as written ("Cây ngô - Sản lượng")
+    indicator_code   text,                     -- catalog code; NULL = unmatched
+    match_method     text,
+    match_score      double precision,
+    catalog_version  text,
+    value_number     numeric,                  -- NULL for a part/whole or change-only statement
+    value_text       text,                     -- the number as written, "6.885,52"
+    measure_unit     text,                     -- as written, "tạ/ha"
+    unit_normalised  text,                     -- measure_unit in the catalog's spelling (catalog.normalise_unit)
+    scenario         text     NOT NULL,        -- actual / estimate / plan / target
+    period_type      text,                     -- NULL = the report's period
+    period_start     date,
+    period_end       date,
+    as_of_date       date,                     -- a stock "tính đến 31/5/2021"
+    admin_unit_code  text,                     -- a unit named in the sentence; NULL = the report's unit
+    admin_unit_text  text,
+    stated_ratios    jsonb    NOT NULL DEFAULT '[]',  -- [{value (percent), base, base_text}, ...]
+    change_value     numeric,                  -- >= 0; the sign is change_direction
+    change_unit      text,
+    change_direction text,                     -- increase | decrease
+    change_kind      text,                     -- absolute | percent | percentage_points
+    part_numerator   numeric,                  -- "03/19 xã": 3
+    part_denominator numeric,                  -- 19
+    part_unit        text,
+    plan_value       numeric,                  -- the plan of an actual/plan fraction "7.111/7220 con"
+    PRIMARY KEY (report_id, fact_index)
+);
+
+-- A number with a unit in running text that could not be made a fact: kept for review.
+CREATE TABLE IF NOT EXISTS staging.unresolved_mention (
+    report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
+    mention_index    integer  NOT NULL,
+    page_no          integer  NOT NULL,
+    footnote_no      integer,
+    sentence         text     NOT NULL,
+    mention_text     text     NOT NULL,
+    span_start       integer  NOT NULL,
+    span_end         integer  NOT NULL,
+    reason           text     NOT NULL,
+    PRIMARY KEY (report_id, mention_index)
+);
+
+-- Footnotes, separated from the body text and linked to their marker.
+CREATE TABLE IF NOT EXISTS staging.footnote (
+    report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
+    footnote_no      integer  NOT NULL,
+    page_no          integer  NOT NULL,        -- page where the footnote text starts
+    text             text     NOT NULL,
+    marker_page      integer,                  -- page of the marker in the body; NULL when not found
+    marker_context   text,                     -- a few words before the marker
+    PRIMARY KEY (report_id, footnote_no)
+);

@@ -1,0 +1,91 @@
+-- Every figure of a valid report, table cells and narrative facts in one shape: the single
+-- place where the two sources meet (fct_indicator_value, int_indicator_path and int_period
+-- read this). Position keys: table_index/row_index/col_index for table figures,
+-- fact_index/value_slot for narrative ones (the other side's keys are NULL).
+-- catalog_code is the staged catalog code when the catalog seed knows it; a code the seed
+-- does not have (a retired code, a catalog/seed mismatch) counts as unmatched, so the figure
+-- falls back to its path code and shows up in indicator_curation instead of breaking the build.
+with figures as (
+    select
+        report_id,
+        source_kind,
+        table_index,
+        row_index,
+        col_index,
+        null::integer                           as fact_index,
+        null::text                              as value_slot,
+        page_no,
+        null::integer                           as footnote_no,
+        indicator_name,
+        row_path,
+        measure_unit,
+        -- the unit as compared for conversions: the catalog's spelling, lower case
+        {{ unit_key('coalesce(unit_normalised, measure_unit)') }} as unit_key,
+        role,
+        scenario,
+        ratio_of_scenario,
+        plan_issuer,
+        value_number,
+        value_text,
+        raw_text,
+        null::text                              as sentence,
+        null::integer                           as span_start,
+        null::integer                           as span_end,
+        null::date                              as as_of_date,
+        null::text                              as admin_unit_code,
+        indicator_code                          as staged_indicator_code,
+        match_method,
+        match_score,
+        catalog_version,
+        -- a figure in the indicator's own unit (converted to its canonical unit), not a ratio
+        role = 'value'                          as in_indicator_unit,
+        period_type,
+        period_start,
+        period_end
+    from {{ ref('stg_indicator_value') }}
+
+    union all
+
+    select
+        report_id,
+        source_kind,
+        null::integer,
+        null::integer,
+        null::integer,
+        fact_index,
+        value_slot,
+        page_no,
+        footnote_no,
+        indicator_name,
+        row_path,
+        measure_unit,
+        {{ unit_key('coalesce(unit_normalised, measure_unit)') }},
+        role,
+        scenario,
+        ratio_of_scenario,
+        plan_issuer,
+        value_number,
+        value_text,
+        raw_text,
+        sentence,
+        span_start,
+        span_end,
+        as_of_date,
+        admin_unit_code,
+        indicator_code,
+        match_method,
+        match_score,
+        catalog_version,
+        role = 'value' or (role = 'change' and coalesce(change_kind, 'absolute') = 'absolute'),
+        period_type,
+        period_start,
+        period_end
+    from {{ ref('stg_narrative_value') }}
+)
+
+select
+    f.*,
+    c.indicator_code                            as catalog_code
+from figures as f
+left join {{ ref('int_indicator_catalog') }} as c
+    on c.indicator_code = f.staged_indicator_code
