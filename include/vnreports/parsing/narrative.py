@@ -464,12 +464,19 @@ class NarrativeExtractor:
             written = self._strip_tail(indicator_raw)
             rest = written[: len(written) - len(named[1])].strip(" ,;:(")
             own = self._indicator(rest, ctx) if rest and len(rest.split()) > 3 else None
+            if own:
+                ctx.last_indicator = own
             indicator = own or ctx.last_indicator
+            pred = re.match(r"^\s*([^\W\d][^,;.()%\d]{2,60}?)\s*(?=[,;.()]|$)", after)
+            if m.n2 is not None and (m.u2 or m.u1) in _COUNT_UNITS and pred and len(pred.group(1).split()) <= 8:
+                indicator = clean_line(f"{m.u2 or m.u1} {pred.group(1)}")  # "xã X đạt 17/19 tiêu chí NTM nâng cao"
         if named is not None and named[0] == self.meta.admin_unit_code:
             named, indicator = None, None  # "huyện X (the report's own unit) có 04 xã"
         if indicator is not None and named is None and self._unit_named(indicator) is not None and \
                 len(indicator.split()) <= 4:
             indicator = None  # "huyện X có 04 xã": the subject is a place, the measure is unclear
+        if indicator is not None and unit and "/" in unit and match_key(indicator) in ("bình quân", "trung bình"):
+            indicator = f"{indicator} {unit}"  # "bình quân đạt 14,6 tiêu chí/xã"
         place_only = False
         if indicator is not None:
             place = _PLACE_LEAD.match(indicator)
@@ -484,7 +491,7 @@ class NarrativeExtractor:
             # "trồng được 16,8 ha cây cam, quýt", "toàn huyện có 12.640 hộ được cấp giấy chứng
             # nhận": the object follows the figure
             obj = re.match(r"^\s*([^\W\d][^,;.()%\d]{2,70}?)(?=\s*(?:[,;.()]|\bđạt\b|\bbằng\b|\bvới\b|$))", after)
-            if obj and len(obj.group(1).split()) <= 10:
+            if obj and len(obj.group(1).split()) <= 14:
                 indicator = clean_line(f"{indicator or ''} {obj.group(1)}")
         predicate_end = m.end
         if indicator is None and unit and "/" in unit and not m.n2:

@@ -120,7 +120,7 @@ def _strip_running_lines(page_lines: dict[int, list[Line]]) -> dict[int, list[Li
             at_edge = i < 2 or i >= len(lines) - 2
             if at_edge and (_PAGE_NUMBER.match(ln.text) or ln.text in repeated):
                 continue
-            if i == 0 and page > 1 and body_size and 0 < ln.size <= 0.85 * body_size and not _FOOTNOTE_START.match(ln.text):
+            if i < 2 and page > 1 and body_size and 0 < ln.size <= 0.85 * body_size and not _FOOTNOTE_START.match(ln.text):
                 continue  # a running header in small print at the top of a page
             kept.append(ln)
         out[page] = kept
