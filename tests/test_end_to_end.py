@@ -100,8 +100,8 @@ def test_province_annex_lands_cell_for_cell(pipeline):
               JOIN raw.report_file f ON f.report_id = c.report_id
              WHERE f.file_name = :name AND f.status = 'loaded'"""), {"name": PROVINCE_REPORT.name}).scalar_one()
         figures = conn.execute(text("""
-            SELECT indicator_name, col_index, raw_text FROM marts.indicator_values
-             WHERE report_file = :name"""), {"name": PROVINCE_REPORT.name}).all()
+            SELECT indicator_text, col_index, raw_text FROM marts.indicator_values
+             WHERE report_file = :name AND source_kind = 'table'"""), {"name": PROVINCE_REPORT.name}).all()
     assert cells == expected_cells
     assert {tuple(f) for f in figures} == expected_figures
     assert len(figures) == len(expected_figures)

@@ -344,7 +344,7 @@ def test_narrative_rows_carry_provenance_and_stable_ids(marts):
     assert BUDGET_SENTENCE[budget["span_start"]:budget["span_end"]] == "1.500 triệu đồng"
     assert (budget["table_index"], budget["row_index"], budget["col_index"]) == (None, None, None)
     assert rows[(3, "value")]["footnote_no"] == 1 and rows[(3, "value")]["source_page"] == 3
-    assert budget["indicator_text"] == "Thu ngân sách nhà nước trên địa bàn"
+    assert budget["indicator_text"] == budget["source_path"] == "Thu ngân sách nhà nước trên địa bàn"
     assert budget["catalog_version"] == catalog.CATALOG_VERSION
 
     with marts.connect() as conn:
@@ -440,6 +440,15 @@ def test_review_views(marts):
 
     assert tuple(bi) == ("narrative", BUDGET_SENTENCE, "Thu ngân sách nhà nước trên địa bàn",
                          "State budget revenue collected locally", "budget", "value", "Huyện Hạ Lang")
+    # one name per code from the dimension; the words and path as this report writes them beside it
+    with marts.connect() as conn:
+        buffalo = conn.execute(text(
+            "SELECT DISTINCT indicator_name, indicator_text, indicator_path FROM marts.indicator_values"
+            " WHERE indicator_code = 'buffalo_herd'")).all()
+    assert {tuple(r) for r in buffalo} == {
+        ("Tổng đàn trâu", "Tổng đàn trâu", "Tổng đàn trâu"),
+        ("Tổng đàn trâu", "Đàn trâu của huyện", "Đàn trâu của huyện"),
+    }
     # table + narrative rows of the valid report only: the quarantined copy never shows
     assert n_bi == 6 + 13
     with marts.connect() as conn:

@@ -85,6 +85,11 @@ with figures as (
 
 select
     f.*,
+    -- the path of names as the report writes it (clean: NFC, trimmed, single-spaced)
+    (
+        select string_agg({{ clean_name('e.name') }}, ' > ' order by e.position)
+        from jsonb_array_elements_text(f.row_path) with ordinality as e(name, position)
+    )                                           as source_path,
     c.indicator_code                            as catalog_code
 from figures as f
 left join {{ ref('int_indicator_catalog') }} as c

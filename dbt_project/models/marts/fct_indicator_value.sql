@@ -103,7 +103,8 @@ select
     span_end,
     footnote_no,
     as_of_date,
-    indicator_name                              as indicator_text,
+    {{ clean_name('indicator_name') }}          as indicator_text,
+    source_path,
     match_method,
     match_score,
     catalog_version

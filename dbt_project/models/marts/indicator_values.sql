@@ -14,10 +14,13 @@ select
     p.label_iso                                 as period_label_iso,
     f.as_of_date,
     f.indicator_code,
+    -- one name per code (the catalog's, else the usual spelling); the figure's own words and
+    -- its path in the report as written beside it
     i.indicator_name,
     i.name_en                                   as indicator_name_en,
     i.topic,
-    i.indicator_path,
+    f.indicator_text,
+    f.source_path                               as indicator_path,
     f.is_catalogued,
     f.role,
     f.scenario,
