@@ -155,6 +155,7 @@ class _Context:
     plan_period: tuple[str, date, date] | None = None  # inside a plan part of the report
     as_of: date | None = None
     head: str | None = None  # "Cây ngô" from "Cây ngô: Diện tích ..."
+    estimate: bool = False  # the paragraph opens with "Ước"
     last_indicator: str | None = None
 
 
@@ -282,6 +283,11 @@ class NarrativeExtractor:
             return None
         mm = re.search(r"thang (\d{1,2})(?: nam (\d{4}))?", key)
         yy = re.search(r"nam (\d{4})", key)
+        if not (mm or yy):
+            return None  # "KẾ HOẠCH" (the document type), "5. Tài chính - Kế hoạch" (a topic)
+        end = self.meta.period_end or self.meta.period_start
+        if yy and end is not None and int(yy.group(1)) < end.year:
+            return None  # the plan of a past year is reviewed, not set
         if mm:
             month = int(mm.group(1))
             year = int(mm.group(2) or (yy.group(1) if yy else 0) or (self.meta.period_end.year if self.meta.period_end else 0))
@@ -315,6 +321,8 @@ class NarrativeExtractor:
                     ctx.plan_period = None
                 continue
             para_ctx = _Context(plan_period=ctx.plan_period if para.footnote is None else None)
+            # "Ước thực hiện 31/12/2022, ..." opening a paragraph or footnote: all its figures are estimates
+            para_ctx.estimate = re.match(r"^\W*ước\b", para.text, re.IGNORECASE) is not None
             for start, end in _split_sentences(para.text):
                 self._sentence(para, start, end, para_ctx)
 
@@ -676,7 +684,7 @@ class NarrativeExtractor:
         if ctx.plan_period is not None:
             scenario = "plan"
             ptype, pstart, pend = ctx.plan_period
-        elif re.search(r"\bước\b", clause):
+        elif ctx.estimate or re.search(r"\bước\b", clause):
             scenario = "estimate"
         elif re.search(r"\bphấn\s+đấu\b", indicator_raw.lower()):
             scenario = "target"
