@@ -113,7 +113,9 @@ def table() -> tuple[IndicatorTable, list[IndicatorValue]]:
             col = columns[c]
             values.append(IndicatorValue(
                 table_index=0, row_index=r, col_index=c, page=1, indicator_name=row.indicator_name,
-                row_path=[row.indicator_name], measure_unit=row.measure_unit, role=col.role,
+                # as the parser writes them: a ratio figure's unit is '%', the row's unit is the row's
+                row_path=[row.indicator_name], measure_unit="%" if col.role == "ratio" else row.measure_unit,
+                role=col.role,
                 scenario=col.scenario, period_type=None, period_start=None, period_end=None,
                 plan_issuer=None, value_number=Decimal(number.replace(".", "").replace(",", ".")),
                 value_text=None, raw_text=number, bbox=(10.0 * c, 100.0 + 20 * r, 10.0 * c + 9, 118.0 + 20 * r),
@@ -250,7 +252,9 @@ def test_staging_writes_every_field_with_catalog_codes(engine):
     # the parser's code wins over matching "Đàn trâu của huyện" again
     assert (facts[5].indicator_code, facts[5].match_method, facts[5].match_score) == ("buffalo_herd", "exact", 1.0)
 
-    # table figures: matched on indicator_name with the unit; unmatched names stay NULL
+    # table figures: matched on indicator_name with the row's unit (the ratio column's '%' too);
+    # unmatched names stay NULL
+    assert len(values) == 6
     assert {(v.indicator_name, v.indicator_code) for v in values} == {
         ("Thu ngân sách nhà nước trên địa bàn", "state_budget_revenue"), (UNMATCHED, None)}
     assert all(v.catalog_version == catalog.CATALOG_VERSION for v in values)
@@ -370,11 +374,11 @@ def test_catalog_codes_and_fallback_codes(marts):
     fallback = hashlib.md5(UNMATCHED.lower().encode()).hexdigest()
     assert rows[(4, "value")]["indicator_code"] == fallback and not rows[(4, "value")]["is_catalogued"]
     with marts.connect() as conn:
-        table_codes = dict(conn.execute(text(
+        table_codes = set(conn.execute(text(
             "SELECT DISTINCT row_index, indicator_code FROM marts.fct_indicator_value"
             " WHERE source_kind = 'table'")).all())
         dim = {r.indicator_code: r for r in conn.execute(text("SELECT * FROM marts.dim_indicator")).all()}
-    assert table_codes == {0: "state_budget_revenue", 1: fallback}
+    assert {tuple(r) for r in table_codes} == {(0, "state_budget_revenue"), (1, fallback)}
 
     # dim_indicator: the whole catalog, then the fallback codes
     with open(PROJECT_ROOT / "dbt_project" / "seeds" / "indicator_catalog.csv", encoding="utf-8") as fh:
@@ -431,7 +435,7 @@ def test_review_views(marts):
     assert {r["indicator_name"] for r in curation} == {UNMATCHED, HAMLETS}
     rat = next(r for r in curation if r["indicator_name"] == UNMATCHED)
     assert rat["indicator_name"] == UNMATCHED and rat["n_values"] == 4 and rat["n_reports"] == 1
-    assert rat["source_kinds"] == "narrative, table" and rat["measure_units"] == "con"
+    assert rat["source_kinds"] == "narrative, table" and set(rat["measure_units"].split(", ")) == {"%", "con"}
     assert (rat["example_sentence"], rat["example_page"]) == (RAT_SENTENCE, 2)
 
     (mention,) = mentions

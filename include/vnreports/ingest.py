@@ -152,12 +152,17 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
     meta = report.metadata
     # Catalog codes are matched before the transaction opens (the catalog loads on first use).
     matcher = _CatalogMatcher()
+    # A row's figures share its indicator: match with the row's unit, not the figure's (a
+    # ratio column carries '%', which would not fit an indicator counted in "tỷ đồng").
+    row_units = {(t.table_index, r.row_index): r.measure_unit for t in report.tables for r in t.rows}
     value_rows = [
         {"r": report.sha256,
          **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox")},
          "row_path": _json(value.row_path), **_bbox(value.bbox),
          # the row's ancestors are the context: "Sản lượng" under "Cây lúa"
-         **matcher.match(value.indicator_name, value.measure_unit, value.row_path[:-1]),
+         **matcher.match(value.indicator_name,
+                         row_units.get((value.table_index, value.row_index), value.measure_unit),
+                         value.row_path[:-1]),
          "unit_normalised": matcher.unit(value.measure_unit)}
         for value in report.values
     ]
