@@ -212,6 +212,25 @@ def test_staging_twice_changes_nothing_and_restaging_replaces_atomically(engine)
                                  )).scalar_one() == [0, 1]
 
 
+def test_an_existing_warehouse_upgrades_in_place(engine):
+    """A warehouse from before narrative facts (no new tables or columns) gets them, rows kept."""
+    stage_report(engine, parsed_report(facts=[], mentions=False, footnotes=False), "test")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE staging.narrative_fact, staging.unresolved_mention, staging.footnote")
+        conn.exec_driver_sql("ALTER TABLE staging.indicator_value DROP COLUMN indicator_code,"
+                             " DROP COLUMN match_method, DROP COLUMN match_score,"
+                             " DROP COLUMN catalog_version, DROP COLUMN unit_normalised")
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        columns = set(conn.execute(text(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = 'staging' AND table_name = 'indicator_value'")).scalars())
+    assert {"indicator_code", "match_method", "match_score", "catalog_version", "unit_normalised"} <= columns
+    assert counts(engine)["indicator_value"] == 6
+    stage_report(engine, parsed_report(), "test")
+    assert counts(engine)["narrative_fact"] == 6
+
+
 def test_staging_writes_every_field_with_catalog_codes(engine):
     stage_report(engine, parsed_report(), "test")
     with engine.connect() as conn:

@@ -195,6 +195,9 @@ CREATE TABLE IF NOT EXISTS staging.narrative_fact (
     PRIMARY KEY (report_id, fact_index)
 );
 
+-- Columns added after narrative_fact first shipped.
+ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS unit_normalised text;
+
 -- A number with a unit in running text that could not be made a fact: kept for review.
 CREATE TABLE IF NOT EXISTS staging.unresolved_mention (
     report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
