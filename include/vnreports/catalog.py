@@ -52,14 +52,20 @@ fit the figure's unit is skipped (``units_compatible``):
    suất"; "Sản lượng") "<measure> <head>" ("sản lượng ngô"); the same with each ancestor
    of ``context`` (nearest first) as head and the text as tail;
 3. a bare subject with a unit that says the measure: "cây thuốc lá" in ha -> "diện tích
-   thuốc lá", in tấn -> "sản lượng", in tạ/ha -> "năng suất", in con -> "đàn"; a name that
-   starts with a measure verb ("trồng cây cam, quýt" in ha) likewise;
-4. fuzzy (method "fuzzy"): token based, rapidfuzz to pre-select, then every alias word
-   must find its counterpart in the text (equal, equal without diacritics, or a close
-   spelling) and vice versa, up to 1 (5-8 words) or 2 (9+ words) words may be left over
-   on either side, and never a word that changes the meaning (thu/chi, xuất/nhập, cận,
-   tăng/giảm, crop and species names, seasons, numbers ...). The text needs three or more
-   content words. Two codes tied at the best score give None.
+   thuốc lá", in tấn -> "sản lượng", in tạ/ha -> "năng suất" (not "con": a bare "Trâu"
+   in con may count deaths or vaccinations, not the herd), only without ``context``; a
+   name that starts with a measure verb ("trồng cây cam, quýt" in ha) likewise;
+4. fuzzy (method "fuzzy"): token based. An index of words without diacritics pre-selects
+   the aliases; then every content word of the text must find its counterpart in the
+   alias (equal; equal without diacritics when the text lost them; a different tone mark
+   on a word of three or more letters that is not a meaning word: "đầu"/"đấu", not
+   "sản"/"sắn"; a close spelling of a long word by rapidfuzz), so the text adds no word that could narrow or change the meaning
+   (only the soft words "được", "đã", "là", "đạt", "và", "của", "hiện có", "ước tính",
+   "đến nay", "luỹ kế", "chung", "toàn bộ" are free);
+   nor may it leave one out, except one word of a long alias (9+ content words) that does
+   not change the meaning (not thu/chi, xuất/nhập, cận, tăng/giảm, crop and species
+   names, seasons, numbers ...). The text needs three or more content words, the rapidfuzz
+   token-sort score must reach 0.8, and two codes within 0.02 of the best give None.
 
 Units: a figure in "%" of an indicator that is not a rate is taken as its growth when the
 catalog has ``<code>_growth`` ("Tổng sản phẩm (GRDP)" + "%" -> grdp_growth), otherwise the
@@ -84,7 +90,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from vnreports.config import dbt_project_dir
 from vnreports.parsing.textutil import canonical_tones, fold_ascii
@@ -188,12 +194,14 @@ _FILLER_PHRASES = [
     "của thành phố",
     "của huyện",
     "của tỉnh",
+    "tính từ đầu năm",
+    "từ đầu năm",
     "các loại",
     "các",
     "những",
 ]
 # dropped at the start (repeatedly) while two or more words remain
-_LEADING_FILLERS = ["kết quả", "tổng"]
+_LEADING_FILLERS = ["kết quả", "tổng", "xảy ra", "ước tính", "ước"]
 _TONG_KEEP = ("sản phẩm",)  # "tổng sản phẩm" is GRDP, not "sản phẩm"
 # "cây X" at the start: "cây" is dropped unless X names a crop group
 _CAY_KEEP = (
@@ -215,17 +223,21 @@ _CAY_KEEP = (
 )
 
 
+_SUPERSCRIPTS = re.compile(r"[\u00b9\u00b2\u00b3\u2070-\u209f]+")  # footnote markers glued to words
+
+
 def _prep(text: str) -> str:
-    """NFC + tone placement + casefold, original punctuation kept."""
-    return canonical_tones(unicodedata.normalize("NFC", text or "")).casefold()
+    """NFC + tone placement + casefold, original punctuation kept, superscripts dropped."""
+    t = _SUPERSCRIPTS.sub(" ", unicodedata.normalize("NFC", text or ""))
+    return canonical_tones(t).casefold()
 
 
 def _tokens_clean(text: str) -> list[str]:
     t = re.sub(r"[^\w]+", " ", text).replace("_", " ")
     out: list[str] = []
     for w in t.split():
-        if w.isdigit():
-            w = str(int(w))
+        if w.isascii() and w.isdigit():
+            w = w.lstrip("0") or "0"
         out.extend(_ABBREV_KEYS.get(w, w).split())
     return out
 
@@ -427,9 +439,7 @@ _UNIT_MEASURE = {
     "tạ": "sản lượng",
     "kg": "sản lượng",
     "nghìn tấn": "sản lượng",
-    "con": "đàn",
-    "nghìn con": "đàn",
-}
+}  # not "con" -> "đàn": a bare "Trâu ... con" may count deaths, vaccinations, sales
 
 # words that may never be the leftover of a fuzzy match (they change the meaning)
 _HARD_WORDS = """
@@ -440,16 +450,30 @@ mía rau chè cam quýt trâu bò lợn gà vịt ngựa dê gia cầm súc rừ
 tiểu học mầm non trung cơ sở phổ thông bác sĩ giường dưới trên từ tối thiểu đa chiều thường xuyên
 đầu tư phát triển dự nội địa ngoài quốc doanh nhà nước tư nhân vốn ngân sách trung ương
 địa phương tỉnh huyện mức bán lẻ giám sát công nghiệp xây dựng dịch vụ thuế chết thương mắc
-tiêu huỷ khỏi điều trị tiêm 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19
+tiêu huỷ khỏi điều trị tiêm grdp kinh tế cấu 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19
 """
 # words that may be added or left out freely in a fuzzy match
 _SOFT_WORDS = {
-    "được", "đã", "là", "đạt", "về", "và", "của", "cho", "với", "trong", "tại", "số", "hiện", "có",
+    "được", "đã", "là", "đạt", "và", "của", "hiện", "có",
     "ước", "tính", "đến", "nay", "cuối", "lũy", "luỹ", "kế", "chung", "toàn", "bộ",
 }
 
 
 _SOFT_FOLDED = {fold_ascii(w) for w in _SOFT_WORDS}
+
+
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    return fold_ascii(text)
+
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+@lru_cache(maxsize=65536)
+def _untone(word: str) -> str:
+    """The word without its tone mark (vowel marks kept): "đấu" -> "đâu", "sắn" -> "săn"."""
+    return unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFD", word) if ch not in _TONE_MARKS))
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -507,14 +531,23 @@ class _Catalog:
         self.fuzzy_keys: list[str] = [
             k for k, codes in self.keys.items() if len(codes) == 1 and len(self._content(k.split())) >= 2
         ]
-        self.fuzzy_folded: list[str] = [fold_ascii(k) for k in self.fuzzy_keys]
+        self.fuzzy_content: list[list[str]] = [self._content(k.split()) for k in self.fuzzy_keys]
+        self.fuzzy_folded_content: list[str] = [_fold(" ".join(c)) for c in self.fuzzy_content]
+        self.token_index: dict[str, set[int]] = {}
+        for i, words in enumerate(self.fuzzy_content):
+            for w in words:
+                self.token_index.setdefault(_fold(w), set()).add(i)
         self.hard_words: set[str] = set(_key_words(_HARD_WORDS))
         for ind in self.indicators.values():
             if ind.topic in ("agriculture", "livestock", "forestry", "fishery"):
                 self.hard_words.update(normalise_name(ind.name_vi).split())
 
     def _add_key(self, text: str, code: str, method: str) -> None:
-        for variant in {text, _drop_parens(text)}:
+        # a catalog name also without its parenthesised part ("... (GRDP)"); an alias only as
+        # written: its parentheses may carry the meaning ("Thu nộp ngân sách (xử lý vi phạm
+        # giao thông)")
+        variants = {text, _drop_parens(text)} if method == "exact" else {text}
+        for variant in variants:
             key = normalise_name(variant)
             if not key:
                 continue
@@ -588,17 +621,22 @@ class _Catalog:
         qc = self._content(q)
         if len(qc) < 3:
             return None
-        # pre-select with and without diacritics (text that lost them in extraction)
-        found = process.extract(key, self.fuzzy_keys, scorer=fuzz.token_set_ratio, score_cutoff=70, limit=25)
-        found += process.extract(fold_ascii(key), self.fuzzy_folded, scorer=fuzz.token_set_ratio, score_cutoff=70, limit=25)
-        cands = list(dict.fromkeys(self.fuzzy_keys[i] for _c, _s, i in found))
+        # pre-select on words without diacritics: all but one of the text's words must occur
+        qf = {_fold(w) for w in qc}
+        hits: dict[int, int] = {}
+        for t in qf:
+            for i in self.token_index.get(t, ()):
+                hits[i] = hits.get(i, 0) + 1
+        need = max(2, len(qf) - 1)
         best: list[tuple[float, str, str]] = []
-        for cand in cands:
-            if not self._structural_ok(qc, self._content(cand.split())):
+        folded_query = any(w.isascii() and not w.isdigit() for w in qc)
+        for i in sorted(i for i, n in hits.items() if n >= need):
+            cand, ac = self.fuzzy_keys[i], self.fuzzy_content[i]
+            # the text may not add words, and may leave out at most one
+            if not (len(ac) - 1 <= len(qc) <= len(ac)) or not self._structural_ok(qc, ac):
                 continue
-            ac = self._content(cand.split())
-            if any(w.isascii() and not w.isdigit() for w in qc):
-                score = fuzz.token_sort_ratio(fold_ascii(" ".join(qc)), fold_ascii(" ".join(ac))) / 100.0
+            if folded_query:
+                score = fuzz.token_sort_ratio(_fold(" ".join(qc)), self.fuzzy_folded_content[i]) / 100.0
             else:
                 score = fuzz.token_sort_ratio(" ".join(qc), " ".join(ac)) / 100.0
             if score < 0.8:
@@ -625,9 +663,13 @@ class _Catalog:
                 rest_q.remove(w)
                 continue
             hit = None
-            fw = fold_ascii(w)
+            fw = _fold(w)
+            tw = _untone(w)
             for x in rest_q:
-                if (len(w) >= 3 or x.isascii()) and fold_ascii(x) == fw:
+                if x.isascii() and _fold(x) == fw:  # diacritics lost
+                    hit = x
+                    break
+                if len(w) >= 3 and w not in self.hard_words and _untone(x) == tw:  # a wrong tone mark
                     hit = x
                     break
                 if len(w) >= 5 and len(x) >= 5 and fuzz.ratio(w, x) >= 85:
@@ -639,8 +681,7 @@ class _Catalog:
                 missing.append(w)
         if rest_q:
             return False  # extra content words in the text narrow or change the meaning
-        n = len(a)
-        allow = 0 if n < 5 else (1 if n < 9 else 2)
+        allow = 1 if len(a) >= 9 else 0  # a long descriptive name may lose one qualifier
         if len(missing) > allow:
             return False
         return not any(w in self.hard_words for w in missing)
@@ -733,7 +774,7 @@ def _leading_measure(text: str, unit: str | None) -> list[str]:
     keys = []
     u = normalise_unit(unit)
     m = _UNIT_MEASURE.get(u or "")
-    if m:
+    if m and not (_measure_of(raw) or _measure_of(normalise_name(text))):  # a subject, not a measure word
         keys.append(normalise_name(f"{m} {_strip_cay(raw)}"))
     words = raw.split()
     for n in (3, 2, 1):
@@ -749,7 +790,11 @@ def match_indicator(text: str, unit: str | None = None, context: Sequence[str] =
     """Canonical indicator for a name as written (see the module docstring), or None."""
     if not text or not text.strip():
         return None
-    cat = _catalog()
+    return _match(_catalog(), text, unit, tuple(context or ()))
+
+
+@lru_cache(maxsize=32768)
+def _match(cat: _Catalog, text: str, unit: str | None, context: tuple[str, ...]) -> IndicatorMatch | None:
     text = unicodedata.normalize("NFC", text)
     variants = [text]
     nop = _drop_parens(text)
@@ -796,11 +841,11 @@ def match_indicator(text: str, unit: str | None = None, context: Sequence[str] =
                 return IndicatorMatch(hit[0], "alias", 0.92, hit[2])
 
     # 4. fuzzy, on the text, then on the compositions
-    for key in [normalise_name(v) for v in variants] + composed:
+    for key in dict.fromkeys([normalise_name(v) for v in variants] + composed):
         f = cat.fuzzy(key, unit)
         if f:
             return IndicatorMatch(f[0], "fuzzy", f[1], f[2])
-    for key in ctx_keys:
+    for key in dict.fromkeys(ctx_keys):
         f = cat.fuzzy(key, unit)
         if f:
             return IndicatorMatch(f[0], "fuzzy", round(f[1] * 0.98, 3), f[2])
