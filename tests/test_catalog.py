@@ -309,6 +309,15 @@ def test_head_tail_composition_is_general():
     assert _code("Sản lượng khai thác thủy sản - cá", "tấn") is None
     assert _code("Cửa khẩu Trà Lĩnh - Kim ngạch xuất khẩu", "USD") is None
     assert _code("Trâu", "con", ["Thiệt hại do thiên tai"]) is None
+    # a total split by crop or species under its parent row
+    assert _code("Trâu", "con", ["Chăn nuôi", "Tổng đàn gia súc"]) == "buffalo_herd"
+    assert _code("Gà", "nghìn con", ["Đàn gia cầm"]) == "chicken_herd"
+    assert _code("Ngô", "ha", ["Diện tích gieo trồng cây lương thực có hạt"]) == "maize_area"
+    assert _code("Lúa", "tấn", ["Sản lượng lương thực có hạt"]) == "rice_output"
+    # the season of the total is kept: spring rice, and no code for summer-autumn maize
+    assert _code("Lúa", "ha", ["Diện tích gieo trồng vụ Đông Xuân"]) == "rice_spring_area"
+    assert _code("Ngô", "ha", ["Diện tích gieo trồng vụ Hè Thu"]) is None
+    assert _code("Trâu", "con", ["Gia súc bị chết rét"]) == "livestock_cold_deaths_buffalo"
 
 
 def test_bare_subject_takes_measure_from_unit():

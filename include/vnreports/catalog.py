@@ -765,7 +765,18 @@ def _compositions(head: str, tail: str) -> list[str]:
     m = _measure_of(hraw) or _measure_of(hk)
     if m:
         keys.append(normalise_name(f"{m} {_strip_cay(traw)}"))
+    # a total split by crop or species: "Diện tích gieo trồng > Ngô" -> "diện tích ngô",
+    # "Tổng đàn gia súc > Trâu" -> "đàn trâu"; not when the total names a season, which the
+    # crop alone would lose ("Diện tích vụ Đông Xuân > Lúa" is spring rice, not rice)
+    hw = hk.split()
+    for measure in ("diện tích", "sản lượng", "năng suất", "đàn"):
+        mw = measure.split()
+        if hw[: len(mw)] == mw and not _SEASON_WORDS.intersection(hw) and not _measure_of(traw):
+            keys.append(normalise_name(f"{measure} {_strip_cay(traw)}"))
     return keys
+
+
+_SEASON_WORDS = {"xuân", "hè", "thu", "mùa", "đông", "vụ"}
 
 
 def _leading_measure(text: str, unit: str | None) -> list[str]:
