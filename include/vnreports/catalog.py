@@ -378,8 +378,6 @@ def normalise_unit(unit: str | None) -> str | None:
         if i > 0:
             p = re.sub(r"^0*1 ", "", p)  # "triệu đồng/1 ha", "giường bệnh/1 vạn dân"
             p = _UNIT_PARTS.get(p, p)
-            if p in ("triệu đồng", "tỷ đồng", "nghìn đồng") and raw.strip().lower() in ("triệu", "tỷ", "nghìn"):
-                p = raw.strip().lower()
         parts.append(p)
     out = "/".join(x for x in parts if x)
     return out or None
