@@ -238,6 +238,9 @@ def test_units_compatible():
     assert units_compatible("triệu đồng", "tỷ đồng")
     assert units_compatible("triệu đồng", "triệu đồng/người")  # per-capita implied by the name
     assert units_compatible("tr. đồng /ha/năm", "triệu đồng/ha")
+    assert units_compatible("điểm %", "%")  # a rate's change in percentage points
+    assert _code("Tỷ lệ hộ nghèo", "điểm phần trăm") == "poverty_rate"
+    assert _code("Tổng đàn trâu", "điểm phần trăm") is None
     assert not units_compatible("tấn", "ha")
     assert not units_compatible("%", "tỷ đồng")
     assert not units_compatible("tỷ đồng", "triệu đồng/người")  # only the bare numerator itself
