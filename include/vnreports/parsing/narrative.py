@@ -22,15 +22,15 @@ dates, ages, road numbers) are never facts.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from .admin_units import AdminUnit, find_mentions, load_admin_units, resolve_admin_unit
 from .model import NarrativeFact, PartWhole, ReportMetadata, StatedRatio, UnresolvedMention, ValueChange
+from .periods import bounds
 from .textflow import Paragraph
 from .textutil import clean_line, fold_ascii, match_key
 
@@ -116,10 +116,6 @@ _PLACE_LEAD = re.compile(
 _REMAINDER = re.compile(r"^(?:các|những)?\s*(?:xã|phường|thị\s+trấn|đơn\s+vị|huyện)(?:,\s*\w+)*\s+còn\s+lại$", re.IGNORECASE)
 
 
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _number(text: str) -> Decimal:
     return Decimal(text.replace(".", "").replace(",", "."))
 
@@ -163,8 +159,6 @@ class _Context:
 class _OpenFact:
     fact: NarrativeFact
     clause_end: int
-    has_ratio_to_plan: bool = False
-    ratios: list[tuple[str, StatedRatio]] = field(default_factory=list)
 
 
 def _split_sentences(text: str) -> list[tuple[int, int]]:
@@ -191,12 +185,12 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 class NarrativeExtractor:
-    def __init__(self, metadata: ReportMetadata, warnings: list[str] | None = None):
+    def __init__(self, metadata: ReportMetadata):
         self.meta = metadata
-        self.warnings = warnings if warnings is not None else []
         self.facts: list[NarrativeFact] = []
         self.unresolved: list[UnresolvedMention] = []
         self._local_units = self._load_local_units()
+        self._province_code = self._province()
 
     # -- administrative units named in sentences --------------------------------------------
     def _load_local_units(self) -> dict[str, AdminUnit]:
@@ -234,7 +228,7 @@ class NarrativeExtractor:
                 local = self._local_units.get(match_key(typed.group(2)))
                 if local is not None and local.unit_type.lower() == typed.group(1).lower():
                     return local.code, cand
-                prov = self._province()
+                prov = self._province_code
                 r = resolve_admin_unit(cand, prov)
                 if r is not None and (prov is None or r.unit.province_code == prov) and r.level != "province":
                     return r.code, cand
@@ -258,7 +252,7 @@ class NarrativeExtractor:
 
     def _typed_unit_in(self, text: str) -> tuple[str, str] | None:
         """The most local unit named with its type in the clause ("(tại xã Thạch Lâm, huyện Bảo Lâm)")."""
-        prov = self._province()
+        prov = self._province_code
         best = None
         for mention in find_mentions(text):
             r = resolve_admin_unit(mention, prov)
@@ -292,13 +286,12 @@ class NarrativeExtractor:
             month = int(mm.group(1))
             year = int(mm.group(2) or (yy.group(1) if yy else 0) or (self.meta.period_end.year if self.meta.period_end else 0))
             if year and 1 <= month <= 12:
-                return "month", date(year, month, 1), month_end(year, month)
+                return ("month", *bounds("month", year, month))
         if "6 thang cuoi nam" in key and yy:
-            y = int(yy.group(1))
-            return "second_half", date(y, 7, 1), date(y, 12, 31)
+            return ("second_half", *bounds("second_half", int(yy.group(1))))
         year = int(yy.group(1)) if yy else self.meta.plan_year
         if year:
-            return "year", date(year, 1, 1), date(year, 12, 31)
+            return ("year", *bounds("year", year))
         return None
 
     # -- main loop ------------------------------------------------------------------------------
@@ -341,7 +334,7 @@ class NarrativeExtractor:
                 if m_as_of.group(1):
                     ctx.as_of = date(int(m_as_of.group(3)), int(m_as_of.group(2)), int(m_as_of.group(1)))
                 else:
-                    ctx.as_of = month_end(int(m_as_of.group(5)), int(m_as_of.group(4)))
+                    ctx.as_of = bounds("month", int(m_as_of.group(5)), int(m_as_of.group(4)))[1]
             except ValueError:
                 pass
         date_spans = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
@@ -452,10 +445,9 @@ class NarrativeExtractor:
                 f.stated_ratios.append(ratio)
                 f.span = (f.span[0], m.end + base_end)
                 open_fact.clause_end = m.end + base_end
-                if base.startswith("plan") or base == "estimate_budget":
-                    open_fact.has_ratio_to_plan = True
-                    if f.part_of is not None:  # "523/550 hộ, đạt 95,1% KH": actual vs plan after all
-                        f.value, f.plan_value, f.part_of = f.part_of.numerator, f.part_of.denominator, None
+                if (base.startswith("plan") or base == "estimate_budget") and f.part_of is not None:
+                    # "523/550 hộ, đạt 95,1% KH": actual vs plan after all
+                    f.value, f.plan_value, f.part_of = f.part_of.numerator, f.part_of.denominator, None
                 return True, open_fact
 
         # a new value
@@ -542,7 +534,6 @@ class NarrativeExtractor:
                 named = typed
         if named is not None:
             fact.admin_unit_code, fact.admin_unit_text = named
-        ctx.last_indicator = indicator.split(" - ")[0] if named is None else ctx.last_indicator
         if named is None:
             ctx.last_indicator = indicator
         return True, _OpenFact(fact, predicate_end)
@@ -696,7 +687,8 @@ class NarrativeExtractor:
             months, year = int(pm.group(1)), int(pm.group(2))
             kinds = {6: "first_half", 9: "nine_months", 3: "quarter"}
             if months in kinds:
-                ptype, pstart, pend = kinds[months], date(year, 1, 1), month_end(year, months)
+                ptype = kinds[months]
+                pstart, pend = bounds(ptype, year, quarter=1)
         else:
             ym = re.search(r"(?<!so với )\bnăm\s+(\d{4})\s*(?:(?:đạt|là|được|có|ước đạt|:)\s*)?$", indicator_raw.strip())
             if ym and ctx.plan_period is None and not re.search(r"so\s+với[^,;]*năm\s+" + ym.group(1), indicator_raw):
@@ -737,9 +729,8 @@ class NarrativeExtractor:
 
 
 def extract_narrative(
-    paragraphs: list[Paragraph], metadata: ReportMetadata, warnings: list[str] | None = None
+    paragraphs: list[Paragraph], metadata: ReportMetadata
 ) -> tuple[list[NarrativeFact], list[UnresolvedMention]]:
-    ex = NarrativeExtractor(metadata, warnings)
+    ex = NarrativeExtractor(metadata)
     ex.run(paragraphs)
-    # facts whose value is a percent share of nothing ("đạt 100%") are kept only with an indicator
     return ex.facts, ex.unresolved

@@ -242,7 +242,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
     narrative_facts, unresolved, footnotes = [], [], []
     try:
         paragraphs, footnotes = build_paragraphs(text_lines_only, {p.page_no: p.height for p in pages})
-        narrative_facts, unresolved = extract_narrative(paragraphs, metadata, warnings)
+        narrative_facts, unresolved = extract_narrative(paragraphs, metadata)
     except Exception as e:  # the tables and metadata must not be lost to a narrative bug
         log.exception("narrative extraction failed for %s", name)
         warnings.append(f"narrative extraction failed ({type(e).__name__}: {e})")

@@ -91,10 +91,6 @@ def _sup_number(text: str) -> int:
     return int("".join(_SUP_TO_DIGIT[c] for c in text if c in _SUP_TO_DIGIT))
 
 
-def _line_size(ln: Line) -> float:
-    return ln.size or 0.0
-
-
 def _is_heading(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.85:
@@ -170,7 +166,7 @@ class _MarkerTracker:
         return _GLUED_AFTER_NUMBER.sub(glued_number, text)
 
 
-def _footnote_start(ln: Line, body_size: float, page_height: float) -> int | None:
+def _footnote_start(ln: Line) -> int | None:
     """The footnote number a line starts with, if it looks like a footnote's first line."""
     m = _FOOTNOTE_START.match(ln.text)
     if not m:
@@ -190,7 +186,7 @@ def build_paragraphs(
 ) -> tuple[list[Paragraph], list[Footnote]]:
     """Body paragraphs and footnote paragraphs of the running text (tables already removed)."""
     page_lines = _strip_running_lines(page_lines)
-    sizes = [_line_size(ln) for lines in page_lines.values() for ln in lines if _line_size(ln)]
+    sizes = [ln.size for lines in page_lines.values() for ln in lines if ln.size]
     body_size = statistics.median(sizes) if sizes else 0.0
     tracker = _MarkerTracker()
     paragraphs: list[Paragraph] = []
@@ -205,7 +201,7 @@ def build_paragraphs(
     starts_on_page: dict[int, set[int]] = {}
     for p in pages:
         starts_on_page[p] = {
-            n for ln in page_lines[p] if (n := _footnote_start(ln, body_size, page_heights.get(p, 0.0))) is not None
+            n for ln in page_lines[p] if (n := _footnote_start(ln)) is not None
         }
 
     def close_body() -> None:
@@ -242,16 +238,16 @@ def build_paragraphs(
             for i, ln in enumerate(lines):
                 if (
                     ln.top > 0.45 * height
-                    and 0 < _line_size(ln) <= 0.88 * body_size
-                    and _footnote_start(ln, body_size, height) is not None
+                    and 0 < ln.size <= 0.88 * body_size
+                    and _footnote_start(ln) is not None
                 ):
                     small_zone_from = i
                     break
         for i, ln in enumerate(lines):
             text = ln.text
-            start_no = _footnote_start(ln, body_size, height)
+            start_no = _footnote_start(ln)
             in_small_zone = small_zone_from is not None and i >= small_zone_from
-            small = 0 < _line_size(ln) <= 0.88 * body_size
+            small = 0 < ln.size <= 0.88 * body_size
             is_start = start_no is not None and (
                 (in_small_zone and small) or (start_no in tracker.seen and tracker.expected(start_no))
             )
