@@ -29,3 +29,32 @@ def gx_docs_dir() -> Path:
 SAMPLE_REPORTS_DIR = PROJECT_ROOT / "include" / "sample_reports"
 DAGS_DIR = PROJECT_ROOT / "dags"
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
+
+
+# --- Read-only BI access (see vnreports.access) ---------------------------------------------
+DEFAULT_BI_READER_ROLE = "bi_reader"
+DEFAULT_BI_READER_STATEMENT_TIMEOUT = "5min"
+
+
+def validate_role_name(name: str) -> str:
+    """A plain lower-case PostgreSQL identifier (it is also written unquoted in dbt's GRANTs)."""
+    import re
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name or ""):
+        raise ValueError(f"BI_READER_ROLE must be a lower-case identifier ([a-z_][a-z0-9_]*), got {name!r}")
+    return name
+
+
+def bi_reader_role() -> str:
+    """The BI tools' read-only role: BI_READER_ROLE, default bi_reader."""
+    return validate_role_name(os.environ.get("BI_READER_ROLE") or DEFAULT_BI_READER_ROLE)
+
+
+def bi_reader_password() -> str | None:
+    """BI_READER_PASSWORD from the environment (or .env through docker compose); None if unset."""
+    return os.environ.get("BI_READER_PASSWORD") or None
+
+
+def bi_reader_statement_timeout() -> str:
+    """statement_timeout of BI sessions (PostgreSQL syntax: '5min', '90s', '300000')."""
+    return os.environ.get("BI_READER_STATEMENT_TIMEOUT") or DEFAULT_BI_READER_STATEMENT_TIMEOUT

@@ -19,6 +19,19 @@ from vnreports.ingest import discover, set_status, stage_report
 log = logging.getLogger(__name__)
 
 
+def prepare_step(warehouse_url: str) -> dict:
+    """Before dbt: landing schemas and tables, and the read-only BI role with its grants.
+
+    Idempotent and safe from concurrent tasks. The BI password comes from BI_READER_PASSWORD,
+    or for the embedded warehouse from its generated file; without one the role is NOLOGIN."""
+    from vnreports.access import bi_reader_password, ensure_bi_reader
+
+    engine = get_engine(warehouse_url)
+    ensure_schema(engine)
+    status = ensure_bi_reader(engine, config.bi_reader_role(), bi_reader_password(warehouse_url))
+    return {"bi_reader": status.as_dict()}
+
+
 def discover_step(warehouse_url: str, inbox: Path | None = None, dag_run_id: str | None = None) -> list[dict]:
     engine = get_engine(warehouse_url)
     ensure_schema(engine)

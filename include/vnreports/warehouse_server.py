@@ -64,6 +64,32 @@ class EmbeddedWarehouse:
     def credentials_file(self) -> Path:
         return self.data_dir / "credentials"
 
+    @property
+    def bi_reader_credentials_file(self) -> Path:
+        """Generated password of the read-only BI role (used when BI_READER_PASSWORD is unset)."""
+        return self.data_dir / "bi_reader_credentials"
+
+    def bi_reader_password(self) -> str:
+        """The BI role's generated password: created once (mode 600), then always the same.
+
+        Safe when several tasks ask at once: the file appears atomically (link of a complete
+        temporary file), so every caller reads the same password."""
+        target = self.bi_reader_credentials_file
+        if not target.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=".bi_reader.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(24) + "\n")
+                os.chmod(tmp, 0o600)
+                try:
+                    os.link(tmp, target)
+                except FileExistsError:
+                    pass  # another task won; use its password
+            finally:
+                os.unlink(tmp)
+        return target.read_text().strip()
+
     def _system_user(self) -> str | None:
         return SYSTEM_USER_WHEN_ROOT if os.geteuid() == 0 else None
 
