@@ -1,7 +1,7 @@
 """Narrative facts from staging to the marts, on a real PostgreSQL with the real dbt project:
 stage_report writes facts, unresolved mentions and footnotes in its one delete-then-insert
 transaction (idempotent, replaced atomically), every figure gets a catalog code, and dbt turns
-each fact into value rows of fct_indicator_value beside the table figures, with provenance,
+each fact into value rows of fct_indicator_observation beside the table figures, with provenance,
 canonical values and the curation views."""
 
 from __future__ import annotations
@@ -251,9 +251,9 @@ def test_staging_writes_every_field_with_catalog_codes(engine):
     assert budget.indicator_code == "state_budget_revenue"
     assert budget.match_method and budget.match_score > 0
     assert budget.catalog_version == catalog.CATALOG_VERSION
-    assert budget.stated_ratios == [  # percent values as JSON numbers
-        {"value": 103.39, "base": "plan_hdnd", "base_text": "dự toán HĐND huyện giao"},
-        {"value": 98.2, "base": "plan_ubnd_tinh", "base_text": "kế hoạch UBND tỉnh giao"},
+    assert budget.stated_ratios == [  # percent values as decimal strings, with the digits written
+        {"value": "103.39", "base": "plan_hdnd", "base_text": "dự toán HĐND huyện giao"},
+        {"value": "98.2", "base": "plan_ubnd_tinh", "base_text": "kế hoạch UBND tỉnh giao"},
     ]
     assert (budget.change_value, budget.change_unit, budget.change_direction, budget.change_kind) == (
         Decimal("5.2"), "%", "increase", "percent")
@@ -318,7 +318,7 @@ def fact_id(*parts) -> str:
 def narrative_rows(engine) -> dict[tuple[int, str], dict]:
     with engine.connect() as conn:
         rows = conn.execute(text(
-            "SELECT * FROM marts.fct_indicator_value WHERE source_kind = 'narrative'")).mappings().all()
+            "SELECT * FROM marts.fct_indicator_observation WHERE source_kind = 'narrative'")).mappings().all()
     return {(r["fact_index"], r["value_slot"]): dict(r) for r in rows}
 
 
@@ -352,10 +352,21 @@ def test_each_fact_becomes_its_value_rows(marts):
     assert {k: r["admin_unit_code"] for k, r in rows.items() if k[0] == 2} == {(2, "part"): "01534",
                                                                                 (2, "whole"): "01534"}
     assert {r["admin_unit_code"] for k, r in rows.items() if k[0] != 2} == {"048"}
-    # period: the fact's own, else the report's; a stock keeps it and carries as_of_date
-    assert {r["period_key"] for r in rows.values()} == {YEAR_2022}
-    assert rows[(1, "value")]["as_of_date"] == date(2022, 5, 31)
+    # period: the fact's own, else the report's; a stock ("tính đến 31/5/2022") is about its
+    # date (period as_of) and keeps the reporting period beside it
+    stock = {k for k, r in rows.items() if r["as_of_date"] is not None}
+    assert {k[0] for k in stock} == {1}
+    assert {r["period_key"] for k, r in rows.items() if k not in stock} == {YEAR_2022}
+    assert {rows[k]["period_key"] for k in stock} == {"as_of:2022-05-31:2022-05-31"}
+    assert {r["reporting_period_key"] for r in rows.values()} == {YEAR_2022}
+    assert {r["time_basis"] for k, r in rows.items()} == {"flow", "stock"}
+    assert rows[(1, "value")]["as_of_date"] == date(2022, 5, 31) and rows[(1, "value")]["time_basis"] == "stock"
     assert rows[(0, "value")]["as_of_date"] is None
+    with marts.connect() as conn:
+        as_of = conn.execute(text(
+            "SELECT period_type, time_basis, label_vi, label_iso FROM marts.dim_period"
+            " WHERE period_key = 'as_of:2022-05-31:2022-05-31'")).one()
+    assert tuple(as_of) == ("as_of", "stock", "Tính đến 31/05/2022", "2022-05-31")
 
 
 def test_narrative_rows_carry_provenance_and_stable_ids(marts):
@@ -373,7 +384,7 @@ def test_narrative_rows_carry_provenance_and_stable_ids(marts):
     with marts.connect() as conn:
         table_rows = conn.execute(text(
             "SELECT fact_id, row_index, col_index, source_page, raw_text, sentence, fact_index, value_slot"
-            " FROM marts.fct_indicator_value WHERE source_kind = 'table' ORDER BY row_index, col_index")).all()
+            " FROM marts.fct_indicator_observation WHERE source_kind = 'table' ORDER BY row_index, col_index")).all()
     assert len(table_rows) == 6
     first = table_rows[0]
     assert first.fact_id == fact_id(REPORT_ID, "table", 0, 0, 3)
@@ -394,7 +405,7 @@ def test_catalog_codes_and_fallback_codes(marts):
     assert rows[(4, "value")]["indicator_code"] == fallback and not rows[(4, "value")]["is_catalogued"]
     with marts.connect() as conn:
         table_codes = set(conn.execute(text(
-            "SELECT DISTINCT row_index, indicator_code FROM marts.fct_indicator_value"
+            "SELECT DISTINCT row_index, indicator_code FROM marts.fct_indicator_observation"
             " WHERE source_kind = 'table'")).all())
         dim = {r.indicator_code: r for r in conn.execute(text("SELECT * FROM marts.dim_indicator")).all()}
     assert {tuple(r) for r in table_codes} == {(0, "state_budget_revenue"), (1, fallback)}
@@ -436,7 +447,7 @@ def test_values_in_the_canonical_unit(marts):
     assert (rows[(4, "value")]["value_canonical"], rows[(4, "value")]["canonical_unit"]) == (None, None)
     with marts.connect() as conn:
         table = conn.execute(text(
-            "SELECT value, measure_unit, value_canonical, canonical_unit FROM marts.fct_indicator_value"
+            "SELECT value, measure_unit, value_canonical, canonical_unit FROM marts.fct_indicator_observation"
             " WHERE source_kind = 'table' AND row_index = 0 AND col_index = 4")).one()
     # "Triệu đồng" as a table writes it
     assert tuple(table) == (Decimal("1600"), "Triệu đồng", Decimal("1.6"), "tỷ đồng")
@@ -448,9 +459,9 @@ def test_review_views(marts):
         mentions = conn.execute(text("SELECT * FROM marts.unresolved_mentions")).mappings().all()
         bi = conn.execute(text(
             "SELECT source_kind, sentence, indicator_name, indicator_name_en, topic, value_slot, admin_unit_name"
-            " FROM marts.indicator_values WHERE fact_id = :id"),
+            " FROM marts.indicator_observations WHERE fact_id = :id"),
             {"id": fact_id(REPORT_ID, "narrative", 0, "value")}).one()
-        n_bi = conn.execute(text("SELECT count(*) FROM marts.indicator_values")).scalar_one()
+        n_bi = conn.execute(text("SELECT count(*) FROM marts.indicator_observations")).scalar_one()
     assert {r["indicator_name"] for r in curation} == {UNMATCHED, HAMLETS}
     rat = next(r for r in curation if r["indicator_name"] == UNMATCHED)
     assert rat["indicator_name"] == UNMATCHED and rat["n_values"] == 4 and rat["n_reports"] == 1
@@ -466,7 +477,7 @@ def test_review_views(marts):
     # one name per code from the dimension; the words and path as this report writes them beside it
     with marts.connect() as conn:
         buffalo = conn.execute(text(
-            "SELECT DISTINCT indicator_name, indicator_text, indicator_path FROM marts.indicator_values"
+            "SELECT DISTINCT indicator_name, indicator_text, indicator_path FROM marts.indicator_observations"
             " WHERE indicator_code = 'buffalo_herd'")).all()
     assert {tuple(r) for r in buffalo} == {
         ("Tổng đàn trâu", "Tổng đàn trâu", "Tổng đàn trâu"),
@@ -475,5 +486,5 @@ def test_review_views(marts):
     # table + narrative rows of the valid report only: the quarantined copy never shows
     assert n_bi == 6 + 13
     with marts.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM marts.fct_indicator_value WHERE report_id = :r"),
+        assert conn.execute(text("SELECT count(*) FROM marts.fct_indicator_observation WHERE report_id = :r"),
                             {"r": QUARANTINED_ID}).scalar_one() == 0

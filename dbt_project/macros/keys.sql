@@ -43,3 +43,42 @@
         else {{ unit_key(slot_unit) }}
     end
 {%- endmacro %}
+
+{# The scenario code of dim_scenario: a plan (or a ratio to the plan) whose issuer the report
+   names gets the issuer's code ("KH HĐND huyện giao" -> plan_hdnd), so plans set by different
+   bodies for the same figure stay apart. Other issuers (Tỉnh ủy, Chính phủ) keep the plain
+   code; the issuer as written stays in plan_issuer. #}
+{% macro scenario_code(scenario, plan_issuer) -%}
+    case
+        when {{ scenario }} in ('plan', 'ratio_to_plan')
+         and upper(normalize(btrim({{ plan_issuer }}), NFC)) like 'HĐND%'
+        then {{ scenario }} || '_hdnd'
+        when {{ scenario }} in ('plan', 'ratio_to_plan')
+         and upper(normalize(btrim({{ plan_issuer }}), NFC)) like 'UBND TỈNH%'
+        then {{ scenario }} || '_ubnd_tinh'
+        when {{ scenario }} in ('plan', 'ratio_to_plan')
+         and upper(normalize(btrim({{ plan_issuer }}), NFC)) like 'UBND%'
+        then {{ scenario }} || '_ubnd'
+        else {{ scenario }}
+    end
+{%- endmacro %}
+
+{# A place name as compared across spellings: NFC, lower case, single-spaced, without the unit
+   type in front ("Huyện Hoà An" -> "hòa an"), and with one tone-mark placement. Vietnamese
+   writes the tone of an open oa/oe/uy syllable on either vowel ("Hoà"/"Hòa", "Thuỷ"/"Thủy");
+   the GSO list puts it on the first, so the other placement is moved there. "qu" is a
+   consonant, so "Quý" keeps its mark on the y. #}
+{% macro place_name_key(expr) -%}
+    {%- set moves = [
+        ('oà', 'òa'), ('oá', 'óa'), ('oả', 'ỏa'), ('oã', 'õa'), ('oạ', 'ọa'),
+        ('oè', 'òe'), ('oé', 'óe'), ('oẻ', 'ỏe'), ('oẽ', 'õe'), ('oẹ', 'ọe'),
+        ('uỳ', 'ùy'), ('uý', 'úy'), ('uỷ', 'ủy'), ('uỹ', 'ũy'), ('uỵ', 'ụy'),
+    ] -%}
+    {%- set ns = namespace(sql="regexp_replace(lower(" ~ clean_name(expr) ~ "), "
+        ~ "'^(tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)\\s+', '')") -%}
+    {%- for new_style, old_style in moves -%}
+        {%- set guard = "(?<!q)" if new_style.startswith('u') else "" -%}
+        {%- set ns.sql = "regexp_replace(" ~ ns.sql ~ ", '" ~ guard ~ new_style ~ "(?![[:alpha:]])', '" ~ old_style ~ "', 'g')" -%}
+    {%- endfor -%}
+    {{ ns.sql }}
+{%- endmacro %}

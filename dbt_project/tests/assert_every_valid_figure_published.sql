@@ -17,7 +17,7 @@ expected_table as (
 
 actual_table as (
     select report_id, count(*) as n_fact
-    from {{ ref('fct_indicator_value') }}
+    from {{ ref('fct_indicator_observation') }}
     where source_kind = 'table'
     group by 1
 ),
@@ -40,7 +40,7 @@ expected_narrative as (
 
 actual_narrative as (
     select report_id, fact_index, count(*) as n_fact
-    from {{ ref('fct_indicator_value') }}
+    from {{ ref('fct_indicator_observation') }}
     where source_kind = 'narrative'
     group by 1, 2
 ),

@@ -7,7 +7,7 @@ with valid as (
 ),
 
 published as (
-    select report_id from {{ ref('fct_indicator_value') }}
+    select report_id from {{ ref('fct_indicator_observation') }}
     union
     select report_id from {{ ref('dim_report') }}
 )

@@ -363,9 +363,9 @@ def _narrative_row(fact: NarrativeFact, matcher: _CatalogMatcher) -> dict:
         "period_start": fact.period_start, "period_end": fact.period_end,
         "as_of_date": fact.as_of_date, "admin_unit_code": fact.admin_unit_code,
         "admin_unit_text": fact.admin_unit_text,
-        # Percent values as JSON numbers (jsonb keeps them as exact numerics): float's shortest
-        # repr gives back the written digits for anything a report states.
-        "stated_ratios": _json([{"value": float(r.value), "base": r.base, "base_text": r.base_text}
+        # the value as a decimal string: keeps the digits written ("109" vs "109,0"), which
+        # tell how far the stated ratio was rounded (mart_plan_vs_actual's tolerance)
+        "stated_ratios": _json([{"value": str(r.value), "base": r.base, "base_text": r.base_text}
                                 for r in fact.stated_ratios]),
         "change_value": change.value if change else None,
         "change_unit": change.unit if change else None,

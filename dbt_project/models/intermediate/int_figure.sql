@@ -1,5 +1,5 @@
 -- Every figure of a valid report, table cells and narrative facts in one shape: the single
--- place where the two sources meet (fct_indicator_value, int_indicator_path and int_period
+-- place where the two sources meet (fct_indicator_observation, int_indicator_path and int_period
 -- read this). Position keys: table_index/row_index/col_index for table figures,
 -- fact_index/value_slot for narrative ones (the other side's keys are NULL).
 -- catalog_code is the staged catalog code when the catalog seed knows it; a code the seed
@@ -22,7 +22,8 @@ with figures as (
         -- the unit as compared for conversions: the catalog's spelling, lower case
         {{ unit_key('coalesce(unit_normalised, measure_unit)') }} as unit_key,
         role,
-        scenario,
+        -- the dim_scenario code: a plan keeps its issuer (plan_hdnd, ratio_to_plan_ubnd_tinh)
+        {{ scenario_code('scenario', 'plan_issuer') }} as scenario,
         ratio_of_scenario,
         plan_issuer,
         value_number,
@@ -85,6 +86,9 @@ with figures as (
 
 select
     f.*,
+    -- a stock is stated as of a date ("tính đến 31/5/2021"); every other figure is a flow
+    -- over its period (or a level at its end, which the reports do not tell apart)
+    case when f.as_of_date is not null then 'stock' else 'flow' end as time_basis,
     -- the path of names as the report writes it (clean: NFC, trimmed, single-spaced)
     (
         select string_agg({{ clean_name('e.name') }}, ' > ' order by e.position)

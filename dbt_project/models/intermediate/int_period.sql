@@ -1,11 +1,21 @@
--- Distinct periods of valid reports: the reports' own periods and the (resolved) periods
--- of their figures (table and narrative). Incomplete periods (missing type, start or end) get no key and no row.
+-- Every period the marts name: the periods of valid reports and of their (resolved) figures
+-- (table and narrative), the dates stocks are stated as of ("tính đến 31/5/2021": period
+-- type as_of, start = end = that date), and the periods reports are expected for
+-- (int_expected_report, which includes quarantined reports' periods). Incomplete periods
+-- (missing type, start or end) get no key and no row.
 with periods as (
     select period_type, period_start, period_end
     from {{ ref('stg_valid_report') }}
     union
     select period_type, period_start, period_end
     from {{ ref('int_figure') }}
+    union
+    select 'as_of', as_of_date, as_of_date
+    from {{ ref('int_figure') }}
+    where as_of_date is not null
+    union
+    select period_type, period_start, period_end
+    from {{ ref('int_expected_report') }}
 )
 
 select

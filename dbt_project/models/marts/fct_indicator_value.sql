@@ -1,111 +1,125 @@
--- One row per figure of a valid report: what was measured (indicator), where (admin unit),
--- when (period), in which scenario, and where in the PDF it was read. Table cells and
--- narrative facts (see stg_narrative_value for the value slots of a sentence) side by side,
--- told apart by source_kind.
-with figures as (
-    select * from {{ ref('int_figure') }}
-),
-
-catalog as (
-    select *, {{ unit_key('canonical_unit') }} as canonical_key
-    from {{ ref('int_indicator_catalog') }}
-),
-
-conversions as (
-    select * from {{ ref('int_unit_conversion') }}
-),
-
-joined as (
+-- One value per (admin unit, period, indicator, scenario) -- and, for a stated ratio or change,
+-- per scenario it compares (ratio_of_scenario: the actual's or the estimate's ratio to plan).
+-- When several statements give that figure (a 6-month and an annual report, a table and a
+-- sentence, a district report and the province's) the most authoritative, then most recent
+-- one is kept; all of them stay in fct_indicator_observation. The order, first rule first:
+--   1. the unit's own report (a district states its own figure) before another unit's report
+--      about it (a district report's sentence about a commune, the province's about a district);
+--   2. a table cell before a sentence: annex tables are a report's formal figures;
+--   3. the most recent report: issue date (unknown last), then the end of its reporting period
+--      (a 9-month report after a 6-month one), then when it was parsed;
+--   4. then the closer indicator match, the earlier page, and the fact id (stable between runs).
+-- An estimate and the actual of the same figure are different scenarios and both stay;
+-- is_superseded_by_actual marks the estimate once an actual is known.
+{{ config(indexes=[
+    {'columns': ['admin_unit_code', 'period_key', 'indicator_code']},
+    {'columns': ['indicator_code', 'period_key']},
+]) }}
+with observations as (
     select
-        f.*,
-        r.admin_unit_code                       as report_admin_unit_code,
-        p.indicator_code                        as path_code,
-        c.canonical_unit                        as catalog_unit,
-        c.canonical_key,
-        -- "triệu đồng/ha" -> numerator "triệu đồng", denominator "ha"
-        case when strpos(f.unit_key, '/') > 0 then split_part(f.unit_key, '/', 1) end as unit_num,
-        case when strpos(f.unit_key, '/') > 0 then substr(f.unit_key, strpos(f.unit_key, '/') + 1) end as unit_den,
-        case when strpos(c.canonical_key, '/') > 0 then split_part(c.canonical_key, '/', 1) end as canon_num,
-        case when strpos(c.canonical_key, '/') > 0
-             then substr(c.canonical_key, strpos(c.canonical_key, '/') + 1) end as canon_den
-    from figures as f
-    join {{ ref('stg_valid_report') }} as r
-        on r.report_id = f.report_id
-    left join {{ ref('int_indicator_path') }} as p
-        on f.catalog_code is null
-       and p.row_path = f.row_path
-       and p.is_full_path
-    left join catalog as c
-        on c.indicator_code = f.catalog_code
-),
-
-resolved as (
-    select
-        j.*,
-        -- the factor to the canonical unit (as vnreports.catalog.unit_factor): same unit -> 1;
-        -- a conversion the seed states (either direction); for X/Y units with the same
-        -- denominator the numerators' conversion ("triệu đồng/ha" -> "tỷ đồng/ha"), with the
-        -- same numerator the inverse of the denominators'. NULL = not convertible.
+        o.*,
+        r.issue_date                            as report_issue_date,
+        r.period_end                            as report_period_end,
+        r.parsed_at                             as report_parsed_at,
+        -- observations are compared in the canonical unit when both convert, else as written
+        coalesce(o.value_canonical, o.value)    as comparable_value,
         case
-            when not j.in_indicator_unit or j.canonical_key is null or j.unit_key is null then null
-            when j.unit_key = j.canonical_key then 1::numeric
-            else coalesce(
-                direct.factor,
-                case when j.unit_den = j.canon_den then numerators.factor end,
-                case when j.unit_num = j.canon_num then 1 / denominators.factor end
-            )
-        end                                     as factor
-    from joined as j
-    left join conversions as direct
-        on direct.from_key = j.unit_key
-       and direct.to_key = j.canonical_key
-    left join conversions as numerators
-        on numerators.from_key = j.unit_num
-       and numerators.to_key = j.canon_num
-    left join conversions as denominators
-        on denominators.from_key = j.unit_den
-       and denominators.to_key = j.canon_den
+            when o.value_canonical is not null then 'canonical:' || o.canonical_unit
+            else 'written:' || coalesce({{ unit_key('o.measure_unit') }}, '')
+        end                                     as comparable_unit,
+        o.value_rounding * coalesce(o.canonical_factor, 1) as comparable_rounding
+    from {{ ref('fct_indicator_observation') }} as o
+    join {{ ref('stg_valid_report') }} as r
+        on r.report_id = o.report_id
+    where o.value is not null
+      and o.admin_unit_code is not null
+      and o.period_key is not null
+      and o.indicator_code is not null
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by admin_unit_code, period_key, indicator_code, scenario, ratio_of_scenario
+            order by
+                is_own_unit desc,
+                source_kind = 'table' desc,
+                report_issue_date desc nulls last,
+                report_period_end desc nulls last,
+                report_parsed_at desc,
+                match_score desc nulls last,
+                source_page,
+                fact_id
+        )                                       as authority_rank
+    from observations
+),
+
+selected as (
+    select * from ranked where authority_rank = 1
+),
+
+agreement as (
+    select
+        s.fact_id,
+        count(*)                                as n_observations,
+        count(distinct o.report_id)             as n_reports,
+        -- another statement of the figure differs beyond what rounding explains, or is in a
+        -- unit that cannot be compared (a misread unit or indicator)
+        coalesce(bool_or(
+            o.comparable_unit <> s.comparable_unit
+            or abs(o.comparable_value - s.comparable_value) > o.comparable_rounding + s.comparable_rounding
+        ), false)                               as has_conflicting_values
+    from selected as s
+    join ranked as o
+        on o.admin_unit_code = s.admin_unit_code
+       and o.period_key = s.period_key
+       and o.indicator_code = s.indicator_code
+       and o.scenario = s.scenario
+       and o.ratio_of_scenario is not distinct from s.ratio_of_scenario
+    group by s.fact_id
 )
 
 select
-    case
-        when source_kind = 'table' then md5(
-            report_id || '|' || source_kind || '|' || table_index::text
-            || '|' || row_index::text || '|' || col_index::text)
-        else md5(report_id || '|' || source_kind || '|' || fact_index::text || '|' || value_slot)
-    end                                         as fact_id,
-    report_id,
-    -- A sentence about a commune of the report's district is about that commune; every other
-    -- figure is about the unit the report is about.
-    coalesce(admin_unit_code, report_admin_unit_code) as admin_unit_code,
-    {{ period_key('period_type', 'period_start', 'period_end') }} as period_key,
-    coalesce(catalog_code, path_code)           as indicator_code,
-    catalog_code is not null                    as is_catalogued,
-    role,
-    scenario,
-    ratio_of_scenario,
-    plan_issuer,
-    value_number                                as value,
-    value_text,
-    measure_unit,
-    value_number * factor                       as value_canonical,
-    case when value_number is not null and factor is not null then catalog_unit end as canonical_unit,
-    page_no                                     as source_page,
-    source_kind,
-    table_index,
-    row_index,
-    col_index,
-    fact_index,
-    value_slot,
-    raw_text,
-    sentence,
-    span_start,
-    span_end,
-    footnote_no,
-    as_of_date,
-    {{ clean_name('indicator_name') }}          as indicator_text,
-    source_path,
-    match_method,
-    match_score,
-    catalog_version
-from resolved
+    md5(s.admin_unit_code || '|' || s.period_key || '|' || s.indicator_code || '|' || s.scenario
+        || '|' || coalesce(s.ratio_of_scenario, ''))  as value_id,
+    s.admin_unit_code,
+    s.period_key,
+    s.indicator_code,
+    s.scenario,
+    s.ratio_of_scenario,
+    s.role,
+    s.time_basis,
+    s.as_of_date,
+    s.is_catalogued,
+    s.value,
+    s.value_text,
+    s.measure_unit,
+    s.value_canonical,
+    s.canonical_unit,
+    s.canonical_factor,
+    s.value_rounding,
+    s.plan_issuer,
+    s.scenario = 'estimate' and exists (
+        select 1
+        from selected as a
+        where a.scenario = 'actual'
+          and a.admin_unit_code = s.admin_unit_code
+          and a.period_key = s.period_key
+          and a.indicator_code = s.indicator_code
+    )                                           as is_superseded_by_actual,
+    a.n_observations,
+    a.n_reports,
+    a.has_conflicting_values,
+    -- the statement kept: its provenance
+    s.fact_id,
+    s.report_id,
+    s.source_kind,
+    s.source_page,
+    s.raw_text,
+    s.sentence,
+    s.indicator_text,
+    s.source_path
+from selected as s
+join agreement as a
+    on a.fact_id = s.fact_id

@@ -5,7 +5,7 @@ with unmatched as (
     select
         f.*,
         r.file_name
-    from {{ ref('fct_indicator_value') }} as f
+    from {{ ref('fct_indicator_observation') }} as f
     join {{ ref('dim_report') }} as r on r.report_id = f.report_id
     where not f.is_catalogued
 )

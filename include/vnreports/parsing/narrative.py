@@ -318,6 +318,11 @@ class NarrativeExtractor:
             para_ctx.estimate = re.match(r"^\W*ước\b", para.text, re.IGNORECASE) is not None
             for start, end in _split_sentences(para.text):
                 self._sentence(para, start, end, para_ctx)
+        for fact in self.facts:
+            # "2.755/11.000 liều đạt 24,05% KH" under a plan heading: a figure stated against its
+            # plan is what was achieved, not the plan (the plan is plan_value)
+            if fact.scenario == "plan" and fact.plan_value is not None:
+                fact.scenario = "actual"
 
     def _sentence(self, para: Paragraph, s_start: int, s_end: int, ctx: _Context) -> None:
         raw = para.text[s_start:s_end]

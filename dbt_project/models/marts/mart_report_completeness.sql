@@ -1,0 +1,58 @@
+-- Which units have reported which periods: one row per expected (unit, period) -- see
+-- int_expected_report for what is expected -- with the reports received for it and their
+-- status, so a data engineer sees at a glance what is missing this month and what arrived
+-- but was quarantined. Reports are matched to a period by their own reporting period.
+with received as (
+    select
+        admin_unit_code,
+        period_key,
+        count(*)                                as n_reports,
+        count(*) filter (where status = 'loaded') as n_loaded,
+        count(*) filter (where status = 'validated') as n_validated,
+        count(*) filter (where status = 'quarantined') as n_quarantined,
+        count(*) filter (where status in ('discovered', 'parsed')) as n_in_progress,
+        string_agg(file_name, ', ' order by file_name) as report_files,
+        string_agg(
+            case when status = 'quarantined' then coalesce(reason, file_name) end, '; '
+            order by file_name
+        )                                       as quarantine_reasons,
+        max(discovered_at)                      as last_received_at
+    from {{ ref('stg_report_file') }}
+    where admin_unit_code is not null
+      and period_key is not null
+    group by admin_unit_code, period_key
+)
+
+select
+    md5(e.admin_unit_code || '|' || e.period_key) as completeness_id,
+    e.province_code,
+    u.province_name,
+    e.admin_unit_code,
+    u.admin_unit_name,
+    u.admin_level,
+    e.period_key,
+    e.period_type,
+    p.label_vi                                  as period_label,
+    p.label_iso                                 as period_label_iso,
+    e.period_start,
+    e.period_end,
+    case
+        when coalesce(r.n_loaded, 0) > 0 then 'loaded'
+        when coalesce(r.n_validated, 0) > 0 then 'validated'
+        when coalesce(r.n_in_progress, 0) > 0 then 'in_progress'
+        when coalesce(r.n_quarantined, 0) > 0 then 'quarantined'
+        else 'missing'
+    end                                         as completeness_status,
+    coalesce(r.n_loaded, 0) + coalesce(r.n_validated, 0) > 0 as is_reported,
+    coalesce(r.n_reports, 0)                    as n_reports,
+    coalesce(r.n_loaded, 0)                     as n_loaded,
+    coalesce(r.n_quarantined, 0)                as n_quarantined,
+    r.report_files,
+    r.quarantine_reasons,
+    r.last_received_at
+from {{ ref('int_expected_report') }} as e
+join {{ ref('dim_admin_unit') }} as u on u.admin_unit_code = e.admin_unit_code
+left join {{ ref('dim_period') }} as p on p.period_key = e.period_key
+left join received as r
+    on r.admin_unit_code = e.admin_unit_code
+   and r.period_key = e.period_key
