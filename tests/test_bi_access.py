@@ -119,9 +119,10 @@ def test_dbt_grants_alone_keep_a_rebuilt_mart_readable(built, tmp_path):
     with engine.begin() as conn:
         conn.exec_driver_sql(f'ALTER DEFAULT PRIVILEGES IN SCHEMA marts REVOKE SELECT ON TABLES FROM "{role}"')
     try:
-        run_dbt(url, ["run", "--select", "dim_period"])
+        run_dbt(url, ["run", "--select", "dim_period+"])  # + : the views on it too (dbt drops them)
         with connect_as(url, role, password) as conn:
-            conn.execute("SELECT * FROM marts.dim_period LIMIT 1").fetchall()
+            for name in relations(url, "marts"):  # dim_period and the views on it, rebuilt
+                conn.execute(f'SELECT * FROM marts."{name}" LIMIT 1').fetchall()
     finally:
         ensure_bi_reader(engine, role, password)
 
@@ -289,3 +290,19 @@ def test_embedded_warehouse_generates_the_bi_password_once(bi_role, embedded_war
 def test_role_name_is_checked():
     with pytest.raises(ValueError, match="BI_READER_ROLE"):
         config.validate_role_name('bi"; drop table x; --')
+
+
+def test_summary_prints_the_bi_url_just_before_the_warehouse_url(built, monkeypatch, capsys):
+    from vnreports import cli
+
+    url, role, password = built
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    cli.main(["summary"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == f"WAREHOUSE_URL={url}"
+    assert lines[-2] == f"BI_READER_URL={bi_reader_url(url, role, password)}"
+    cli.main(["warehouse", "bi-url"])
+    printed = capsys.readouterr().out.strip()
+    assert printed == lines[-2].removeprefix("BI_READER_URL=")
+    with psycopg.connect(printed) as conn:
+        assert conn.execute("SELECT current_user").fetchone()[0] == role

@@ -1,7 +1,7 @@
 """`vnreports`: the commands behind the Makefile.
 
     vnreports run                 warehouse + Airflow home + sample reports -> real DAG run -> summary
-    vnreports warehouse start|stop|url
+    vnreports warehouse start|stop|url|bi-url
     vnreports airflow             Airflow UI, scheduler, DAG processor on localhost:8080
     vnreports summary             what landed in the warehouse
 """
@@ -152,6 +152,37 @@ def print_summary(url: str) -> None:
     if docs.exists():
         print(f"GX Data Docs: {docs}")
     print(f"Airflow task logs: {config.local_dir() / 'airflow' / 'logs'}")
+    print_bi_reader_url(url)
+
+
+def bi_reader_url_line(url: str) -> tuple[str, str | None]:
+    """(`BI_READER_URL=...`, a note or None) for the read-only BI role (vnreports.access)."""
+    from vnreports.access import bi_reader_password, bi_reader_url
+    from vnreports.db import get_engine
+
+    role = config.bi_reader_role()
+    with get_engine(url).connect() as conn:
+        login = conn.execute(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+    password = bi_reader_password(url) if login else None
+    line = f"BI_READER_URL={bi_reader_url(url, role, password)}"
+    if login is None:
+        return line, f"note: role {role} does not exist yet; the DAG's prepare step creates it"
+    if not login:
+        return line, f"note: role {role} is NOLOGIN; set BI_READER_PASSWORD and run the pipeline again"
+    if password is None:
+        return line, f"note: the password of {role} is BI_READER_PASSWORD of the deployment (not set here)"
+    return line, None
+
+
+def print_bi_reader_url(url: str) -> None:
+    try:
+        line, note = bi_reader_url_line(url)
+    except Exception as error:  # noqa: BLE001 - the summary must still end with WAREHOUSE_URL
+        print(f"BI reader URL unavailable: {type(error).__name__}: {error}")
+        return
+    if note:
+        print(note)
+    print(line)
 
 
 def cmd_run(_: argparse.Namespace) -> None:
@@ -169,6 +200,12 @@ def cmd_warehouse(args: argparse.Namespace) -> None:
         print(server.start())
     elif args.action == "stop":
         print("stopped" if server.stop() else "not running")
+    elif args.action == "bi-url":
+        # Read-only URL for BI tools (Superset, Metabase, Power BI, psql): the bi_reader role.
+        line, note = bi_reader_url_line(warehouse_url(start=False))
+        if note:
+            print(note, file=sys.stderr)
+        print(line.removeprefix("BI_READER_URL="))
     else:
         print(server.url())
 
@@ -193,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the DAG over the sample reports").set_defaults(func=cmd_run)
     wh = sub.add_parser("warehouse", help="manage the embedded warehouse")
-    wh.add_argument("action", choices=["start", "stop", "url"])
+    wh.add_argument("action", choices=["start", "stop", "url", "bi-url"])
     wh.set_defaults(func=cmd_warehouse)
     sub.add_parser("airflow", help="Airflow UI + scheduler on :8080").set_defaults(func=cmd_airflow)
     sub.add_parser("summary", help="print what landed").set_defaults(func=cmd_summary)
