@@ -1,0 +1,265 @@
+"""The star schema's semantics on a real PostgreSQL with the real dbt project, over reports
+written for the purpose: several reports stating the same figure (fct_indicator_value keeps the
+most authoritative, then most recent; fct_indicator_observation keeps them all), plan against
+actual with the rounding-aware mismatch flag, which units reported which periods, the scenario
+and admin-unit dimensions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import create_database, drop_database
+from vnreports.db import ensure_schema, get_engine
+from vnreports.ingest import stage_report
+from vnreports.parsing.model import NarrativeFact, PageText, ParsedReport, ReportMetadata, StatedRatio
+
+YEAR_2022 = "year:2022-01-01:2022-12-31"
+NINE_MONTHS_2022 = "nine_months:2022-01-01:2022-09-30"
+HA_LANG, TRUNG_KHANH, CAO_BANG_CITY, CAO_BANG = "048", "047", "040", "04"
+
+
+def report_id(name: str) -> str:
+    return hashlib.sha256(f"test_marts: {name}".encode()).hexdigest()
+
+
+def fact(index: int, sentence: str, value: str, unit: str, code: str, scenario: str = "actual",
+         period: tuple[str, date, date] | None = ("year", date(2022, 1, 1), date(2022, 12, 31)),
+         **over) -> NarrativeFact:
+    """A sentence's figure with its catalog code already set (stage_report keeps it)."""
+    mention = next(m for m in (value + " " + unit, value) if m in sentence)
+    start = sentence.index(mention)
+    ptype, pstart, pend = period or (None, None, None)
+    return NarrativeFact(
+        fact_index=index, page=2, sentence=sentence, span=(start, start + len(mention)),
+        indicator_text=sentence.split(" ")[0], value=Decimal(value.replace(".", "").replace(",", ".")),
+        value_text=value, unit=unit, scenario=scenario, period_type=ptype, period_start=pstart,
+        period_end=pend, indicator_code=code, match_method="exact", match_score=1.0, **over)
+
+
+def report(name: str, unit: tuple[str, str, str], issued: date | None, period: tuple[str, date, date],
+           facts: list[NarrativeFact]) -> ParsedReport:
+    code, unit_name, level = unit
+    meta = ReportMetadata(
+        issuer_name=f"UBND {unit_name}", admin_unit_code=code, admin_unit_name=unit_name, admin_level=level,
+        doc_type="bao_cao", doc_number="1/BC-UBND", issue_date=issued, title=f"Báo cáo {name}",
+        period_type=period[0], period_start=period[1], period_end=period[2])
+    rid = report_id(name)
+    return ParsedReport(file_name=f"{name}.pdf", sha256=rid, page_count=2, producer="test", metadata=meta,
+                        pages=[PageText(i, f"Trang {i}", "text") for i in (1, 2)], tables=[], values=[],
+                        narrative_facts=facts)
+
+
+DISTRICT = (HA_LANG, "Huyện Hạ Lang", "district")
+YEAR = ("year", date(2022, 1, 1), date(2022, 12, 31))
+NINE_MONTHS = ("nine_months", date(2022, 1, 1), date(2022, 9, 30))
+
+REPORTS = {
+    # Hạ Lang's 9-month report: an estimate for the year, and a figure the annual report restates
+    "ha_lang_9m": report("ha_lang_9m", DISTRICT, date(2022, 10, 5), NINE_MONTHS, [
+        fact(0, "Tổng đàn trâu năm 2022 ước đạt 7.100 con.", "7.100", "con", "buffalo_herd", "estimate"),
+        fact(1, "Tổng đàn trâu năm 2022 là 7.050 con.", "7.050", "con", "buffalo_herd"),
+        fact(2, "Tổng đàn bò 9 tháng đạt 5.000 con.", "5.000", "con", "cattle_herd", period=NINE_MONTHS),
+    ]),
+    # Hạ Lang's annual report, issued later: the final figures, plan against actual
+    "ha_lang_year": report("ha_lang_year", DISTRICT, date(2022, 12, 15), YEAR, [
+        fact(0, "Tổng đàn trâu 7.111/7.220 con, đạt 98,5% KH.", "7.111", "con", "buffalo_herd",
+             plan_value=Decimal("7220"), stated_ratios=[StatedRatio(Decimal("98.5"), "plan", "KH")]),
+        fact(1, "Tổng đàn bò 2.755/11.000 con, đạt 24,05% KH.", "2.755", "con", "cattle_herd",
+             plan_value=Decimal("11000"), stated_ratios=[StatedRatio(Decimal("24.05"), "plan", "KH")]),
+        fact(2, "Tỷ lệ hộ nghèo còn 12,5%.", "12,5", "%", "poverty_rate"),
+        fact(3, "Thu ngân sách nhà nước trên địa bàn đạt 1.500 triệu đồng.", "1.500", "triệu đồng",
+             "state_budget_revenue"),
+    ]),
+    # the province's report, issued last, about Hạ Lang among others: the district's own report
+    # stays more authoritative for the district's figures
+    "cao_bang_year": report("cao_bang_year", (CAO_BANG, "Tỉnh Cao Bằng", "province"), date(2023, 1, 10), YEAR, [
+        fact(0, "Huyện Hạ Lang có tỷ lệ hộ nghèo 12,0%.", "12,0", "%", "poverty_rate",
+             admin_unit_code=HA_LANG, admin_unit_text="Huyện Hạ Lang"),
+        fact(1, "Huyện Hạ Lang thu ngân sách 1,5 tỷ đồng.", "1,5", "tỷ đồng", "state_budget_revenue",
+             admin_unit_code=HA_LANG, admin_unit_text="Huyện Hạ Lang"),
+        fact(2, "Tỷ lệ hộ nghèo toàn tỉnh 15,3%.", "15,3", "%", "poverty_rate"),
+    ]),
+    # Cao Bằng city's monthly reports for January and March: February is missing
+    "city_jan": report("city_jan", (CAO_BANG_CITY, "Thành phố Cao Bằng", "district"), date(2022, 1, 25),
+                       ("month", date(2022, 1, 1), date(2022, 1, 31)), [
+        fact(0, "Thu ngân sách tháng 01 đạt 8,2 tỷ đồng.", "8,2", "tỷ đồng", "state_budget_revenue", period=None)]),
+    "city_mar": report("city_mar", (CAO_BANG_CITY, "Thành phố Cao Bằng", "district"), date(2022, 3, 25),
+                       ("month", date(2022, 3, 1), date(2022, 3, 31)), [
+        fact(0, "Thu ngân sách tháng 3 đạt 9,1 tỷ đồng.", "9,1", "tỷ đồng", "state_budget_revenue", period=None)]),
+    # Trùng Khánh's annual report arrived but failed validation
+    "trung_khanh_year": report("trung_khanh_year", (TRUNG_KHANH, "Huyện Trùng Khánh", "district"),
+                               date(2022, 12, 20), YEAR, [
+        fact(0, "Tổng đàn trâu 9.000 con.", "9.000", "con", "buffalo_herd")]),
+}
+QUARANTINED = {"trung_khanh_year"}
+
+
+@pytest.fixture(scope="module")
+def marts(tmp_path_factory, warehouse_url):
+    from vnreports.pipeline import prepare_step
+    from vnreports.transform import run_dbt
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("VNREPORTS_LOCAL_DIR", str(tmp_path_factory.mktemp("local")))  # dbt target and logs
+    url = create_database(warehouse_url)
+    engine = get_engine(url)
+    ensure_schema(engine)
+    prepare_step(url)
+    for name, parsed in REPORTS.items():
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO raw.report_file (report_id, file_name, file_path, size_bytes, status)"
+                              " VALUES (:r, :n, :p, 1, 'parsed')"),
+                         {"r": parsed.sha256, "n": parsed.file_name, "p": f"/inbox/{parsed.file_name}"})
+        stage_report(engine, parsed, "test")
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE raw.report_file SET status = :s, reason = :why WHERE report_id = :r"),
+                         {"r": parsed.sha256, "s": "quarantined" if name in QUARANTINED else "validated",
+                          "why": f"{parsed.file_name}: GX suite failed" if name in QUARANTINED else None})
+    run_dbt(url, ["build"])
+    yield engine
+    engine.dispose()
+    mp.undo()
+    drop_database(url)
+
+
+def rows(engine, sql: str, **params) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text(sql), params).mappings().all()]
+
+
+def value(engine, unit: str, period: str, code: str, scenario: str) -> dict:
+    (row,) = rows(engine, "SELECT v.*, r.file_name FROM marts.fct_indicator_value v"
+                          " JOIN marts.dim_report r USING (report_id)"
+                          " WHERE v.admin_unit_code = :u AND v.period_key = :p AND v.indicator_code = :c"
+                          " AND v.scenario = :s AND v.ratio_of_scenario IS NULL",
+                  u=unit, p=period, c=code, s=scenario)
+    return row
+
+
+def test_the_most_recent_report_of_the_unit_wins_and_the_others_stay_observed(marts):
+    buffalo = value(marts, HA_LANG, YEAR_2022, "buffalo_herd", "actual")
+    assert (buffalo["value"], buffalo["file_name"]) == (Decimal("7111"), "ha_lang_year.pdf")
+    assert (buffalo["n_observations"], buffalo["n_reports"]) == (2, 2)
+    assert buffalo["has_conflicting_values"]  # 7.050 in the 9-month report
+    observed = rows(marts, "SELECT value, is_selected FROM marts.indicator_observations"
+                           " WHERE admin_unit_code = :u AND indicator_code = 'buffalo_herd' AND scenario = 'actual'",
+                    u=HA_LANG)
+    assert sorted((r["value"], r["is_selected"]) for r in observed) == [
+        (Decimal("7050"), False), (Decimal("7111"), True)]
+
+
+def test_an_estimate_stays_beside_the_actual_that_supersedes_it(marts):
+    estimate = value(marts, HA_LANG, YEAR_2022, "buffalo_herd", "estimate")
+    assert estimate["value"] == Decimal("7100") and estimate["is_superseded_by_actual"]
+    assert not value(marts, HA_LANG, YEAR_2022, "buffalo_herd", "actual")["is_superseded_by_actual"]
+
+
+def test_the_units_own_report_outranks_a_later_report_about_it(marts):
+    poverty = value(marts, HA_LANG, YEAR_2022, "poverty_rate", "actual")
+    assert (poverty["value"], poverty["file_name"]) == (Decimal("12.5"), "ha_lang_year.pdf")
+    assert poverty["has_conflicting_values"] and poverty["n_reports"] == 2
+    # the province's own figure is the province's
+    assert value(marts, CAO_BANG, YEAR_2022, "poverty_rate", "actual")["value"] == Decimal("15.3")
+
+
+def test_the_same_figure_in_other_units_agrees_in_the_canonical_unit(marts):
+    budget = value(marts, HA_LANG, YEAR_2022, "state_budget_revenue", "actual")
+    # 1.500 triệu đồng (district) and 1,5 tỷ đồng (province): the same figure
+    assert (budget["value"], budget["measure_unit"], budget["value_canonical"], budget["canonical_unit"]) == (
+        Decimal("1500"), "triệu đồng", Decimal("1.5"), "tỷ đồng")
+    assert budget["n_reports"] == 2 and not budget["has_conflicting_values"]
+
+
+def test_one_value_per_unit_period_indicator_and_scenario(marts):
+    (counts,) = rows(marts, """
+        SELECT count(*) AS n, count(DISTINCT (admin_unit_code, period_key, indicator_code, scenario,
+                                              coalesce(ratio_of_scenario, ''))) AS n_keys,
+               (SELECT count(*) FROM marts.fct_indicator_observation
+                 WHERE value IS NOT NULL AND period_key IS NOT NULL) AS n_observations,
+               (SELECT sum(n_observations) FROM marts.fct_indicator_value) AS n_observed
+        FROM marts.fct_indicator_value""")
+    assert counts["n"] == counts["n_keys"]
+    # every numeric observation is counted by exactly one value
+    assert counts["n_observed"] == counts["n_observations"]
+    quarantined = report_id("trung_khanh_year")
+    assert rows(marts, "SELECT * FROM marts.fct_indicator_observation WHERE report_id = :r", r=quarantined) == []
+
+
+def test_plan_vs_actual_flags_a_stated_ratio_rounding_cannot_explain(marts):
+    plans = {r["indicator_code"]: r for r in rows(
+        marts, "SELECT * FROM marts.mart_plan_vs_actual WHERE admin_unit_code = :u AND period_key = :p",
+        u=HA_LANG, p=YEAR_2022)}
+    cattle = plans["cattle_herd"]  # 2.755/11.000 = 25,05%, stated 24,05%
+    assert (cattle["plan_scenario"], cattle["plan_value"], cattle["outcome_scenario"], cattle["outcome_value"]) == (
+        "plan", Decimal("11000"), "actual", Decimal("2755"))
+    assert cattle["computed_ratio_pct"] == Decimal("25.0455") and cattle["stated_ratio_pct"] == Decimal("24.05")
+    assert cattle["is_ratio_mismatch"] and cattle["is_single_report"]
+    assert cattle["ratio_difference_pp"] == Decimal("-0.9955")
+    buffalo = plans["buffalo_herd"]  # 7.111/7.220 = 98,49%, stated 98,5%: rounding
+    assert buffalo["computed_ratio_pct"] == Decimal("98.4903") and buffalo["stated_ratio_pct"] == Decimal("98.5")
+    assert buffalo["is_ratio_mismatch"] is False
+    assert Decimal("0.0097") < buffalo["ratio_tolerance_pp"] < Decimal("0.1")
+    assert (buffalo["plan_report_file"], buffalo["stated_ratio_page"]) == ("ha_lang_year.pdf", 2)
+
+
+def test_completeness_shows_missing_quarantined_and_loaded(marts):
+    grid = {(r["admin_unit_code"], r["period_key"]): r for r in rows(
+        marts, "SELECT * FROM marts.mart_report_completeness")}
+    assert grid[(HA_LANG, YEAR_2022)]["completeness_status"] == "validated"
+    assert grid[(HA_LANG, NINE_MONTHS_2022)]["n_reports"] == 1
+    assert grid[(CAO_BANG, YEAR_2022)]["is_reported"]
+    tk = grid[(TRUNG_KHANH, YEAR_2022)]
+    assert (tk["completeness_status"], tk["is_reported"], tk["n_quarantined"]) == ("quarantined", False, 1)
+    assert "GX suite failed" in tk["quarantine_reasons"]
+    # every district of Cao Bằng is expected once any district reports: one that sent nothing
+    (missing,) = [r for (u, p), r in grid.items() if p == YEAR_2022 and r["admin_unit_name"] == "Huyện Bảo Lạc"]
+    assert (missing["completeness_status"], missing["n_reports"], missing["report_files"]) == ("missing", 0, None)
+    # monthly reports for January and March: February is expected and missing
+    feb = grid[(CAO_BANG_CITY, "month:2022-02-01:2022-02-28")]
+    assert (feb["completeness_status"], feb["period_label"], feb["period_label_iso"]) == (
+        "missing", "Tháng 02/2022", "2022-02")
+    assert grid[(CAO_BANG_CITY, "month:2022-01-01:2022-01-31")]["report_files"] == "city_jan.pdf"
+    units = {u for u, _ in grid}
+    n_cao_bang_districts = rows(marts, "SELECT count(*) AS n FROM marts.dim_admin_unit"
+                                       " WHERE parent_code = :p", p=CAO_BANG)[0]["n"]
+    assert len(units) == 1 + n_cao_bang_districts  # the province and its districts, no commune
+    assert len(grid) == len(units) * 5  # year, nine months, January to March
+
+
+def test_scenario_dimension_and_issuer_codes(marts):
+    scenarios = {r["scenario"]: r for r in rows(marts, "SELECT * FROM marts.dim_scenario")}
+    assert {"actual", "estimate", "plan", "plan_hdnd", "plan_ubnd_tinh", "target", "ratio_to_plan",
+            "ratio_to_previous_period", "change_to_previous_period"} <= set(scenarios)
+    assert (scenarios["plan_hdnd"]["label_vi"], scenarios["plan_hdnd"]["plan_issuer_code"]) == (
+        "Kế hoạch HĐND giao", "hdnd")
+    assert scenarios["ratio_to_plan_hdnd"]["compared_with"] == "plan_hdnd"
+    assert scenarios["estimate"]["label_en"] == "Estimate"
+    # the issuer -> code mapping on header spellings: dbt_project/tests/assert_key_macros.sql
+
+
+def test_admin_units_cover_vietnam_with_name_keys_across_tone_placement(marts):
+    (levels,) = rows(marts, "SELECT count(*) FILTER (WHERE admin_level = 'province') AS provinces,"
+                            " count(*) FILTER (WHERE admin_level = 'district') AS districts,"
+                            " count(*) FILTER (WHERE admin_level = 'commune') AS communes FROM marts.dim_admin_unit")
+    assert levels == {"provinces": 63, "districts": 705, "communes": 10599}
+    hoa_an = rows(marts, "SELECT * FROM marts.dim_admin_unit WHERE admin_unit_code = '051'")[0]
+    assert (hoa_an["admin_unit_name"], hoa_an["admin_unit_type"], hoa_an["admin_level_no"]) == (
+        "Huyện Hoà An", "huyện", 2)
+    assert (hoa_an["parent_code"], hoa_an["province_name"], hoa_an["full_path"]) == (
+        CAO_BANG, "Tỉnh Cao Bằng", "Tỉnh Cao Bằng > Huyện Hoà An")
+    # the list writes "Hoà An"; reports as often "Hòa An": one key for both
+    assert hoa_an["name_key"] == "hòa an"
+    # the GSO list itself mixes placements ("Xã Đàm Thuỷ"): keys put every tone on the first vowel
+    # (more spellings: dbt_project/tests/assert_key_macros.sql, run by every dbt build)
+    mixed = rows(marts, "SELECT admin_unit_name, name_key FROM marts.dim_admin_unit"
+                        " WHERE admin_unit_name ~ '(oà|oá|oả|[^Qq]uỷ|[^Qq]uý)([^[:alpha:]]|$)'")
+    assert len(mixed) > 10
+    assert not [r for r in mixed if re.search(r"(oà|oá|oả|(?<!q)uỷ|(?<!q)uý)(?!\w)", r["name_key"])]
+    dam_thuy = rows(marts, "SELECT name_key FROM marts.dim_admin_unit WHERE admin_unit_name = 'Xã Đàm Thuỷ'")
+    assert {r["name_key"] for r in dam_thuy} == {"đàm thủy"}
