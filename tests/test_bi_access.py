@@ -306,3 +306,25 @@ def test_summary_prints_the_bi_url_just_before_the_warehouse_url(built, monkeypa
     assert printed == lines[-2].removeprefix("BI_READER_URL=")
     with psycopg.connect(printed) as conn:
         assert conn.execute("SELECT current_user").fetchone()[0] == role
+
+
+def test_a_pipeline_user_without_createrole_still_loads(bi_role, fresh_database, monkeypatch, caplog):
+    """On an external server the pipeline's user may not manage roles: an error is logged,
+    prepare_step does not stop the run."""
+    from vnreports.pipeline import prepare_step
+
+    pipeline_user, password = bi_role, uuid.uuid4().hex
+    with get_engine(fresh_database).begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {pipeline_user} LOGIN PASSWORD '{password}'")
+        conn.exec_driver_sql(f'ALTER DATABASE "{make_url(fresh_database).database}" OWNER TO {pipeline_user}')
+    url = make_url(fresh_database).set(username=pipeline_user, password=password).render_as_string(
+        hide_password=False)
+    bi = unique_role()  # never created
+    monkeypatch.setenv("BI_READER_ROLE", bi)
+    monkeypatch.setenv("BI_READER_PASSWORD", "x" + uuid.uuid4().hex)
+    with caplog.at_level(logging.ERROR, logger="vnreports.pipeline"):
+        assert prepare_step(url) == {"bi_reader": {"role": bi, "error": "insufficient_privilege"}}
+    assert any("CREATEROLE" in r.getMessage() for r in caplog.records)
+    with get_engine(url).connect() as conn:  # the landing schema is there all the same
+        assert conn.execute(text("SELECT to_regclass('raw.report_file') IS NOT NULL")).scalar()
+    get_engine(url).dispose()

@@ -101,8 +101,7 @@ def _ensure_once(engine: Engine, role: str, password: str | None, timeout: str) 
             # A concurrent task on another database may win the race: duplicate_object or
             # unique_violation, retried by the caller (this transaction is rolled back).
             conn.exec_driver_sql(
-                f"CREATE ROLE {r} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                "NOBYPASSRLS INHERIT CONNECTION LIMIT 20"
+                f"CREATE ROLE {r} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
             )
         login = bool(conn.execute(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"),
                                   {"r": role}).scalar())

@@ -26,9 +26,20 @@ def prepare_step(warehouse_url: str) -> dict:
     or for the embedded warehouse from its generated file; without one the role is NOLOGIN."""
     from vnreports.access import bi_reader_password, ensure_bi_reader
 
+    from sqlalchemy.exc import DBAPIError
+
     engine = get_engine(warehouse_url)
     ensure_schema(engine)
-    status = ensure_bi_reader(engine, config.bi_reader_role(), bi_reader_password(warehouse_url))
+    role = config.bi_reader_role()
+    try:
+        status = ensure_bi_reader(engine, role, bi_reader_password(warehouse_url))
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        # The pipeline's user may not manage roles on an external server: the data still loads.
+        log.error("cannot create or update the BI role %s (the warehouse user needs CREATEROLE): %s",
+                  role, str(error.orig).strip())
+        return {"bi_reader": {"role": role, "error": "insufficient_privilege"}}
     return {"bi_reader": status.as_dict()}
 
 
