@@ -263,3 +263,41 @@ def test_admin_units_cover_vietnam_with_name_keys_across_tone_placement(marts):
     assert not [r for r in mixed if re.search(r"(oà|oá|oả|(?<!q)uỷ|(?<!q)uý)(?!\w)", r["name_key"])]
     dam_thuy = rows(marts, "SELECT name_key FROM marts.dim_admin_unit WHERE admin_unit_name = 'Xã Đàm Thuỷ'")
     assert {r["name_key"] for r in dam_thuy} == {"đàm thủy"}
+
+
+def test_docs_catalog_every_model_and_column_described_and_sources_fresh(marts, tmp_path):
+    """`dbt docs generate` over the built warehouse: every model and every column it really has
+    (catalog.json, read from PostgreSQL) is described; `dbt source freshness` passes after a load."""
+    import json
+
+    from vnreports import config
+    from vnreports.transform import run_dbt
+
+    url = marts.url.render_as_string(hide_password=False)
+    run_dbt(url, ["docs", "generate"])
+    target = config.local_dir() / "dbt" / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    models = {uid: n for uid, n in manifest["nodes"].items()
+              if n["resource_type"] in ("model", "seed") and n["package_name"] == "vnreports"}
+    assert len(models) >= 25
+    undocumented = [uid for uid, n in models.items() if not n["description"].strip()]
+    missing_columns = []
+    for uid, node in models.items():
+        built = catalog["nodes"].get(uid)
+        assert built is not None, f"{uid} is not in the warehouse"
+        documented = {name for name, c in node["columns"].items() if c["description"].strip()}
+        missing_columns += [f"{uid}.{c}" for c in built["columns"] if c not in documented]
+    assert (undocumented, missing_columns) == ([], []), "\n".join(undocumented + missing_columns)
+    # the marts are contracted: a change of column or type fails the build
+    marts_models = [n for n in models.values() if n["resource_type"] == "model" and n["schema"] == "marts"]
+    assert {n["name"] for n in marts_models} >= {
+        "dim_admin_unit", "dim_period", "dim_indicator", "dim_scenario", "dim_report", "fct_indicator_observation",
+        "fct_indicator_value", "mart_plan_vs_actual", "mart_report_completeness", "indicator_values"}
+    assert [n["name"] for n in marts_models if not n["config"]["contract"]["enforced"]] == [
+        n["name"] for n in marts_models if n["name"] in ("indicator_observations", "indicator_curation",
+                                                          "unresolved_mentions")]
+    run_dbt(url, ["source", "freshness"])
+    freshness = json.loads((target / "sources.json").read_text())["results"]
+    assert {r["unique_id"].split(".", 2)[2]: r["status"] for r in freshness} == {
+        "raw.report_file": "pass", "staging.report": "pass"}
