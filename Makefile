@@ -40,5 +40,9 @@ eval: setup
 bench: setup
 	$(BIN)/python -m vnreports.benchmark
 
+## dbt docs of the marts (models, columns, tests, lineage) on http://localhost:8081.
+docs: setup
+	$(BIN)/vnreports docs --serve
+
 clean: stop
 	rm -rf .local

@@ -84,7 +84,8 @@ def test_province_grdp_per_capita_lands_with_exact_values(pipeline):
 
 
 def test_province_annex_lands_cell_for_cell(pipeline):
-    """Every body cell of the annex is in staging, and every figure of it is in the BI view."""
+    """Every body cell of the annex is in staging, and every figure of it is in the BI view of
+    statements (indicator_observations; indicator_values keeps one per unit/period/indicator/scenario)."""
     truth = json.loads((PROJECT_ROOT / "tests" / "truth" / "001_annex.json").read_text())
     value_columns = [i for i, c in enumerate(truth["columns"]) if c["role"] in ("value", "ratio")]
     expected_cells = sum(len(row["cells"]) for row in truth["rows"])
@@ -100,11 +101,66 @@ def test_province_annex_lands_cell_for_cell(pipeline):
               JOIN raw.report_file f ON f.report_id = c.report_id
              WHERE f.file_name = :name AND f.status = 'loaded'"""), {"name": PROVINCE_REPORT.name}).scalar_one()
         figures = conn.execute(text("""
-            SELECT indicator_text, col_index, raw_text FROM marts.indicator_values
+            SELECT indicator_text, col_index, raw_text FROM marts.indicator_observations
              WHERE report_file = :name AND source_kind = 'table'"""), {"name": PROVINCE_REPORT.name}).all()
     assert cells == expected_cells
     assert {tuple(f) for f in figures} == expected_figures
     assert len(figures) == len(expected_figures)
+
+
+def test_province_annex_and_district_reports_share_indicator_codes(pipeline):
+    """The province's annex and a district's own table name an indicator differently; both
+    land on the catalog's code, so BI compares them across units."""
+    with pipeline["engine"].connect() as conn:
+        rows = conn.execute(text("""
+            SELECT indicator_code, admin_level, string_agg(DISTINCT indicator_text, ' | ') AS names
+              FROM marts.indicator_observations
+             WHERE source_kind = 'table' AND indicator_code IN ('forest_cover_rate', 'state_budget_revenue')
+             GROUP BY 1, 2""")).mappings().all()
+    levels = {(r["indicator_code"], r["admin_level"]) for r in rows}
+    assert levels == {(code, level) for code in ("forest_cover_rate", "state_budget_revenue")
+                      for level in ("province", "district")}
+    names = {r["indicator_code"]: set() for r in rows}
+    for r in rows:
+        names[r["indicator_code"]] |= set(r["names"].split(" | "))
+    assert len(names["state_budget_revenue"]) >= 2  # written differently, one code
+
+
+def test_plan_vs_actual_flags_the_known_source_mismatch(pipeline):
+    """Hạ Lang: "tiêm văcxin Dịch tả lợn 2.755/11.000 liều đạt 24,05% KH" (2.755/11.000 = 25,05%)."""
+    with pipeline["engine"].connect() as conn:
+        rows = conn.execute(text("""
+            SELECT plan_value, outcome_value, computed_ratio_pct, stated_ratio_pct, is_ratio_mismatch,
+                   is_single_report, stated_ratio_report_file
+              FROM marts.mart_plan_vs_actual
+             WHERE admin_unit_name = 'Huyện Hạ Lang' AND indicator_code = 'csf_vaccination_doses'""")).all()
+        consistent = conn.execute(text(
+            "SELECT count(*) FROM marts.mart_plan_vs_actual WHERE is_ratio_mismatch = false")).scalar_one()
+    assert [tuple(r) for r in rows] == [(Decimal("11000"), Decimal("2755"), Decimal("25.0455"), Decimal("24.05"),
+                                        True, True, "002_7536578806f022c2.pdf")]
+    assert consistent > 50  # most stated ratios agree with their figures
+
+
+def test_dbt_tests_pass_on_the_loaded_warehouse(pipeline, monkeypatch):
+    from vnreports.transform import run_dbt
+
+    monkeypatch.setenv("VNREPORTS_LOCAL_DIR", str(pipeline["local"]))
+    result = run_dbt(pipeline["url"], ["test"])
+    assert set(result["statuses"]) == {"pass"} and result["statuses"]["pass"] > 150
+
+
+def test_bi_reader_reads_marts_only(pipeline):
+    import psycopg
+
+    bi_url = next(line.removeprefix("BI_READER_URL=") for line in pipeline["first"].stdout.splitlines()
+                  if line.startswith("BI_READER_URL="))
+    with psycopg.connect(bi_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM marts.indicator_values").fetchone()[0] > 1000
+        assert conn.execute("SELECT count(*) FROM marts.mart_plan_vs_actual").fetchone()[0] > 100
+        for forbidden in ("SELECT * FROM staging.indicator_value LIMIT 1", "SELECT * FROM raw.report_file LIMIT 1",
+                          "DELETE FROM marts.fct_indicator_value", "CREATE TABLE marts.x (i int)"):
+            with pytest.raises(psycopg.Error):
+                conn.execute(forbidden)
 
 
 def test_every_file_has_an_outcome(pipeline):

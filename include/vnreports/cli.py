@@ -4,6 +4,7 @@
     vnreports warehouse start|stop|url|bi-url
     vnreports airflow             Airflow UI, scheduler, DAG processor on localhost:8080
     vnreports summary             what landed in the warehouse
+    vnreports docs [--serve]      dbt docs of the marts (models, columns, tests, lineage)
 """
 
 from __future__ import annotations
@@ -218,6 +219,22 @@ def cmd_airflow(_: argparse.Namespace) -> None:
     os.execve(str(Path(sys.executable).with_name("airflow")), ["airflow", "standalone"], env)
 
 
+def cmd_docs(args: argparse.Namespace) -> None:
+    """dbt docs (models, columns, tests, lineage) generated from the warehouse, then served."""
+    from vnreports.transform import dbt_env, run_dbt
+
+    url = warehouse_url()
+    run_dbt(url, ["docs", "generate"])
+    target = config.local_dir() / "dbt" / "target"
+    print(f"dbt docs: {target / 'index.html'}")
+    if args.serve:
+        print(f"serving on http://localhost:{args.port} (Ctrl-C stops it)")
+        subprocess.run([str(Path(sys.executable).with_name("dbt")), "docs", "serve", "--port", str(args.port),
+                        "--no-browser", "--project-dir", str(config.dbt_project_dir()),
+                        "--profiles-dir", str(config.dbt_project_dir()), "--target-path", str(target)],
+                       env={**os.environ, **dbt_env(url)}, check=False)
+
+
 def cmd_summary(_: argparse.Namespace) -> None:
     url = warehouse_url()
     print_summary(url)
@@ -234,6 +251,10 @@ def main(argv: list[str] | None = None) -> None:
     wh.set_defaults(func=cmd_warehouse)
     sub.add_parser("airflow", help="Airflow UI + scheduler on :8080").set_defaults(func=cmd_airflow)
     sub.add_parser("summary", help="print what landed").set_defaults(func=cmd_summary)
+    docs = sub.add_parser("docs", help="generate (and --serve) the dbt docs of the marts")
+    docs.add_argument("--serve", action="store_true")
+    docs.add_argument("--port", type=int, default=8081)
+    docs.set_defaults(func=cmd_docs)
     args = parser.parse_args(argv)
     args.func(args)
 
