@@ -301,3 +301,59 @@ def test_docs_catalog_every_model_and_column_described_and_sources_fresh(marts, 
     freshness = json.loads((target / "sources.json").read_text())["results"]
     assert {r["unique_id"].split(".", 2)[2]: r["status"] for r in freshness} == {
         "raw.report_file": "pass", "staging.report": "pass"}
+
+
+def test_observations_build_incrementally_by_report(tmp_path, warehouse_url, monkeypatch):
+    """A second build leaves unchanged reports alone; a re-parsed report is rebuilt; a report that
+    is no longer valid leaves the table."""
+    from vnreports.pipeline import prepare_step
+    from vnreports.transform import run_dbt
+
+    monkeypatch.setenv("VNREPORTS_LOCAL_DIR", str(tmp_path))
+    url = create_database(warehouse_url)
+    engine = get_engine(url)
+    try:
+        ensure_schema(engine)
+        prepare_step(url)
+        year, city = REPORTS["ha_lang_year"], REPORTS["city_jan"]
+        for parsed in (year, city):
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO raw.report_file (report_id, file_name, file_path, size_bytes, status)"
+                                  " VALUES (:r, :n, :p, 1, 'validated')"),
+                             {"r": parsed.sha256, "n": parsed.file_name, "p": f"/inbox/{parsed.file_name}"})
+            stage_report(engine, parsed, "test")
+        # stage_report sets 'parsed'; back to validated
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE raw.report_file SET status = 'validated'"))
+        run_dbt(url, ["seed"])
+        select = ["run", "--select", "+fct_indicator_observation"]
+        run_dbt(url, select)
+
+        def observations(report):
+            return rows(engine, "SELECT fact_index, value_slot, raw_text FROM marts.fct_indicator_observation"
+                                " WHERE report_id = :r ORDER BY fact_index, value_slot", r=report.sha256)
+
+        original = observations(year)
+        assert len(original) == 8 and len(observations(city)) == 1  # 4 values, 2 plans, 2 ratios
+        # mark a row: an unchanged report is not rebuilt, so the mark survives the next build
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE marts.fct_indicator_observation SET raw_text = 'marked' WHERE report_id = :r"),
+                         {"r": year.sha256})
+        run_dbt(url, select)
+        assert {r["raw_text"] for r in observations(year)} == {"marked"}
+        # re-parsed (new parsed_at): rebuilt from staging
+        stage_report(engine, year, "test")
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE raw.report_file SET status = 'validated' WHERE report_id = :r"),
+                         {"r": year.sha256})
+        run_dbt(url, select)
+        assert observations(year) == original
+        # quarantined: its rows leave, the other report's stay
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE raw.report_file SET status = 'quarantined' WHERE report_id = :r"),
+                         {"r": year.sha256})
+        run_dbt(url, select)
+        assert observations(year) == [] and len(observations(city)) == 1
+    finally:
+        engine.dispose()
+        drop_database(url)

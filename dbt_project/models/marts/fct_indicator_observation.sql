@@ -4,11 +4,54 @@
 -- was read (report, page, table/row/column or sentence and span). Several rows can state the
 -- same figure (a 6-month and an annual report, a table and a sentence): fct_indicator_value
 -- keeps one per (unit, period, indicator, scenario), this table keeps them all.
-{{ config(indexes=[
-    {'columns': ['admin_unit_code', 'period_key', 'indicator_code']},
-    {'columns': ['report_id']},
-]) }}
-with figures as (
+--
+-- Incremental by report: the largest table grows by every report of every month, while a run
+-- changes few reports. A report's rows are (re)built when its load_signature is new: it was
+-- (re)parsed (parsed_at), the unit it is about changed, or the reference seeds the figures are
+-- resolved with (catalog, unit conversions) changed, which rebuilds every report. Rows of a
+-- report that is no longer valid (quarantined after reprocessing, ...) are deleted after each
+-- run (post_hook). delete+insert on report_id replaces a report's rows in one statement pair
+-- inside dbt's transaction.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='report_id',
+    on_schema_change='append_new_columns',
+    post_hook="delete from {{ this }} where report_id not in (select report_id from {{ ref('stg_valid_report') }})",
+    indexes=[
+        {'columns': ['admin_unit_code', 'period_key', 'indicator_code']},
+        {'columns': ['report_id']},
+    ],
+) }}
+with reference as (
+    -- the version of what resolves codes and units besides the staged rows
+    select md5(
+        (select coalesce(string_agg(c::text, '|' order by c::text), '') from {{ ref('int_indicator_catalog') }} as c)
+        || (select coalesce(string_agg(u::text, '|' order by u::text), '') from {{ ref('int_unit_conversion') }} as u)
+    ) as reference_version
+),
+
+reports as (
+    select
+        r.report_id,
+        r.admin_unit_code,
+        md5(r.report_id || '|' || coalesce(r.parsed_at::text, '') || '|' || coalesce(r.admin_unit_code, '')
+            || '|' || reference.reference_version) as load_signature
+    from {{ ref('stg_valid_report') }} as r
+    cross join reference
+),
+
+reports_to_load as (
+    select * from reports as r
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as t
+        where t.report_id = r.report_id and t.load_signature = r.load_signature
+    )
+    {% endif %}
+),
+
+figures as (
     select * from {{ ref('int_figure') }}
 ),
 
@@ -25,6 +68,7 @@ joined as (
     select
         f.*,
         r.admin_unit_code                       as report_admin_unit_code,
+        r.load_signature,
         p.indicator_code                        as path_code,
         c.canonical_unit                        as catalog_unit,
         c.canonical_key,
@@ -35,7 +79,7 @@ joined as (
         case when strpos(c.canonical_key, '/') > 0
              then substr(c.canonical_key, strpos(c.canonical_key, '/') + 1) end as canon_den
     from figures as f
-    join {{ ref('stg_valid_report') }} as r
+    join reports_to_load as r
         on r.report_id = f.report_id
     left join {{ ref('int_indicator_path') }} as p
         on f.catalog_code is null
@@ -125,5 +169,6 @@ select
     source_path,
     match_method,
     match_score,
-    catalog_version
+    catalog_version,
+    load_signature
 from resolved
