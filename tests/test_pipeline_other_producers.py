@@ -105,7 +105,7 @@ def test_generated_report_figures_land_exactly(loaded, file_name):
                 expected.add((path, "estimate", row.estimate, row.unit))
     with loaded["engine"].connect() as conn:
         got = conn.execute(text("""
-            SELECT indicator_path, scenario, value, measure_unit FROM marts.indicator_values
+            SELECT indicator_path, scenario, value, measure_unit FROM marts.indicator_observations
              WHERE report_file = :f AND role = 'value'"""), {"f": file_name}).all()
     got = {(p, s, Decimal(v).normalize(), u) for p, s, v, u in got}
     expected = {(p, s, v.normalize(), u) for p, s, v, u in expected}
