@@ -29,6 +29,10 @@ ENV PYTHONPATH=/opt/airflow/include \
     REPORTS_INBOX=/opt/airflow/inbox \
     VNREPORTS_LOCAL_DIR=/opt/airflow/local
 
+# The dbt manifest the DAG renders one task per dbt model and seed from (astronomer-cosmos), made
+# at build time so no DAG parse has to run `dbt parse` (dbt_project/target/, never in git).
+RUN python -c "from vnreports.transform import dbt_manifest_path; print(dbt_manifest_path())"
+
 # Mount points of the compose volumes, created here so that new named volumes start out
 # owned by the airflow user (Docker copies the image directory's ownership into them).
 RUN mkdir -p /opt/airflow/inbox /opt/airflow/local /opt/airflow/auth /opt/airflow/logs

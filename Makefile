@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 .PHONY: setup run test stop airflow eval bench docs clean
 
 setup: $(STAMP)
+	@# dbt_project/target/manifest.json, which the DAG renders one task per dbt model from:
+	@# `dbt parse` when missing or older than any file of dbt_project/, else only a stat per file.
+	$(BIN)/python -c "from vnreports.transform import dbt_manifest_path; dbt_manifest_path()"
 
 # Reinstall when the pins change. constraints.txt is the lock: every transitive version.
 $(STAMP): pyproject.toml constraints.txt

@@ -1,13 +1,16 @@
-"""The DAG file imports cleanly and has the expected shape."""
+"""The DAG file imports cleanly and has the expected shape: one Cosmos task per dbt seed and model."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+
+FIRST_TASKS = {"discover", "parse", "validate", "prepare", "record"}
 
 
 @pytest.fixture(scope="module")
@@ -20,19 +23,145 @@ def dag(tmp_path_factory):
     return bag.dags["vn_reports_ingest"]
 
 
+@pytest.fixture(scope="module")
+def manifest(dag):
+    """The manifest the DAG was rendered from (the DAG file made sure it is fresh)."""
+    from vnreports.transform import manifest_dir, manifest_is_stale
+
+    assert not manifest_is_stale()
+    return json.loads((manifest_dir() / "manifest.json").read_text())
+
+
+def dbt_nodes(manifest, resource_type: str) -> dict[str, dict]:
+    return {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == resource_type}
+
+
+def task_of(dag, node: dict):
+    """dbt.<name>_<model|seed>_build, the task Cosmos renders for a node with TestBehavior.BUILD."""
+    return dag.get_task(f"dbt.{node['name']}_{node['resource_type']}_build")
+
+
 def test_tasks_and_order(dag):
-    assert {t.task_id for t in dag.tasks} == {"discover", "parse", "validate", "transform", "record"}
+    dbt_tasks = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")}
+    assert {t.task_id for t in dag.tasks} - dbt_tasks == FIRST_TASKS
     assert dag.get_task("parse").upstream_task_ids == {"discover"}
     assert dag.get_task("validate").upstream_task_ids == {"parse"}
-    assert dag.get_task("transform").upstream_task_ids == {"validate"}
-    assert dag.get_task("record").upstream_task_ids == {"transform"}
+    assert dag.get_task("prepare").upstream_task_ids == {"validate"}
+    group = dag.task_group.children["dbt"]
+    roots = {t.task_id for t in group.get_roots()}
+    leaves = {t.task_id for t in group.get_leaves()}
+    for task_id in dbt_tasks:  # the group's entry tasks follow prepare, nothing else does
+        upstream_outside = dag.get_task(task_id).upstream_task_ids - dbt_tasks
+        assert upstream_outside == ({"prepare"} if task_id in roots else set()), task_id
+    assert dag.get_task("prepare").downstream_task_ids == roots
+    assert dag.get_task("record").upstream_task_ids == leaves
+    assert "dbt.tests_across_models" in leaves
 
 
-def test_parse_and_validate_are_mapped_per_file(dag):
-    from airflow.sdk.definitions.mappedoperator import MappedOperator
+def test_every_model_and_seed_is_its_own_build_task(dag, manifest):
+    from cosmos.operators.local import DbtBuildLocalOperator
 
-    assert isinstance(dag.get_task("parse"), MappedOperator)
-    assert isinstance(dag.get_task("validate"), MappedOperator)
+    nodes = {**dbt_nodes(manifest, "model"), **dbt_nodes(manifest, "seed")}
+    assert len(dbt_nodes(manifest, "model")) >= 10 and len(dbt_nodes(manifest, "seed")) >= 3
+    for node in nodes.values():
+        task = task_of(dag, node)
+        assert isinstance(task, DbtBuildLocalOperator), task.task_id
+        # `dbt build --select <this node>`: the node and the tests on it alone
+        selected = [task.select] if isinstance(task.select, str) else list(task.select)
+        assert selected == [f"fqn:{'.'.join(node['fqn'])}"], task.select
+        assert task.indirect_selection == "cautious"
+    build_tasks = [t for t in dag.tasks if isinstance(t, DbtBuildLocalOperator)]
+    assert len(build_tasks) == len(nodes)
+
+
+def test_model_tasks_follow_their_upstream_models(dag, manifest):
+    nodes = {**dbt_nodes(manifest, "model"), **dbt_nodes(manifest, "seed")}
+    for node in nodes.values():
+        parents = {p for p in node.get("depends_on", {}).get("nodes", []) if p in nodes}
+        expected = {task_of(dag, nodes[p]).task_id for p in parents}
+        assert task_of(dag, node).upstream_task_ids - {"prepare"} == expected, node["name"]
+    # e.g. the fact table after the staging views and the seeds it reads, the BI view after the fact
+    fct = next(n for n in nodes.values() if n["name"].startswith("fct_"))
+    upstream = dag.get_task(task_of(dag, fct).task_id).get_flat_relative_ids(upstream=True)
+    assert "dbt.stg_valid_report_model_build" in upstream
+    assert "dbt.indicator_catalog_seed_build" in upstream
+    assert "dbt.indicator_values_model_build" in task_of(dag, fct).get_flat_relative_ids(upstream=False)
+
+
+def test_tests_spanning_models_run_once_after_all_of_them(dag, manifest):
+    """Relationships and singular tests over several models are no model's own test: they run in
+    one task after every model they read (a model's task runs only the tests on it alone)."""
+    nodes = {**dbt_nodes(manifest, "model"), **dbt_nodes(manifest, "seed")}
+    task = dag.get_task("dbt.tests_across_models")
+    upstream = task.get_flat_relative_ids(upstream=True)
+    spanning = [t for t in dbt_nodes(manifest, "test").values()
+                if len({p for p in t.get("depends_on", {}).get("nodes", []) if p in nodes}) != 1]
+    assert spanning and set(task.select) == {t["name"] for t in spanning}
+    for test in spanning:
+        for parent in test.get("depends_on", {}).get("nodes", []):
+            if parent in nodes:
+                assert task_of(dag, nodes[parent]).task_id in upstream, (test["name"], parent)
+
+
+def test_dbt_tasks_run_dbt_in_process_against_the_warehouse_connection(dag):
+    from cosmos.constants import InvocationMode
+
+    from vnreports.dbt_tasks import WarehouseProfileMapping
+
+    for task in dag.tasks:
+        if task.task_id.startswith("dbt."):
+            assert task.invocation_mode == InvocationMode.DBT_RUNNER
+            mapping = task.profile_config.profile_mapping
+            assert isinstance(mapping, WarehouseProfileMapping) and mapping.conn_id == "warehouse"
+            assert mapping.profile_args["schema"] == "marts"
+            assert task.install_deps is False
+
+
+def test_failures_keep_reports_from_being_recorded(dag):
+    """A failed model fails its task; its downstream tasks and record are not run (upstream_failed),
+    so no report is marked loaded. With nothing new to parse, prepare, dbt and record still run."""
+    from airflow.sdk import TriggerRule
+
+    assert dag.get_task("prepare").trigger_rule == TriggerRule.NONE_FAILED
+    assert dag.get_task("record").trigger_rule == TriggerRule.NONE_FAILED
+    for task in dag.tasks:
+        if task.task_id.startswith("dbt."):
+            assert task.trigger_rule == TriggerRule.ALL_SUCCESS, task.task_id
+
+
+def test_warehouse_profile_falls_back_to_warehouse_url(monkeypatch):
+    from vnreports.dbt_tasks import WarehouseProfileMapping
+
+    monkeypatch.delenv("AIRFLOW_CONN_WAREHOUSE", raising=False)
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://loader:s3cret@db.example:6543/warehouse")
+    mapping = WarehouseProfileMapping(conn_id="warehouse", profile_args={"schema": "marts"})
+    profile = mapping.profile
+    assert (profile["host"], profile["port"], profile["user"], profile["dbname"], profile["schema"]) == (
+        "db.example", 6543, "loader", "warehouse", "marts")
+    assert "s3cret" not in json.dumps(profile)  # the password goes to dbt through an env variable
+    assert mapping.env_vars == {"COSMOS_CONN_POSTGRES_PASSWORD": "s3cret"}
+
+
+def test_manifest_is_regenerated_when_the_project_changes(tmp_path):
+    import shutil
+
+    from vnreports.transform import dbt_manifest_path, manifest_is_stale
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", project,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    manifest = dbt_manifest_path(project)
+    assert manifest == project / "target" / "manifest.json" and not manifest_is_stale(project)
+    assert dbt_manifest_path(project).stat().st_mtime_ns == manifest.stat().st_mtime_ns  # fresh: not parsed again
+    new_model = project / "models" / "marts" / "zz_cosmos_probe.sql"
+    new_model.write_text("select 1 as probe\n")
+    os.utime(new_model, (manifest.stat().st_mtime + 5, manifest.stat().st_mtime + 5))
+    assert manifest_is_stale(project)
+    assert "model.vnreports.zz_cosmos_probe" in json.loads(dbt_manifest_path(project).read_text())["nodes"]
+    new_model.unlink()  # a removed model changes only its directory
+    os.utime(new_model.parent, (manifest.stat().st_mtime + 10, manifest.stat().st_mtime + 10))
+    assert manifest_is_stale(project)
+    assert "model.vnreports.zz_cosmos_probe" not in json.loads(dbt_manifest_path(project).read_text())["nodes"]
 
 
 def test_schedule_and_operational_settings(dag):
@@ -42,6 +171,13 @@ def test_schedule_and_operational_settings(dag):
     discover = dag.get_task("discover")
     assert discover.retries == 2
     assert discover.retry_delay == timedelta(minutes=1)
+
+
+def test_parse_and_validate_are_mapped_per_file(dag):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    assert isinstance(dag.get_task("parse"), MappedOperator)
+    assert isinstance(dag.get_task("validate"), MappedOperator)
 
 
 def test_dag_file_does_not_import_heavy_libraries_at_top_level():

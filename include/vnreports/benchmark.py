@@ -1,6 +1,7 @@
 """Parser speed on the sample reports, against pdfplumber's full table machinery.
 
     python -m vnreports.benchmark [--repeat N] [PDF ...]
+    python -m vnreports.benchmark --dag-parse [--repeat N]
 
 For each PDF (default: include/sample_reports/*.pdf) it times
   baseline      pdfplumber on every page: page.find_tables() + page.extract_tables()
@@ -12,6 +13,12 @@ and prints pages, seconds per report and pages per second for both, totals, and 
 --repeat N every measurement is run N times and the median is shown. Runs are interleaved
 (baseline, then parse_report, per file) so that machine load hits both alike. It only prints
 figures; there are no assertions.
+
+--dag-parse times instead what Airflow's DAG processor does with dags/: a fresh
+DagBag(dag_folder=dags/) load in a new Python process per run (imports of Airflow, Cosmos and the
+DAG's modules included, as in a processor's first parse), and, within one process, the reload of
+the DAG file alone (what each later parse costs); it prints the medians and the number of tasks.
+The dbt manifest is made fresh first, so no run includes `dbt parse`.
 """
 
 from __future__ import annotations
@@ -111,13 +118,64 @@ def format_rows(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+_DAG_PARSE_CHILD = """
+import json, sys, time
+from airflow.dag_processing.dagbag import DagBag
+times = []
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    bag = DagBag(dag_folder=sys.argv[1])
+    times.append(time.perf_counter() - start)
+print(json.dumps({"times": times, "errors": {str(k): str(v)[-500:] for k, v in bag.import_errors.items()},
+                  "tasks": {dag_id: len(dag.tasks) for dag_id, dag in bag.dags.items()}}))
+"""
+
+
+def dag_parse(repeat: int, dags_dir: Path = ROOT / "dags") -> dict:
+    """Seconds of DagBag(dag_folder=dags_dir) loads: `first` in a fresh process each (median of
+    `repeat` processes), `again` a second load within each of those processes (median), and the
+    number of tasks per DAG."""
+    import json
+    import subprocess
+    import tempfile
+
+    from vnreports.transform import dbt_manifest_path
+
+    dbt_manifest_path()  # fresh manifest: the figures never include a `dbt parse`
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False"}
+        env.setdefault("AIRFLOW_HOME", home)
+        first, again, tasks = [], [], {}
+        for _ in range(repeat):  # each process: a first load, then the same file again
+            out = subprocess.run([sys.executable, "-c", _DAG_PARSE_CHILD, str(dags_dir), "2"],
+                                 env=env, capture_output=True, text=True, check=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            if result["errors"]:
+                raise SystemExit(f"import errors: {result['errors']}")
+            first.append(result["times"][0])
+            again.extend(result["times"][1:])
+            tasks = result["tasks"]
+    return {"first_s": statistics.median(first), "again_s": statistics.median(again), "tasks": tasks}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m vnreports.benchmark", description="Parser speed vs pdfplumber's table machinery.")
     ap.add_argument("pdfs", nargs="*", type=Path, help="PDFs to time (default: the sample reports)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is shown (default: 1)")
+    ap.add_argument("--dag-parse", action="store_true", help="time parsing dags/ (DagBag load) instead of the parser")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
+    if args.dag_parse:
+        repeat = max(args.repeat, 3)
+        figures = dag_parse(repeat)
+        print(f"DAG parse {datetime.now().isoformat(timespec='minutes')}, {repeat} runs (median shown)")
+        print(f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}")
+        for dag_id, count in figures["tasks"].items():
+            print(f"{dag_id}: {count} tasks")
+        print(f"DagBag(dag_folder=dags/) in a fresh process: {figures['first_s']:.2f} s")
+        print(f"DagBag(dag_folder=dags/) again in the same process: {figures['again_s']:.2f} s")
+        return 0
     pdfs = args.pdfs or sorted(SAMPLES_DIR.glob("*.pdf"))
     if not pdfs:
         ap.error(f"no PDFs (looked in {SAMPLES_DIR})")

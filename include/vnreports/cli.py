@@ -75,6 +75,8 @@ def airflow_env(url: str) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos' partial-parse and profile cache beside the other local state, not in /tmp/cosmos.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(config.local_dir() / "cosmos"),
         "GX_ANALYTICS_ENABLED": "False",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "AIRFLOW_CONN_WAREHOUSE": url,
