@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,46 @@ from .textutil import clean_line, nfc
 PARSER_VERSION = "0.2.1"
 
 log = logging.getLogger(__name__)
+
+# A file with more pages than this fails with a clear reason instead of tying up a worker
+# (REPORTS_MAX_PAGES; the longest real report seen so far has about 60 pages).
+DEFAULT_MAX_PAGES = 1000
+
+# What the parser still reads of a char once its page is done (lines, cells, flowed tables,
+# pdfplumber's text utilities). pdfminer's chars carry about 25 keys (colours, matrix, marked
+# content, ...); keeping only these cuts the memory a page holds until the end of the file
+# to about a third (see _slim_page).
+_CHAR_KEYS = ("text", "fontname", "size", "upright", "x0", "x1", "top", "bottom", "doctop", "height")
+
+
+def max_pages() -> int:
+    """REPORTS_MAX_PAGES (a positive integer), else DEFAULT_MAX_PAGES."""
+    raw = os.environ.get("REPORTS_MAX_PAGES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_PAGES
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"REPORTS_MAX_PAGES must be a positive integer, not {raw!r}")
+    return value
+
+
+def _slim_page(chars: list[Any], lines: list[Line]) -> list[Any]:
+    """The page's chars as small dicts of _CHAR_KEYS, shared with its lines (in place)."""
+    slim: dict[int, dict] = {}
+
+    def one(c: dict) -> dict:
+        key = id(c)
+        if key not in slim:
+            slim[key] = {k: c[k] for k in _CHAR_KEYS if k in c}
+        return slim[key]
+
+    out = [one(c) for c in chars]
+    for ln in lines:
+        ln.chars = [one(c) for c in ln.chars]
+    return out
 
 # pdfminer is chatty about damaged files; the caller gets a ReportParseError instead
 for _name in ("pdfminer", "pdfminer.pdfpage", "pdfminer.pdfdocument", "pdfminer.pdfparser"):
@@ -132,6 +173,12 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
             raise ReportParseError(f"{name}: {_reason(e)}") from e
         if not page_objs:
             raise ReportParseError(f"{name}: PDF has no pages")
+        limit = max_pages()
+        if len(page_objs) > limit:
+            raise ReportParseError(
+                f"{name}: too many pages ({len(page_objs)}; the limit is {limit}, REPORTS_MAX_PAGES); "
+                "not parsed, to keep the worker's memory and time bounded"
+            )
         total_chars = 0
         fast_doc = pdfium_chars.open_document(data, len(page_objs))
         for page_no, page in enumerate(page_objs, start=1):
@@ -162,7 +209,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
             _place_lines(page_frags, lines)
             fragments.extend(page_frags)
             page_lines[page_no] = lines
-            page_chars[page_no] = chars
+            page_chars[page_no] = _slim_page(chars, lines)
             page_widths[page_no] = width
             if not lines:
                 warnings.append(f"page {page_no}: no text")
