@@ -36,6 +36,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -122,8 +123,39 @@ NARRATIVE_FACT_REQUIRED_COLUMNS = (
     "plan_value",
 )
 
+REPORT_REQUIRED_COLUMNS = (
+    "report_id",
+    "file_name",
+    "page_count",
+    "admin_unit_code",
+    "admin_level",
+    "doc_type",
+    "issue_date",
+    "period_type",
+    "period_start",
+    "period_end",
+    "plan_year",
+)
+
+# pandas dtypes the frames are normalised to (see _read_frame), by kind
+_FLOAT_TYPES = ("float64", "Float64Dtype")
+_INT_TYPES = ("Int64Dtype", "int64", "Int64")
+_DATETIME_TYPES = ("datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]")
+
 # GSO codes: 2 digits province, 3 district, 5 commune
 GSO_CODE_REGEX = r"^[0-9]{2}(?:[0-9](?:[0-9]{2})?)?$"
+ADMIN_LEVEL_BY_CODE_LENGTH = {2: "province", 3: "district", 5: "commune"}
+
+# A cell text that is only a number (digits, separators, sign, percent): a figure not parsed.
+NUMBER_TEXT_REGEX = r"^\s*[-+]?\d[\d.,\s]*%?\s*$"
+
+# Units (normalised) whose figures may be negative or are not counts: money (a balance, a
+# deficit), percentages (growth) and percentage points. Every other known unit counts or
+# measures something (people, households, animals, communes, hectares, tonnes, ...) and a
+# figure of it is >= 0 (a change is stored apart: change_value / change_direction).
+_MONEY_WORDS = ("đồng", "USD")
+_SIGNED_UNITS = {"%", "điểm phần trăm"}
+_TIME_UNITS = {"năm", "tháng", "ngày", "vụ/năm"}
 
 _GX_LOCK = threading.Lock()  # one GX run at a time per process (the file lock is per process)
 _PROJECTS: dict[Path, _GxProject] = {}
@@ -145,6 +177,71 @@ class ValidationOutcome:
 # --------------------------------------------------------------------------------------------
 # Suites
 # --------------------------------------------------------------------------------------------
+
+
+def _figure_expectations(gxe: Any, Column: Any, *, table: bool) -> list[Any]:
+    """Checks shared by table figures (staging.indicator_value) and narrative facts, on the
+    columns load_frames derives: unknown_unit, unit_class, period bounds.
+
+    Severities: a negative count or quantity (unit_class 'nonnegative': people, households,
+    animals, communes, hectares, tonnes, ...) and a figure period that ends before it starts
+    are certainly misreads (the parser never reads a sign into a narrative number, and a change
+    is stored apart, in change_value), so they quarantine. An unknown unit, a share outside
+    0..100 (the catalog match decides what is a share, and matches can be fuzzy) and a period
+    outside the report's coverage are plausibility checks: the report loads, flagged."""
+    origin = "table figure" if table else "fact"
+    value_rows = Column("role") == "value" if table else None
+
+    def cond(extra: Any) -> Any:
+        return extra if value_rows is None else value_rows & extra
+
+    return [
+        gxe.ExpectColumnValuesToBeInTypeList(
+            column="value_number", type_list=list(_FLOAT_TYPES), description="values are numbers"
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="unknown_unit",
+            severity="warning",
+            description=f"every {origin}'s unit is a known unit (catalog, unit conversions, unit lexicon)",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="value_number",
+            min_value=0,
+            row_condition=cond(Column("unit_class") == "nonnegative"),
+            description=f"counts and quantities (con, hộ, người, xã, ha, tấn, ...) are >= 0",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="value_number",
+            min_value=0,
+            max_value=100,
+            row_condition=cond(Column("unit_class") == "share"),
+            severity="warning",
+            description="shares and rates the catalog marks is_rate (not growth or indices) lie in 0..100",
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="period_end",
+            column_B="period_start",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description=f"a {origin}'s period_start <= period_end",
+        ),
+        # The report's coverage: its period, the previous year (comparison columns, "so với
+        # cùng kỳ") and the next year or the plan year (plan columns, the plan part).
+        gxe.ExpectColumnValuesToBeBetween(
+            column="period_start",
+            min_value={"$PARAMETER": "coverage_start"},
+            max_value={"$PARAMETER": "coverage_end"},
+            severity="warning",
+            description=f"a {origin}'s period lies in the report's coverage",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="period_end",
+            min_value={"$PARAMETER": "coverage_start"},
+            max_value={"$PARAMETER": "coverage_end"},
+            severity="warning",
+            description=f"a {origin}'s period lies in the report's coverage",
+        ),
+    ]
 
 
 def build_suites() -> dict[str, Any]:
@@ -185,6 +282,30 @@ def build_suites() -> dict[str, Any]:
                 description="period_start <= period_end",
             ),
             gxe.ExpectColumnValuesToBeInSet(column="doc_type", value_set=list(DOC_TYPES)),
+            gxe.ExpectTableColumnsToMatchSet(
+                column_set=list(REPORT_REQUIRED_COLUMNS), exact_match=False,
+                description="staging.report has the columns the marts read",
+            ),
+            gxe.ExpectColumnValuesToBeInTypeList(
+                column="period_start", type_list=list(_DATETIME_TYPES),
+                description="the reporting period is a date",
+            ),
+            # A code of the right shape that the GSO list does not have would break every
+            # relationship test of the marts (dim_admin_unit): the unit was not resolved.
+            gxe.ExpectColumnValuesToBeNull(
+                column="unknown_admin_unit",
+                description="the report's admin unit is in the GSO list (dim_admin_unit)",
+            ),
+            # admin_level as the code's length says it (2 province, 3 district, 5 commune): a
+            # mismatch puts the report in the wrong row of the completeness grid, the figures
+            # themselves are fine.
+            gxe.ExpectColumnPairValuesToBeEqual(
+                column_A="admin_level",
+                column_B="admin_level_of_code",
+                ignore_row_if="either_value_is_missing",
+                severity="warning",
+                description="admin_level agrees with the admin unit code's level",
+            ),
         ],
     )
 
@@ -260,6 +381,26 @@ def build_suites() -> dict[str, Any]:
                 row_condition=Column("role") == "ratio",
                 description="ratios are >= 0",
             ),
+            *_figure_expectations(gxe, Column, table=True),
+            gxe.ExpectColumnValuesToBeInTypeList(
+                column="page_no", type_list=list(_INT_TYPES), description="page numbers are integers"
+            ),
+            # A cell that looks like a number but was kept as text: the parser did not read it
+            # (the figure is lost to the marts, the text is kept).
+            gxe.ExpectColumnValuesToNotMatchRegex(
+                column="value_text",
+                regex=NUMBER_TEXT_REGEX,
+                row_condition=Column("value_number").is_null(),
+                severity="warning",
+                description="a numeric cell was parsed as a number",
+            ),
+            # Two columns of one row stating the same scenario, period and base: the marts keep
+            # one of them (fct_indicator_value), the header was probably misread.
+            gxe.ExpectColumnValuesToBeUnique(
+                column="fact_key",
+                severity="warning",
+                description="one figure per row, role, scenario, period, ratio base and plan issuer",
+            ),
         ],
     )
 
@@ -282,6 +423,7 @@ def build_suites() -> dict[str, Any]:
             gxe.ExpectColumnMaxToBeBetween(
                 column="text_chars", min_value=1, description="some page has text"
             ),
+            gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the report has pages"),
         ],
     )
     # staging.narrative_fact, with columns derived in load_frames: sentence_chars (length of the
@@ -367,6 +509,24 @@ def build_suites() -> dict[str, Any]:
                 ignore_row_if="either_value_is_missing",
                 severity="warning",
                 description="a part is not larger than its whole",
+            ),
+            gxe.ExpectColumnValuesToBeUnique(
+                column="fact_index", description="one fact per fact_index (no duplicate facts)"
+            ),
+            # The same mention (page, sentence, span) made two facts: counted twice in the
+            # observations. A report can repeat a sentence, so a warning.
+            gxe.ExpectColumnValuesToBeUnique(
+                column="mention_key",
+                severity="warning",
+                description="one fact per mention (page, sentence, span)",
+            ),
+            *_figure_expectations(gxe, Column, table=False),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="as_of_date",
+                min_value={"$PARAMETER": "coverage_start"},
+                max_value={"$PARAMETER": "coverage_end"},
+                severity="warning",
+                description="a stock's as-of date lies in the report's coverage",
             ),
         ],
     )
@@ -528,8 +688,121 @@ def load_frames(engine: Engine, report_id: str) -> dict[str, pd.DataFrame]:
         )
     narrative = narrative.drop(columns=["stated_ratios"])  # checked through the derived columns
     narrative["unknown_admin_unit"] = _unknown_admin_units(narrative["admin_unit_code"])
+    _add_unit_columns(narrative)
+    narrative["mention_key"] = _key_column(
+        narrative, ["page_no", "footnote_no", "span_start", "span_end", "sentence"]
+    )
+    _add_unit_columns(values)
+    values["fact_key"] = _key_column(
+        values, ["source_kind", "table_index", "row_index", "role", "scenario", "period_start",
+                 "period_end", "ratio_base", "plan_issuer"]
+    )
+    report["unknown_admin_unit"] = _unknown_admin_units(report["admin_unit_code"])
+    report["admin_level_of_code"] = pd.Series(
+        [ADMIN_LEVEL_BY_CODE_LENGTH.get(len(c.strip())) if isinstance(c, str) else None
+         for c in report["admin_unit_code"]],
+        index=report.index, dtype="object",
+    )
     # report_id is char(64): PostgreSQL pads it, keep the value as stored
     return {SUITE_REPORT: report, SUITE_VALUES: values, SUITE_PAGES: pages, SUITE_NARRATIVE: narrative}
+
+
+@lru_cache(maxsize=1)
+def known_units() -> frozenset[str]:
+    """The known set of measure units, normalised (catalog.normalise_unit): the catalog's
+    canonical units, both sides of unit_conversions.csv and the narrative unit lexicon."""
+    from vnreports.catalog import indicators, load_catalog, normalise_unit
+    from vnreports.parsing.narrative import _UNITS as NARRATIVE_UNITS
+
+    units = {"%", "điểm phần trăm"}
+    units.update(i.canonical_unit for i in indicators() if i.canonical_unit)
+    units.update(u for pair in load_catalog().conversions for u in pair)
+    units.update(normalise_unit(u) for u in NARRATIVE_UNITS)
+    units.discard(None)
+    return frozenset(units)
+
+
+@lru_cache(maxsize=1)
+def _unit_atoms() -> frozenset[str]:
+    """Parts of the known units ("triệu đồng/người/năm" -> triệu đồng, người, năm)."""
+    return frozenset(part for u in known_units() for part in u.split("/")) | _TIME_UNITS
+
+
+def is_known_unit(unit: str | None) -> bool:
+    """A normalised unit is known when it is in known_units() or every part of a compound
+    unit is a part of a known one ("triệu đồng/ha/năm")."""
+    if not unit:
+        return True  # no unit is not an unknown unit
+    return unit in known_units() or all(p in _unit_atoms() for p in unit.split("/"))
+
+
+@lru_cache(maxsize=1)
+def _share_codes() -> frozenset[str]:
+    """Catalog indicators in percent that are shares or rates of a whole (is_rate), not growth
+    rates or indices: 0..100."""
+    from vnreports.catalog import indicators
+
+    return frozenset(
+        i.code for i in indicators()
+        if i.is_rate and i.canonical_unit == "%" and "growth" not in i.code and "index" not in i.code
+    )
+
+
+def unit_class(unit: str | None, indicator_code: str | None) -> str | None:
+    """'share' (a catalogued rate in percent), 'percent', 'signed' (money, percentage points),
+    'nonnegative' (counts and quantities) or None (no unit / unknown unit)."""
+    if not unit or not is_known_unit(unit):
+        return None
+    if unit == "%":
+        return "share" if indicator_code in _share_codes() else "percent"
+    if unit in _SIGNED_UNITS or any(w in unit.split("/")[0] for w in _MONEY_WORDS):
+        return "signed"
+    return "nonnegative"
+
+
+def _add_unit_columns(df: pd.DataFrame) -> None:
+    """unknown_unit (the normalised unit when it is not known, else None) and unit_class."""
+    from vnreports.catalog import normalise_unit
+
+    units = [normalise_unit(u) if isinstance(u, str) else None for u in df.get("measure_unit", [])]
+    codes = df["indicator_code"] if "indicator_code" in df else pd.Series([None] * len(df), index=df.index)
+    df["unknown_unit"] = pd.Series(
+        [u if u and not is_known_unit(u) else None for u in units], index=df.index, dtype="object"
+    )
+    df["unit_class"] = pd.Series(
+        [unit_class(u, c if isinstance(c, str) else None) for u, c in zip(units, codes)],
+        index=df.index, dtype="object",
+    )
+
+
+def _key_column(df: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """The columns' values joined with '|' (NULL as ''), one string per row."""
+    def text_of(v: Any) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return ""
+        if isinstance(v, pd.Timestamp):
+            return v.date().isoformat()
+        return str(v)
+
+    return pd.Series(
+        ["|".join(text_of(row[c]) if c in row else "" for c in columns) for _, row in df.iterrows()],
+        index=df.index, dtype="object",
+    )
+
+
+def coverage(report: pd.DataFrame) -> tuple[datetime, datetime]:
+    """The dates a report's figures may be about: from 1 January of the year before its period
+    starts (comparison columns, "so với cùng kỳ năm trước") to 31 December of the year after
+    its period ends or of its plan year, whichever is later (plan columns, the plan part).
+    Without a reporting period (report_metadata fails on that) any date is accepted."""
+    if len(report) != 1 or pd.isna(report["period_start"].iloc[0]) or pd.isna(report["period_end"].iloc[0]):
+        return datetime(1900, 1, 1), datetime(2999, 12, 31)
+    start, end = report["period_start"].iloc[0], report["period_end"].iloc[0]
+    last_year = end.year + 1
+    plan_year = report["plan_year"].iloc[0] if "plan_year" in report else None
+    if plan_year is not None and not pd.isna(plan_year):
+        last_year = max(last_year, int(plan_year))
+    return datetime(start.year - 1, 1, 1), datetime(last_year, 12, 31)
 
 
 def _unknown_admin_units(codes: pd.Series) -> pd.Series:
@@ -743,6 +1016,7 @@ def validate_report(
     page_count = 0  # unknown: report_metadata fails on the missing row / page_count
     if len(report) == 1 and pd.notna(report["page_count"].iloc[0]):
         page_count = int(report["page_count"].iloc[0])
+    coverage_start, coverage_end = coverage(report)
 
     root = Path(docs_dir or config.gx_docs_dir()).resolve()
     _prepare_gx_env()
@@ -768,6 +1042,8 @@ def validate_report(
                     "max_page_no": max(page_count, 1),
                     # table figures are only expected when the text yielded none
                     "min_table_values": 0 if len(frames[SUITE_NARRATIVE]) else 1,
+                    "coverage_start": coverage_start,
+                    "coverage_end": coverage_end,
                 },
                 run_id=run_id,
             )
