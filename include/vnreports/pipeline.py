@@ -100,10 +100,66 @@ def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = Non
                 if outcome.warnings else None)
         set_status(engine, parsed["report_id"], "validated", note, dag_run_id)
         return {**parsed, "status": "validated", "warnings": len(outcome.warnings)}
-    reason = f"{parsed['file_name']}: {outcome.reason}"
+    plain = _metadata_problems(engine, parsed["report_id"])
+    reason = f"{parsed['file_name']}: " + "; ".join([*plain, outcome.reason or "GX validation failed"])
     set_status(engine, parsed["report_id"], "quarantined", reason, dag_run_id)
     log.error("quarantined %s", reason)
     return {**parsed, "status": "quarantined", "reason": reason}
+
+
+def _metadata_problems(engine, report_id: str) -> list[str]:
+    """What a reader needs to hear first when a report is quarantined: its administrative unit
+    or reporting period could not be resolved (GX's report_metadata suite states the same as
+    failed not-null expectations). Empty when both were resolved."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT issuer_name, admin_unit_code, period_start, period_end, title "
+                 "FROM staging.report WHERE report_id = :r"),
+            {"r": report_id},
+        ).first()
+    if row is None:
+        return []
+    problems = []
+    if row.admin_unit_code is None:
+        problems.append(f"administrative unit not resolved: {row.issuer_name!r} names no unit of the GSO list"
+                        if row.issuer_name else
+                        "administrative unit not resolved: no issuing body found in the document header")
+    if row.period_start is None or row.period_end is None:
+        problems.append(f"reporting period not resolved: none found in the title {row.title!r} or the text"
+                        if row.title else "reporting period not resolved: no title or period found in the text")
+    return problems
+
+
+def validate_marts_step(warehouse_url: str, dag_run_id: str | None = None) -> dict:
+    """After dbt: the GX marts suite (keys, joins to every dimension, unit mixing, stated vs
+    computed ratios), recorded in raw.marts_validation_run, Data Docs rebuilt.
+
+    The marts are published already, so nothing is quarantined: a failed error-level
+    expectation fails the task (no retry: the same data fails again) with a message naming the
+    failed expectations; warnings (unit mixing, ratio mismatches) are logged and returned."""
+    from vnreports.validation import MartsValidationError, validate_marts
+
+    engine = get_engine(warehouse_url)
+    ensure_schema(engine)
+    outcome = validate_marts(engine, dag_run_id=dag_run_id)
+    for warning in outcome.warnings:
+        log.warning("marts warning: %s on %s (%s)", warning["expectation"], warning["column"],
+                    warning["observed"].get("unexpected_count") if isinstance(warning["observed"], dict)
+                    else warning["observed"])
+    if outcome.data_docs_index:
+        log.info("GX Data Docs: %s", outcome.data_docs_index)
+    if not outcome.success:
+        message = f"marts validation failed (the published marts stay): {outcome.reason}"
+        try:  # in Airflow: fail without retries
+            from airflow.exceptions import AirflowFailException
+        except ImportError:
+            raise MartsValidationError(message) from None
+
+        class _MartsValidationFailed(MartsValidationError, AirflowFailException):
+            pass
+
+        raise _MartsValidationFailed(message)
+    return outcome.as_dict()
 
 
 def transform_step(warehouse_url: str) -> dict:

@@ -80,6 +80,28 @@ SUITE_TABLES = {
     SUITE_NARRATIVE: "narrative_fact",
 }
 
+# The marts suite (validate_marts): one suite per frame read from schema marts after dbt.
+MARTS_DATASOURCE_NAME = "vnreports_marts"
+SUITE_MARTS_DIMENSIONS = "marts_dimensions"
+SUITE_MARTS_VALUES = "marts_fct_indicator_value"
+SUITE_MARTS_OBSERVATIONS = "marts_fct_indicator_observation"
+SUITE_MARTS_PLAN = "marts_plan_vs_actual"
+# suite -> Data Asset name (the frame it checks)
+MARTS_SUITE_TABLES = {
+    SUITE_MARTS_DIMENSIONS: "marts_dimensions",
+    SUITE_MARTS_VALUES: "marts_fct_indicator_value",
+    SUITE_MARTS_OBSERVATIONS: "marts_fct_indicator_observation",
+    SUITE_MARTS_PLAN: "marts_mart_plan_vs_actual",
+}
+MARTS_DIMENSIONS = {  # dimension -> key column
+    "dim_admin_unit": "admin_unit_code",
+    "dim_period": "period_key",
+    "dim_indicator": "indicator_code",
+    "dim_scenario": "scenario",
+    "dim_report": "report_id",
+}
+ALL_SUITE_TABLES = {**SUITE_TABLES, **MARTS_SUITE_TABLES}
+
 # Column types the frames are normalised to before validation. pandas.read_sql infers dtypes
 # from the values it sees, so an all-NULL or empty column would otherwise come back as object
 # (and numeric columns as Decimal/float depending on the rows): normalising keeps the
@@ -172,6 +194,35 @@ class ValidationOutcome:
     reason: str | None = None  # one line naming the failing expectations; None on success
     warnings: list[dict] = field(default_factory=list)  # failed warning-level expectations
     data_docs_index: str | None = None  # path of the Data Docs index.html
+
+
+@dataclass
+class MartsValidationOutcome:
+    """The marts suite's verdict. The marts are already built, so nothing is quarantined:
+    success False means an error-level expectation failed (the DAG task fails, naming them)."""
+
+    success: bool
+    evaluated: int
+    failed: list[dict] = field(default_factory=list)  # failed error-level expectations
+    reason: str | None = None  # one line naming the failed error-level expectations
+    warnings: list[dict] = field(default_factory=list)  # failed warning-level expectations
+    ratio_mismatches: int = 0  # rows of mart_plan_vs_actual with is_ratio_mismatch
+    data_docs_index: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "success": self.success,
+            "evaluated": self.evaluated,
+            "failed": [f["expectation"] + (f" on {f['column']}" if f.get("column") else "") for f in self.failed],
+            "warnings": [w["expectation"] + (f" on {w['column']}" if w.get("column") else "") for w in self.warnings],
+            "ratio_mismatches": self.ratio_mismatches,
+            "reason": self.reason,
+            "data_docs_index": self.data_docs_index,
+        }
+
+
+class MartsValidationError(RuntimeError):
+    """An error-level expectation of the marts suite failed (the message names them)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,6 +584,110 @@ def build_suites() -> dict[str, Any]:
     return {s.name: s for s in (report, values, pages, narrative)}
 
 
+def build_marts_suites() -> dict[str, Any]:
+    """The marts suites, by name (frames from load_marts_frames).
+
+    Error level (the task fails): keys unique and not null, every fact row joins every
+    dimension (missing_dim_* columns hold the key that does not join), the seed-backed
+    dimensions are not empty. Warning level: unit mixing per indicator (real reports write
+    "Bác sỹ" for a per-10,000 figure, or a per-ha value in "Triệu đồng": the figures load,
+    the mix is for curation), a stated ratio that disagrees with the one computed from plan
+    and outcome beyond rounding (mart_plan_vs_actual.is_ratio_mismatch: the report's own
+    inconsistency, counted), facts without an admin unit or period (dbt warns on them too).
+    """
+    _prepare_gx_env()
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    def joins(dimensions: list[str], what: str) -> list[Any]:
+        return [
+            gxe.ExpectColumnValuesToBeNull(
+                column=f"missing_{dim}",
+                description=f"every {what} row joins {dim.removesuffix('_compared')}"
+                + (" (the scenario compared)" if dim.endswith("_compared") else ""),
+            )
+            for dim in dimensions
+        ]
+
+    dimensions = gx.ExpectationSuite(
+        name=SUITE_MARTS_DIMENSIONS,
+        meta={"table": "marts.dim_admin_unit, dim_period, dim_indicator, dim_scenario, dim_report"},
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="key", description="dimension keys are not null"),
+            *[
+                gxe.ExpectColumnValuesToBeUnique(
+                    column="key",
+                    row_condition=Column("dimension") == dim,
+                    description=f"{dim}.{key} is unique",
+                )
+                for dim, key in MARTS_DIMENSIONS.items()
+            ],
+            gxe.ExpectColumnDistinctValuesToContainSet(
+                column="dimension",
+                value_set=["dim_admin_unit", "dim_indicator", "dim_scenario"],
+                description="the seed-backed dimensions (GSO list, catalog, scenarios) are not empty",
+            ),
+        ],
+    )
+    values = gx.ExpectationSuite(
+        name=SUITE_MARTS_VALUES,
+        meta={"table": "marts.fct_indicator_value"},
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="value_id"),
+            gxe.ExpectColumnValuesToBeUnique(column="value_id", description="value_id is unique"),
+            gxe.ExpectColumnValuesToBeUnique(
+                column="fact_id", description="each statement is kept for at most one value"
+            ),
+            gxe.ExpectColumnValuesToBeUnique(
+                column="grain_key",
+                description="one value per admin unit, period, indicator, scenario and scenario compared",
+            ),
+            *joins(["dim_admin_unit", "dim_period", "dim_indicator", "dim_scenario",
+                    "dim_scenario_compared", "dim_report"], "fct_indicator_value"),
+            gxe.ExpectColumnValuesToBeNull(
+                column="unit_mix",
+                row_condition=Column("role") == "value",
+                severity="warning",
+                description="one unit per indicator: its canonical unit where converted, else the"
+                " unit as written (normalised)",
+            ),
+        ],
+    )
+    observations = gx.ExpectationSuite(
+        name=SUITE_MARTS_OBSERVATIONS,
+        meta={"table": "marts.fct_indicator_observation"},
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="fact_id"),
+            gxe.ExpectColumnValuesToBeUnique(column="fact_id", description="fact_id is unique"),
+            *joins(["dim_admin_unit", "dim_period", "dim_reporting_period", "dim_indicator",
+                    "dim_scenario", "dim_scenario_compared", "dim_report"], "fct_indicator_observation"),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="admin_unit_code", severity="warning", description="every statement has an admin unit"
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="period_key", severity="warning", description="every statement has a period"
+            ),
+        ],
+    )
+    plan = gx.ExpectationSuite(
+        name=SUITE_MARTS_PLAN,
+        meta={"table": "marts.mart_plan_vs_actual"},
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="plan_vs_actual_id"),
+            gxe.ExpectColumnValuesToBeUnique(column="plan_vs_actual_id", description="plan_vs_actual_id is unique"),
+            *joins(["dim_admin_unit", "dim_period", "dim_indicator", "dim_scenario"], "mart_plan_vs_actual"),
+            gxe.ExpectColumnValuesToBeNull(
+                column="ratio_mismatch",
+                severity="warning",
+                description="the stated ratio agrees with the ratio computed from plan and outcome"
+                " within the rounding tolerance (is_ratio_mismatch)",
+            ),
+        ],
+    )
+    return {s.name: s for s in (dimensions, values, observations, plan)}
+
+
 # --------------------------------------------------------------------------------------------
 # GX project (file context) — created once per process and docs directory
 # --------------------------------------------------------------------------------------------
@@ -543,6 +698,7 @@ class _GxProject:
     context: AbstractDataContext
     root: Path
     checkpoints: dict[str, Checkpoint]
+    marts_checkpoints: dict[str, Checkpoint]
 
 
 def _prepare_gx_env() -> None:
@@ -573,21 +729,35 @@ def _get_project(root: Path) -> _GxProject:
 
     _prepare_gx_env()
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     # context_root_dir: the GX project is the directory itself (great_expectations.yml,
     # expectations/, checkpoints/, uncommitted/data_docs/local_site/index.html).
     context = gx.get_context(mode="file", context_root_dir=root)
     _disable_progress_bars(context)
 
-    if DATASOURCE_NAME in context.data_sources.all():
-        datasource = context.data_sources.get(DATASOURCE_NAME)
+    checkpoints = _add_checkpoints(context, DATASOURCE_NAME, build_suites(), SUITE_TABLES)
+    marts_checkpoints = _add_checkpoints(context, MARTS_DATASOURCE_NAME, build_marts_suites(), MARTS_SUITE_TABLES)
+    project = _GxProject(context=context, root=root, checkpoints=checkpoints, marts_checkpoints=marts_checkpoints)
+    _PROJECTS[root] = project
+    return project
+
+
+def _add_checkpoints(
+    context: AbstractDataContext, datasource_name: str, suites: dict[str, Any], tables: dict[str, str]
+) -> dict[str, Checkpoint]:
+    """Get-or-add the pandas data source, per suite its dataframe asset, batch definition,
+    suite, validation definition and checkpoint (with the Data Docs action)."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    if datasource_name in context.data_sources.all():
+        datasource = context.data_sources.get(datasource_name)
     else:
-        datasource = context.data_sources.add_pandas(name=DATASOURCE_NAME)
+        datasource = context.data_sources.add_pandas(name=datasource_name)
 
     checkpoints = {}
-    for suite_name, suite in build_suites().items():
-        table = SUITE_TABLES[suite_name]
+    for suite_name, suite in suites.items():
+        table = tables[suite_name]
         if table in datasource.get_asset_names():
             asset = datasource.get_asset(table)
         else:
@@ -610,10 +780,7 @@ def _get_project(root: Path) -> _GxProject:
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
             )
         )
-
-    project = _GxProject(context=context, root=root, checkpoints=checkpoints)
-    _PROJECTS[root] = project
-    return project
+    return checkpoints
 
 
 def _disable_progress_bars(context: AbstractDataContext) -> None:
@@ -894,7 +1061,7 @@ def _failed_expectations(suite_name: str, result: ExpectationSuiteValidationResu
             "column": column,
             "kwargs": kwargs,
             "observed": _observed(exp.result, exp.exception_info),
-            "table": SUITE_TABLES[suite_name],
+            "table": ALL_SUITE_TABLES[suite_name],
             "suite": suite_name,
             "severity": _severity(config),
         }
@@ -1088,3 +1255,175 @@ def _suite_row(suite_name: str, result: ExpectationSuiteValidationResult) -> dic
         "failed_expectations": failed,
         "result_json": _json_safe(result.to_json_dict()),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# The marts, after dbt
+# --------------------------------------------------------------------------------------------
+
+
+def _missing(column: str, dim: str, key: str, *, nullable: bool = False) -> str:
+    """SQL: the fact's key when it does not join the dimension, else NULL (an anti-join per row,
+    written with NOT EXISTS so that a duplicated dimension key cannot multiply fact rows)."""
+    null_ok = f"{column} IS NOT NULL AND " if nullable else ""
+    return (
+        f"CASE WHEN {null_ok}NOT EXISTS (SELECT 1 FROM marts.{dim} d WHERE d.{key} = f.{column.split('.')[-1]})"
+        f" THEN coalesce(f.{column.split('.')[-1]}::text, 'NULL') END"
+    )
+
+
+def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
+    """The marts as frames for the marts suites, keyed by suite name (one snapshot)."""
+    dims_sql = " UNION ALL ".join(
+        f"SELECT '{dim}' AS dimension, {key}::text AS key FROM marts.{dim}"
+        for dim, key in MARTS_DIMENSIONS.items()
+    )
+    values_sql = f"""
+        SELECT f.value_id, f.fact_id, f.role, f.indicator_code, f.measure_unit, f.canonical_unit,
+               f.value_canonical IS NOT NULL AS is_converted,
+               concat_ws('|', f.admin_unit_code, f.period_key, f.indicator_code, f.scenario,
+                         coalesce(f.ratio_of_scenario, '')) AS grain_key,
+               {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code")} AS missing_dim_admin_unit,
+               {_missing("period_key", "dim_period", "period_key")} AS missing_dim_period,
+               {_missing("indicator_code", "dim_indicator", "indicator_code")} AS missing_dim_indicator,
+               {_missing("scenario", "dim_scenario", "scenario")} AS missing_dim_scenario,
+               CASE WHEN f.ratio_of_scenario IS NOT NULL AND NOT EXISTS (SELECT 1 FROM marts.dim_scenario d
+                         WHERE d.scenario = f.ratio_of_scenario) THEN f.ratio_of_scenario END
+                   AS missing_dim_scenario_compared,
+               {_missing("report_id", "dim_report", "report_id")} AS missing_dim_report
+          FROM marts.fct_indicator_value f
+         ORDER BY f.value_id"""
+    observations_sql = f"""
+        SELECT f.fact_id, f.admin_unit_code, f.period_key,
+               {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code", nullable=True)} AS missing_dim_admin_unit,
+               {_missing("period_key", "dim_period", "period_key", nullable=True)} AS missing_dim_period,
+               CASE WHEN f.reporting_period_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM marts.dim_period d
+                         WHERE d.period_key = f.reporting_period_key) THEN f.reporting_period_key END
+                   AS missing_dim_reporting_period,
+               {_missing("indicator_code", "dim_indicator", "indicator_code")} AS missing_dim_indicator,
+               {_missing("scenario", "dim_scenario", "scenario")} AS missing_dim_scenario,
+               CASE WHEN f.ratio_of_scenario IS NOT NULL AND NOT EXISTS (SELECT 1 FROM marts.dim_scenario d
+                         WHERE d.scenario = f.ratio_of_scenario) THEN f.ratio_of_scenario END
+                   AS missing_dim_scenario_compared,
+               {_missing("report_id", "dim_report", "report_id")} AS missing_dim_report
+          FROM marts.fct_indicator_observation f
+         ORDER BY f.fact_id"""
+    plan_sql = f"""
+        SELECT f.plan_vs_actual_id, f.admin_unit_code, f.period_key, f.indicator_code, f.plan_scenario,
+               f.is_ratio_mismatch,
+               {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code")} AS missing_dim_admin_unit,
+               {_missing("period_key", "dim_period", "period_key")} AS missing_dim_period,
+               {_missing("indicator_code", "dim_indicator", "indicator_code")} AS missing_dim_indicator,
+               CASE WHEN NOT EXISTS (SELECT 1 FROM marts.dim_scenario d WHERE d.scenario = f.plan_scenario)
+                    THEN coalesce(f.plan_scenario, 'NULL') END AS missing_dim_scenario,
+               CASE WHEN f.is_ratio_mismatch THEN
+                    concat(f.admin_unit_code, ' ', f.period_key, ' ', f.indicator_code, ': stated ',
+                           round(f.stated_ratio_pct, 2), '% vs computed ', round(f.computed_ratio_pct, 2),
+                           '% (tolerance ', round(f.ratio_tolerance_pp, 2), ' pp)') END AS ratio_mismatch
+          FROM marts.mart_plan_vs_actual f
+         ORDER BY f.plan_vs_actual_id"""
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        frames = {
+            SUITE_MARTS_DIMENSIONS: pd.read_sql_query(text(dims_sql), conn),
+            SUITE_MARTS_VALUES: pd.read_sql_query(text(values_sql), conn),
+            SUITE_MARTS_OBSERVATIONS: pd.read_sql_query(text(observations_sql), conn),
+            SUITE_MARTS_PLAN: pd.read_sql_query(text(plan_sql), conn),
+        }
+    frames[SUITE_MARTS_VALUES]["unit_mix"] = _unit_mix(frames[SUITE_MARTS_VALUES])
+    return frames
+
+
+def _unit_mix(values: pd.DataFrame) -> pd.Series:
+    """Per value row (role 'value'): "indicator: unit + unit" when the indicator's values are in
+    more than one unit, else None. A value's unit is the indicator's canonical unit where it was
+    converted, else its unit as written (normalised, so "HTX" and "hợp tác xã" are one)."""
+    from vnreports.catalog import normalise_unit
+
+    if values.empty:
+        return pd.Series([], dtype="object")
+    units = [
+        canonical if converted else normalise_unit(unit) if isinstance(unit, str) else None
+        for canonical, converted, unit in zip(values["canonical_unit"], values["is_converted"], values["measure_unit"])
+    ]
+    frame = pd.DataFrame({"code": values["indicator_code"], "role": values["role"], "unit": units})
+    by_code = (
+        frame[frame["role"] == "value"]
+        .groupby("code")["unit"]
+        .agg(lambda us: sorted({u or "(no unit)" for u in us}))
+    )
+    mixed = {code: f"{code}: {' + '.join(us)}" for code, us in by_code.items() if len(us) > 1}
+    return pd.Series([mixed.get(c) for c in values["indicator_code"]], index=values.index, dtype="object")
+
+
+def _record_marts_runs(engine: Engine, dag_run_id: str | None, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO raw.marts_validation_run"
+                " (suite_name, success, evaluated, failed, warnings, failed_expectations,"
+                "  result_json, dag_run_id)"
+                " VALUES (:suite_name, :success, :evaluated, :failed, :warnings,"
+                "  CAST(:failed_expectations AS jsonb), CAST(:result_json AS jsonb), :dag_run_id)"
+            ),
+            [
+                {
+                    "dag_run_id": dag_run_id,
+                    **row,
+                    "warnings": sum(1 for f in row["failed_expectations"] if f["severity"] != "critical"),
+                    "failed_expectations": json.dumps(row["failed_expectations"], allow_nan=False),
+                    "result_json": json.dumps(row["result_json"], allow_nan=False),
+                }
+                for row in rows
+            ],
+        )
+
+
+def validate_marts(
+    engine: Engine, dag_run_id: str | None = None, docs_dir: Path | None = None
+) -> MartsValidationOutcome:
+    """Run the marts suites on the marts dbt built; record the runs; refresh Data Docs.
+
+    Appends one raw.marts_validation_run row per suite. Nothing is quarantined (the marts are
+    published): the caller fails its task when ``success`` is False. Raises if GX or the
+    database fails.
+    """
+    frames = load_marts_frames(engine)
+    root = Path(docs_dir or config.gx_docs_dir()).resolve()
+    _prepare_gx_env()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    rows: list[dict] = []
+    with _project_lock(root):
+        project = _get_project(root)
+        run_name = re.sub(r"[^A-Za-z0-9._-]+", "_", "marts" + (f"__{dag_run_id}" if dag_run_id else ""))
+        run_id = RunIdentifier(run_name=run_name)
+        for suite_name, checkpoint in project.marts_checkpoints.items():
+            checkpoint_result = checkpoint.run(batch_parameters={"dataframe": frames[suite_name]}, run_id=run_id)
+            (result,) = checkpoint_result.run_results.values()
+            rows.append(_suite_row(suite_name, result))
+        index = _docs_index_path(project)
+
+    _record_marts_runs(engine, dag_run_id, rows)
+
+    failures = [f for row in rows for f in row["failed_expectations"]]
+    failed = [f for f in failures if f["severity"] == "critical"]
+    warnings = [f for f in failures if f["severity"] != "critical"]
+    critical_by_suite = {
+        row["suite_name"]: [f for f in row["failed_expectations"] if f["severity"] == "critical"] for row in rows
+    }
+    plan = frames[SUITE_MARTS_PLAN]
+    outcome = MartsValidationOutcome(
+        success=not failed,
+        evaluated=sum(row["evaluated"] for row in rows),
+        failed=failed,
+        reason=None if not failed else (_make_reason(critical_by_suite) or "GX marts validation failed"),
+        warnings=warnings,
+        ratio_mismatches=int(plan["is_ratio_mismatch"].fillna(False).astype(bool).sum()) if len(plan) else 0,
+        data_docs_index=str(index) if index.exists() else None,
+    )
+    log.info(
+        "validated the marts: success=%s evaluated=%d failed=%d warnings=%d ratio mismatches=%d%s",
+        outcome.success, outcome.evaluated, len(failed), len(warnings), outcome.ratio_mismatches,
+        f" — {outcome.reason}" if outcome.reason else "",
+    )
+    return outcome

@@ -44,6 +44,21 @@ CREATE TABLE IF NOT EXISTS raw.validation_run (
     dag_run_id       text
 );
 
+-- One row per marts suite run (vnreports.validation.validate_marts, after dbt): the marts as a
+-- whole, not a report, so apart from raw.validation_run (whose report_id is required).
+CREATE TABLE IF NOT EXISTS raw.marts_validation_run (
+    validation_id    bigserial PRIMARY KEY,
+    suite_name       text        NOT NULL,
+    success          boolean     NOT NULL,   -- every expectation passed (warnings included)
+    evaluated        integer     NOT NULL,
+    failed           integer     NOT NULL,   -- failed expectations, errors and warnings
+    warnings         integer     NOT NULL DEFAULT 0,  -- of which warning level
+    failed_expectations jsonb    NOT NULL DEFAULT '[]',
+    result_json      jsonb       NOT NULL,
+    validated_at     timestamptz NOT NULL DEFAULT now(),
+    dag_run_id       text
+);
+
 CREATE TABLE IF NOT EXISTS staging.report (
     report_id        char(64) PRIMARY KEY,
     file_name        text     NOT NULL,
