@@ -1001,6 +1001,8 @@ def _json_safe(value: Any) -> Any:
         return float(value) if value.is_finite() else None
     if isinstance(value, str):
         return value.replace("\x00", "")
+    if value is pd.NaT or value is pd.NA:  # before datetime: NaT is one (a report with no period)
+        return None
     if isinstance(value, datetime) and value == datetime(value.year, value.month, value.day):
         return value.date().isoformat()  # a DATE column read as datetime64
     if isinstance(value, (datetime, date)):
