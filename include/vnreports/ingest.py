@@ -77,11 +77,21 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
     if settle_seconds is None:
         settle_seconds = float(os.environ.get("REPORTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
     paths = list_settled_pdfs(inbox, settle_seconds)
-    hashed = [(path, sha256_of(path)) for path in paths]
+    hashed = []
+    for path in paths:
+        try:
+            hashed.append((path, sha256_of(path)))
+        except OSError as error:  # gone or unreadable since listing: the rest of the batch goes on
+            log.error("%s cannot be read (%s); left for the next run", path.name, error)
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DISCOVERY_LOCK_KEY})
         for path, report_id in hashed:
             file_name = path.relative_to(inbox).as_posix()
+            bad_name = _undecodable(file_name)
+            if bad_name:
+                # Bytes that are not UTF-8 cannot be stored (or passed between tasks): recorded as
+                # failed under a readable form of the name; never parsed.
+                file_name = bad_name
             known = conn.execute(
                 text("SELECT 1 FROM raw.report_file WHERE file_name = :n AND report_id = :r"),
                 {"n": file_name, "r": report_id},
@@ -93,6 +103,15 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
                      "WHERE report_id = :r AND status <> 'duplicate'"),
                 {"r": report_id},
             ).first()
+            if original:
+                status, reason = "duplicate", f"same content as {original.file_name}"
+            elif bad_name:
+                status, reason = "failed", (
+                    f"{file_name}: the file name is not valid UTF-8 (undecodable bytes shown as \\xNN); "
+                    "rename the file with a UTF-8 name to load it")
+                log.error("%s", reason)
+            else:
+                status, reason = "discovered", None
             conn.execute(
                 text("""
                     INSERT INTO raw.report_file
@@ -101,9 +120,8 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
                     VALUES (:r, :n, :p, :s, :status, :reason, :dup, :run)
                 """),
                 {
-                    "r": report_id, "n": file_name, "p": str(path), "s": path.stat().st_size,
-                    "status": "duplicate" if original else "discovered",
-                    "reason": f"same content as {original.file_name}" if original else None,
+                    "r": report_id, "n": file_name, "p": _undecodable(str(path)) or str(path),
+                    "s": path.stat().st_size, "status": status, "reason": reason,
                     "dup": original.file_id if original else None, "run": dag_run_id,
                 },
             )
@@ -114,6 +132,16 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
                  "WHERE status = 'discovered' ORDER BY file_id")
         ).all()
     return [InboxFile(r.file_id, r.report_id.strip(), r.file_name, r.file_path) for r in rows]
+
+
+def _undecodable(name: str) -> str | None:
+    """A readable form of a file name holding bytes that are not UTF-8 (Python keeps them as
+    lone surrogates, which PostgreSQL and JSON refuse), else None."""
+    try:
+        name.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def set_status(engine: Engine, report_id: str, status: str, reason: str | None = None,
