@@ -20,6 +20,10 @@ from vnreports.db import ensure_schema, get_engine
 from vnreports.validation import ValidationOutcome, validate_report
 
 SUITES = ("report_metadata", "indicator_values", "report_pages", "narrative_facts")
+MARTS_SUITES = ("marts_dimensions", "marts_fct_indicator_value", "marts_fct_indicator_observation",
+                "marts_plan_vs_actual")
+EVALUATED = 75  # expectations of the four staging suites
+NARRATIVE_EVALUATED = 30
 
 
 def rid(name: str) -> str:
@@ -170,6 +174,9 @@ def _value(table_index, row_index, col_index, **over):
         "value_number": 100.0,
         "value_text": None,
         "raw_text": "100",
+        "period_start": None,
+        "period_end": None,
+        "indicator_code": None,
     }
     row.update(over)
     return row
@@ -212,6 +219,10 @@ def _fact(fact_index, span=(26, 31), stated_ratios=(), **over):
         "change_kind": None,
         "part_numerator": None,
         "part_denominator": None,
+        "period_start": None,
+        "period_end": None,
+        "as_of_date": None,
+        "indicator_code": None,
     }
     row.update(over)
     return row
@@ -239,11 +250,13 @@ def _insert_facts(conn, report_id, facts):
             "INSERT INTO staging.narrative_fact (report_id, fact_index, page_no, footnote_no, sentence,"
             " span_start, span_end, indicator_text, value_number, value_text, measure_unit, scenario,"
             " period_type, admin_unit_code, stated_ratios, change_value, change_direction,"
-            " change_kind, part_numerator, part_denominator)"
+            " change_kind, part_numerator, part_denominator, period_start, period_end, as_of_date,"
+            " indicator_code)"
             " VALUES (:report_id, :fact_index, :page_no, :footnote_no, :sentence, :span_start,"
             " :span_end, :indicator_text, :value_number, :value_text, :measure_unit, :scenario,"
             " :period_type, :admin_unit_code, CAST(:stated_ratios AS jsonb), :change_value,"
-            " :change_direction, :change_kind, :part_numerator, :part_denominator)"
+            " :change_direction, :change_kind, :part_numerator, :part_denominator, :period_start,"
+            " :period_end, :as_of_date, :indicator_code)"
         ),
         [{"report_id": report_id, **f} for f in facts],
     )
@@ -254,10 +267,10 @@ def _insert_values(conn, report_id, values):
         text(
             "INSERT INTO staging.indicator_value (report_id, table_index, row_index, col_index,"
             " page_no, indicator_name, row_path, measure_unit, role, scenario, ratio_base,"
-            " value_number, value_text, raw_text)"
+            " value_number, value_text, raw_text, period_start, period_end, indicator_code)"
             " VALUES (:report_id, :table_index, :row_index, :col_index, :page_no, :indicator_name,"
             " CAST(:row_path AS jsonb), :measure_unit, :role, :scenario, :ratio_base, :value_number,"
-            " :value_text, :raw_text)"
+            " :value_text, :raw_text, :period_start, :period_end, :indicator_code)"
         ),
         [{"report_id": report_id, **v} for v in values],
     )
@@ -289,13 +302,13 @@ def test_good_report_passes_and_is_recorded(engine, docs_dir):
     assert outcome.success, outcome.reason
     assert outcome.report_id == GOOD
     assert outcome.failed == [] and outcome.reason is None
-    assert outcome.evaluated == 50
+    assert outcome.evaluated == EVALUATED
 
     runs = _runs(engine, GOOD)
     assert [r["suite_name"] for r in runs] == list(SUITES)
     assert all(r["success"] and r["failed"] == 0 and r["failed_expectations"] == [] for r in runs)
     assert all(r["dag_run_id"] == "manual__good" for r in runs)
-    assert sum(r["evaluated"] for r in runs) == 50
+    assert sum(r["evaluated"] for r in runs) == EVALUATED
     # result_json is the full GX result (to_json_dict), storable as jsonb
     assert runs[1]["result_json"]["suite_name"] == "indicator_values"
     assert runs[1]["result_json"]["success"] is True
@@ -348,8 +361,8 @@ def test_report_with_narrative_facts_only_passes_without_warning(engine, docs_di
     runs = _runs(engine, NARRATIVE_ONLY)
     assert all(r["success"] for r in runs)
     (narrative,) = [r for r in runs if r["suite_name"] == "narrative_facts"]
-    assert narrative["evaluated"] == 20
-    assert len(narrative["result_json"]["results"]) == 20
+    assert narrative["evaluated"] == NARRATIVE_EVALUATED
+    assert len(narrative["result_json"]["results"]) == NARRATIVE_EVALUATED
 
 
 def test_unresolved_admin_unit_fails(engine, docs_dir):
@@ -398,6 +411,7 @@ def test_every_expectation_can_fail(engine, docs_dir):
         ("report", "expect_column_values_to_match_regex", "admin_unit_code"),
         ("report", "expect_column_values_to_be_in_set", "admin_level"),
         ("report", "expect_column_values_to_be_in_set", "doc_type"),
+        ("report", "expect_column_values_to_be_null", "unknown_admin_unit"),  # "4" is no GSO code
         ("report", "expect_column_pair_values_a_to_be_greater_than_b", "period_end,period_start"),
         ("indicator_value", "expect_column_values_to_not_be_null", "value_number"),
         ("indicator_value", "expect_column_values_to_not_be_null", "scenario"),
@@ -430,6 +444,7 @@ def test_every_expectation_can_fail(engine, docs_dir):
         ("narrative_fact", "expect_column_pair_values_a_to_be_greater_than_b",
          "['part_denominator', 'part_numerator']"),
         ("narrative_fact", "expect_column_values_to_be_between", "value_number"),
+        ("narrative_fact", "expect_column_values_to_be_unique", "mention_key"),  # facts 4, 5: one mention
     ]
     facts = {f["column"] if isinstance(f["column"], str) else ",".join(f["column"]): f
              for f in outcome.failed if f["table"] == "narrative_fact"}
@@ -462,7 +477,7 @@ def test_revalidation_appends_history(engine, docs_dir):
     t0 = time.perf_counter()
     outcome = validate_report(engine, GOOD, dag_run_id="manual__again", docs_dir=docs_dir)
     print(f"\nvalidate_report on an existing project: {time.perf_counter() - t0:.2f}s")
-    assert outcome.success and outcome.evaluated == 50
+    assert outcome.success and outcome.evaluated == EVALUATED
 
     t0 = time.perf_counter()
     # an Airflow run id with characters GX cannot use in a run name ('/') is still recorded as is
@@ -478,8 +493,8 @@ def test_revalidation_appends_history(engine, docs_dir):
     assert [r["dag_run_id"] for r in runs[-8:]] == ["manual__again"] * 4 + [odd_run_id] * 4
     # the GX project kept one object per suite (add_or_update, not duplicates)
     context = validation._PROJECTS[docs_dir.resolve()].context
-    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES)
-    assert len(list(context.checkpoints.all())) == 4
+    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES + MARTS_SUITES)
+    assert len(list(context.checkpoints.all())) == 8
 
 
 def test_parallel_workers_share_a_new_project(engine, tmp_path):
@@ -503,7 +518,7 @@ def test_parallel_workers_share_a_new_project(engine, tmp_path):
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, err[-3000:]
-    assert [out.strip().splitlines()[-1] for out, _ in outputs] == ["True 50", "True 50"]  # NO_VALUES: a warning only
+    assert [out.strip().splitlines()[-1] for out, _ in outputs] == [f"True {EVALUATED}", f"True {EVALUATED}"]  # NO_VALUES: a warning only
 
     # one data source with three assets, three suites and checkpoints: nobody duplicated anything
     import great_expectations as gx
@@ -511,8 +526,8 @@ def test_parallel_workers_share_a_new_project(engine, tmp_path):
     context = gx.get_context(mode="file", context_root_dir=tmp_path / "gx")
     datasource = context.data_sources.get(validation.DATASOURCE_NAME)
     assert datasource.get_asset_names() == {"report", "indicator_value", "report_page", "narrative_fact"}
-    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES)
-    assert len(list(context.checkpoints.all())) == 4
+    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES + MARTS_SUITES)
+    assert len(list(context.checkpoints.all())) == 8
     assert (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
 
 
@@ -528,3 +543,199 @@ def test_exception_messages_in_both_gx_shapes():
     assert validation._describe_failure(failure) == (
         "expect_column_values_to_be_between on page_no (error: boom)"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks added for issue 6: units, ranges per unit, coverage, admin unit, duplicates
+# ---------------------------------------------------------------------------------------------
+
+CRITICAL_NEW = rid("critical-new-checks")
+WARNING_NEW = rid("warning-new-checks")
+
+
+def test_new_error_level_checks_quarantine_the_report(engine, docs_dir):
+    from vnreports.pipeline import validate_step
+
+    with engine.begin() as conn:
+        # "97" has the shape of a province code but is not in the GSO list
+        _insert_report(conn, CRITICAL_NEW, pages=["Trang 1", "Trang 2"], admin_unit_code="97")
+        _insert_values(conn, CRITICAL_NEW, [
+            _value(0, 0, 2, indicator_name="Tổng đàn trâu", measure_unit="Con", value_number=-5.0, raw_text="-5"),
+            _value(0, 1, 2, period_start="2023-12-31", period_end="2023-01-01"),  # reversed period
+        ])
+        _insert_facts(conn, CRITICAL_NEW, [_fact(0, value_number=-3.0, measure_unit="hộ", value_text="-3")])
+        conn.execute(text("INSERT INTO raw.report_file (report_id, file_name, file_path, size_bytes, status)"
+                          " VALUES (:r, 'bad figures.pdf', '/inbox/bad figures.pdf', 1, 'parsed')"),
+                     {"r": CRITICAL_NEW})
+
+    outcome = validate_report(engine, CRITICAL_NEW, docs_dir=docs_dir)
+    assert not outcome.success
+    assert _failed_pairs(outcome) == {
+        ("report", "expect_column_values_to_be_null", "unknown_admin_unit"),
+        ("indicator_value", "expect_column_values_to_be_between", "value_number"),
+        ("indicator_value", "expect_column_pair_values_a_to_be_greater_than_b", "period_end,period_start"),
+        ("narrative_fact", "expect_column_values_to_be_between", "value_number"),
+    }
+    counts = [f for f in outcome.failed if f["column"] == "value_number"]
+    assert {f["condition"] for f in counts} == {
+        "(role == 'value' AND unit_class == 'nonnegative')", "unit_class == 'nonnegative'"}
+    assert "expect_column_values_to_be_null on unknown_admin_unit (1 of 1 rows unexpected: '97')" in outcome.reason
+
+    # the pipeline step quarantines it, the reason names the file and the expectations
+    result = validate_step(engine.url.render_as_string(hide_password=False),
+                           {"report_id": CRITICAL_NEW, "file_name": "bad figures.pdf", "status": "parsed"},
+                           dag_run_id="issue6")
+    assert result["status"] == "quarantined"
+    assert result["reason"].startswith("bad figures.pdf: GX suite report_metadata failed:")
+    assert "unit_class == 'nonnegative'" in result["reason"]
+
+
+def test_new_warning_level_checks_load_the_report_flagged(engine, docs_dir):
+    grdp = "GRDP"
+    with engine.begin() as conn:
+        # admin_level "district" with a province code: flagged, not quarantined
+        _insert_report(conn, WARNING_NEW, pages=["Trang 1", "Trang 2"], admin_level="district")
+        _insert_values(conn, WARNING_NEW, [
+            _value(0, 0, 2, measure_unit="quả trứng", value_number=12.0, raw_text="12"),  # unknown unit
+            _value(0, 1, 2, indicator_name="Tỷ lệ hộ nghèo", indicator_code="poverty_rate", measure_unit="%",
+                   value_number=130.0, raw_text="130"),  # a share above 100
+            _value(0, 2, 2, indicator_name=grdp, period_start="2015-01-01", period_end="2015-12-31"),  # outside
+            _value(0, 3, 2, indicator_name=grdp), _value(0, 3, 3, indicator_name=grdp),  # same figure twice
+            _value(0, 4, 2, value_number=None, value_text="1.234,5", raw_text="1.234,5"),  # number not parsed
+        ])
+        _insert_facts(conn, WARNING_NEW, [
+            _fact(0), _fact(1),  # the same mention made two facts
+            _fact(2, as_of_date="2010-05-31"),  # a stock long before the report's period
+        ])
+
+    outcome = validate_report(engine, WARNING_NEW, docs_dir=docs_dir)
+    assert outcome.success, outcome.reason
+    assert outcome.failed == [] and outcome.reason is None
+    assert {(w["table"], w["expectation"], str(w["column"])) for w in outcome.warnings} == {
+        ("report", "expect_column_pair_values_to_be_equal", "['admin_level', 'admin_level_of_code']"),
+        ("indicator_value", "expect_column_values_to_be_null", "unknown_unit"),
+        ("indicator_value", "expect_column_values_to_be_between", "value_number"),
+        ("indicator_value", "expect_column_values_to_be_between", "period_start"),
+        ("indicator_value", "expect_column_values_to_be_between", "period_end"),
+        ("indicator_value", "expect_column_values_to_be_unique", "fact_key"),
+        ("indicator_value", "expect_column_values_to_not_match_regex", "value_text"),
+        ("narrative_fact", "expect_column_values_to_be_unique", "mention_key"),
+        ("narrative_fact", "expect_column_values_to_be_between", "as_of_date"),
+    }
+    by_column = {w["column"]: w for w in outcome.warnings if isinstance(w["column"], str)}
+    assert by_column["unknown_unit"]["observed"]["partial_unexpected_list"] == ["quả trứng"]
+    assert by_column["value_number"]["condition"] == "(role == 'value' AND unit_class == 'share')"
+    # coverage: the year before the 2023 report to the year after
+    assert by_column["period_start"]["kwargs"]["min_value"].startswith("2022-01-01")
+    assert by_column["period_start"]["kwargs"]["max_value"].startswith("2024-12-31")
+
+
+def test_known_units_and_unit_classes():
+    assert validation.is_known_unit("triệu đồng/ha/năm")  # every part is a known unit's part
+    assert validation.is_known_unit("bác sĩ/vạn dân") and validation.is_known_unit(None)
+    assert not validation.is_known_unit("quả trứng")
+    assert validation.unit_class("con", None) == "nonnegative"
+    assert validation.unit_class("tỷ đồng", "grdp") == "signed"
+    assert validation.unit_class("%", "poverty_rate") == "share"
+    assert validation.unit_class("%", "grdp_growth") == "percent"
+    assert validation.unit_class("quả trứng", None) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The four sample reports, and the marts suite after dbt
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_marts(tmp_path_factory, warehouse_url):
+    """The four real sample reports through parse, validate, dbt build and record."""
+    import shutil
+
+    from tests.conftest import SAMPLE_REPORTS
+    from vnreports import pipeline
+
+    mp = pytest.MonkeyPatch()
+    local = tmp_path_factory.mktemp("local_gx")
+    mp.setenv("VNREPORTS_LOCAL_DIR", str(local))
+    mp.setenv("REPORTS_SETTLE_SECONDS", "0")
+    inbox = local / "inbox"
+    inbox.mkdir()
+    for pdf in sorted(SAMPLE_REPORTS.glob("*.pdf")):
+        shutil.copy2(pdf, inbox / pdf.name)
+    url = create_database(warehouse_url)
+    pipeline.prepare_step(url)
+    validated = []
+    for f in pipeline.discover_step(url, inbox, "samples"):
+        validated.append(pipeline.validate_step(url, pipeline.parse_step(url, f, "samples"), "samples"))
+    pipeline.transform_step(url)
+    pipeline.record_step(url, "samples")
+    yield {"url": url, "engine": get_engine(url), "validated": validated, "local": local}
+    mp.undo()
+    drop_database(url)
+
+
+def test_the_four_sample_reports_validate(sample_marts):
+    validated = sample_marts["validated"]
+    assert len(validated) == 4
+    assert [v["status"] for v in validated] == ["validated"] * 4, [v.get("reason") for v in validated]
+
+
+def _marts_runs(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT suite_name, success, failed, warnings, failed_expectations, dag_run_id"
+                                 " FROM raw.marts_validation_run ORDER BY validation_id")).mappings().all()
+
+
+def test_marts_suite_passes_on_the_built_marts_and_warns_on_ratio_mismatches(sample_marts):
+    from vnreports.pipeline import validate_marts_step
+
+    engine = sample_marts["engine"]
+    result = validate_marts_step(sample_marts["url"], dag_run_id="marts_ok")
+    assert result["success"] and result["failed"] == [] and result["reason"] is None
+    # Hạ Lang's "2.755/11.000 liều đạt 24,05% KH" among them: counted, not failed
+    assert result["ratio_mismatches"] >= 1
+    assert "expect_column_values_to_be_null on ratio_mismatch" in result["warnings"]
+    assert Path(result["data_docs_index"]).is_file()
+    assert Path(result["data_docs_index"]).is_relative_to(sample_marts["local"])
+    html = Path(result["data_docs_index"]).read_text(encoding="utf-8")
+    assert "marts_plan_vs_actual" in html and "narrative_facts" in html
+
+    runs = _marts_runs(engine)
+    assert [r["suite_name"] for r in runs] == list(MARTS_SUITES)
+    assert all(r["dag_run_id"] == "marts_ok" for r in runs)
+    (plan,) = [r for r in runs if r["suite_name"] == "marts_plan_vs_actual"]
+    (mismatch,) = plan["failed_expectations"]
+    assert mismatch["severity"] == "warning" and plan["warnings"] == 1
+    assert mismatch["observed"]["unexpected_count"] == result["ratio_mismatches"]
+    assert any("stated 24.05% vs computed 25.05%" in t for t in mismatch["observed"]["partial_unexpected_list"])
+
+
+def test_marts_suite_fails_on_an_orphan_fact(sample_marts):
+    from vnreports.pipeline import validate_marts_step
+    from vnreports.validation import MartsValidationError, validate_marts
+
+    engine = sample_marts["engine"]
+    with engine.begin() as conn:  # as the owner: a value of a unit dim_admin_unit does not have
+        conn.exec_driver_sql("""
+            INSERT INTO marts.fct_indicator_value
+            SELECT (jsonb_populate_record(NULL::marts.fct_indicator_value, to_jsonb(v)
+                    || '{"value_id": "orphan", "fact_id": "orphan", "admin_unit_code": "99999"}'::jsonb)).*
+              FROM marts.fct_indicator_value v LIMIT 1""")
+    try:
+        outcome = validate_marts(engine, dag_run_id="marts_broken",
+                                 docs_dir=sample_marts["local"] / "gx")
+        with pytest.raises(MartsValidationError, match="missing_dim_admin_unit"):
+            validate_marts_step(sample_marts["url"], dag_run_id="marts_broken")
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM marts.fct_indicator_value WHERE value_id = 'orphan'")
+
+    assert not outcome.success
+    assert [(f["table"], f["expectation"], f["column"]) for f in outcome.failed] == [
+        ("marts_fct_indicator_value", "expect_column_values_to_be_null", "missing_dim_admin_unit")]
+    assert outcome.failed[0]["observed"]["partial_unexpected_list"] == ["99999"]
+    assert outcome.reason.startswith("GX suite marts_fct_indicator_value failed:"
+                                     " expect_column_values_to_be_null on missing_dim_admin_unit (1 of ")
+    broken = [r for r in _marts_runs(engine) if r["dag_run_id"] == "marts_broken"]
+    assert len(broken) == 8  # both runs recorded
+    assert [r["success"] for r in broken if r["suite_name"] == "marts_fct_indicator_value"] == [False, False]
