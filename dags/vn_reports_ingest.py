@@ -12,9 +12,6 @@ import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import BaseHook, TriggerRule, dag, get_current_context, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
-from cosmos.operators.local import DbtTestLocalOperator
 
 WAREHOUSE_CONN_ID = os.environ.get("WAREHOUSE_CONN_ID", "warehouse")
 
@@ -48,9 +45,7 @@ def _run_id() -> str:
     doc_md=__doc__,
 )
 def vn_reports_ingest():
-    from vnreports import config
-    from vnreports.dbt_tasks import cross_model_tests, profile_config
-    from vnreports.transform import dbt_manifest_path
+    from vnreports.dbt_tasks import dbt_task_group
 
     @task
     def discover() -> list[dict]:
@@ -87,57 +82,9 @@ def vn_reports_ingest():
 
         return record_step(_warehouse_url(), dag_run_id=_run_id())
 
-    project_dir = config.dbt_project_dir()
-    manifest = dbt_manifest_path(project_dir)  # a stat per file; `dbt parse` only when stale
-    profile = profile_config()  # the `warehouse` connection, looked up when a dbt task runs
-    # TestBehavior.BUILD: one task per seed/model running `dbt build --select <node>`, so its tests
-    # run in the same dbt invocation (AFTER_EACH would double the invocations: run + test tasks;
-    # each costs a dbt start-up and project parse). A failed test fails the model's task, its
-    # downstream models become upstream_failed, and clearing that one task rebuilds and re-tests it.
-    # Indirect selection CAUTIOUS: a model's task runs only the tests on that model alone; tests
-    # spanning several models (relationships, singular tests) run once in `tests_across_models`,
-    # after all of their models (with the default EAGER, building a dimension would run the
-    # relationships test of a fact that does not exist yet or is still stale).
-    # InvocationMode.DBT_RUNNER: dbt in-process. Measured on the sample run (`airflow dags test`, 2 CPUs):
-    # the dbt tasks took 59 s with dbtRunner against 127 s with a dbt subprocess per task (each
-    # subprocess pays Python + dbt start-up and loading the partial parse, ~3 s).
-    execution = ExecutionConfig(
-        execution_mode=ExecutionMode.LOCAL,
-        invocation_mode=InvocationMode.DBT_RUNNER,
-        test_indirect_selection=TestIndirectSelection.CAUTIOUS,
-    )
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=project_dir, manifest_path=manifest, install_dbt_deps=False,
-        ),
-        profile_config=profile,
-        execution_config=execution,
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
-            emit_datasets=False,
-        ),
-        # --no-write-json: no manifest.json / run_results.json per task (half of a small model's time).
-        operator_args={"install_deps": False, "dbt_cmd_global_flags": ["--no-write-json"]},
-    )
-    across, parents = cross_model_tests(manifest)
-    if across:
-        tests_task = DbtTestLocalOperator(
-            task_id="tests_across_models",
-            task_group=dbt,
-            project_dir=str(project_dir),
-            profile_config=profile,
-            select=across,
-            invocation_mode=execution.invocation_mode,
-            install_deps=False,
-            dbt_cmd_global_flags=["--no-write-json"],
-            emit_datasets=False,
-            manifest_filepath=str(manifest),
-            cache_dir=next(iter(dbt.tasks_map.values())).cache_dir,  # shares the group's partial parse
-        )
-        upstream = [dbt.tasks_map[p] for p in parents if p in dbt.tasks_map]
-        (upstream or list(dbt.get_leaves())) >> tests_task
+    # One task per dbt seed and model (`dbt build --select <node>`: the node and its own tests),
+    # wired as dbt's lineage, plus dbt.tests_across_models; see vnreports.dbt_tasks.
+    dbt = dbt_task_group("dbt")
 
     validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
     validated >> prepare() >> dbt >> record()
