@@ -86,8 +86,17 @@ def vn_reports_ingest():
     # wired as dbt's lineage, plus dbt.tests_across_models; see vnreports.dbt_tasks.
     dbt = dbt_task_group("dbt")
 
+    # GX on the built marts (keys, joins, unit mixing, stated vs computed ratios). Beside record,
+    # not before it: the marts are published by then, so a failure turns the run red for the
+    # operator without holding back reports that did reach them. No retry: same data, same result.
+    @task(retries=0)
+    def validate_marts() -> dict:
+        from vnreports.pipeline import validate_marts_step
+
+        return validate_marts_step(_warehouse_url(), dag_run_id=_run_id())
+
     validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
-    validated >> prepare() >> dbt >> record()
+    validated >> prepare() >> dbt >> [validate_marts(), record()]
 
 
 vn_reports_ingest()

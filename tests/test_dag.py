@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-FIRST_TASKS = {"discover", "parse", "validate", "prepare", "record"}
+FIRST_TASKS = {"discover", "parse", "validate", "prepare", "record", "validate_marts"}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,8 @@ def test_tasks_and_order(dag):
         assert upstream_outside == ({"prepare"} if task_id in roots else set()), task_id
     assert dag.get_task("prepare").downstream_task_ids == roots
     assert dag.get_task("record").upstream_task_ids == leaves
+    assert dag.get_task("validate_marts").upstream_task_ids == leaves
+    assert dag.get_task("validate_marts").retries == 0
     assert "dbt.tests_across_models" in leaves
 
 
