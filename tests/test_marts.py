@@ -211,7 +211,7 @@ def test_plan_vs_actual_flags_a_stated_ratio_rounding_cannot_explain(marts):
 def test_completeness_shows_missing_quarantined_and_loaded(marts):
     grid = {(r["admin_unit_code"], r["period_key"]): r for r in rows(
         marts, "SELECT * FROM marts.mart_report_completeness")}
-    assert grid[(HA_LANG, YEAR_2022)]["completeness_status"] == "validated"
+    assert grid[(HA_LANG, YEAR_2022)]["completeness_status"] == "loaded"
     assert grid[(HA_LANG, NINE_MONTHS_2022)]["n_reports"] == 1
     assert grid[(CAO_BANG, YEAR_2022)]["is_reported"]
     tk = grid[(TRUNG_KHANH, YEAR_2022)]

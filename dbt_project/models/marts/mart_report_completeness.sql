@@ -7,8 +7,9 @@ with received as (
         admin_unit_code,
         period_key,
         count(*)                                as n_reports,
-        count(*) filter (where status = 'loaded') as n_loaded,
-        count(*) filter (where status = 'validated') as n_validated,
+        -- 'validated' reports are the ones this build puts into the marts (record marks them
+        -- 'loaded' right after): both count as loaded here
+        count(*) filter (where status in ('validated', 'loaded')) as n_loaded,
         count(*) filter (where status = 'quarantined') as n_quarantined,
         count(*) filter (where status in ('discovered', 'parsed')) as n_in_progress,
         string_agg(file_name, ', ' order by file_name) as report_files,
@@ -38,12 +39,11 @@ select
     e.period_end,
     case
         when coalesce(r.n_loaded, 0) > 0 then 'loaded'
-        when coalesce(r.n_validated, 0) > 0 then 'validated'
         when coalesce(r.n_in_progress, 0) > 0 then 'in_progress'
         when coalesce(r.n_quarantined, 0) > 0 then 'quarantined'
         else 'missing'
     end                                         as completeness_status,
-    coalesce(r.n_loaded, 0) + coalesce(r.n_validated, 0) > 0 as is_reported,
+    coalesce(r.n_loaded, 0) > 0                 as is_reported,
     coalesce(r.n_reports, 0)                    as n_reports,
     coalesce(r.n_loaded, 0)                     as n_loaded,
     coalesce(r.n_quarantined, 0)                as n_quarantined,
