@@ -53,7 +53,9 @@ def vn_reports_ingest():
 
         return discover_step(_warehouse_url(), dag_run_id=_run_id())
 
-    @task(map_index_template="{{ report_file_name }}")
+    # A hostile PDF that sends pdfminer into a loop must not hold a worker forever: a 1000-page
+    # report (REPORTS_MAX_PAGES) parses in a few minutes.
+    @task(map_index_template="{{ report_file_name }}", execution_timeout=timedelta(minutes=30))
     def parse(inbox_file: dict) -> dict:
         from vnreports.pipeline import parse_step
 

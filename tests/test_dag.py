@@ -57,6 +57,7 @@ def test_tasks_and_order(dag):
     assert dag.get_task("record").upstream_task_ids == leaves
     assert dag.get_task("validate_marts").upstream_task_ids == leaves
     assert dag.get_task("validate_marts").retries == 0
+    assert dag.get_task("parse").execution_timeout == timedelta(minutes=30)
     assert "dbt.tests_across_models" in leaves
 
 
