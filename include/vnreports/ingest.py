@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 
 # Held while registering files so two concurrent runs never register the same content twice.
 DISCOVERY_LOCK_KEY = 7_411_002
+# With a report's id (hashtext), held by the run parsing that report: two runs never parse and
+# stage the same file at once (see claim_report).
+PARSE_CLAIM_LOCK_KEY = 7_411_003
+# Statuses a report can be set back to 'discovered' from (reprocess); duplicates are never parsed.
+REPROCESSABLE = ("parsed", "validated", "loaded", "quarantined", "failed")
 # Files that are still being written are left for the next run.
 DEFAULT_SETTLE_SECONDS = 2.0
 
@@ -132,6 +137,104 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
                  "WHERE status = 'discovered' ORDER BY file_id")
         ).all()
     return [InboxFile(r.file_id, r.report_id.strip(), r.file_name, r.file_path) for r in rows]
+
+
+class ReportClaim:
+    """The right to parse one report, held (a PostgreSQL session-level advisory lock on its
+    report_id) from before the status check until the report is staged or marked failed.
+
+    `claimed` is False when another run holds the lock right now, or when the file no longer
+    needs parsing (status is not 'discovered': an earlier try or a concurrent run loaded it,
+    or this is a cleared task of a finished run). `status` is the file's status when checked."""
+
+    def __init__(self, engine: Engine, report_id: str) -> None:
+        self.engine, self.report_id = engine, report_id
+        self.claimed, self.status, self._conn = False, None, None
+
+    def __enter__(self) -> "ReportClaim":
+        self._conn = self.engine.connect()
+        try:
+            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(:r))"),
+                                     {"k": PARSE_CLAIM_LOCK_KEY, "r": self.report_id}).scalar_one()
+            self._conn.commit()
+            if not got:
+                self.status = "being parsed by another run"
+                return self
+            self.status = self._conn.execute(
+                text("SELECT status FROM raw.report_file WHERE report_id = :r AND status <> 'duplicate' "
+                     "ORDER BY file_id LIMIT 1"), {"r": self.report_id}).scalar()
+            self._conn.commit()
+            self.claimed = self.status == "discovered"
+            if not self.claimed:
+                self._unlock()
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def _unlock(self) -> None:
+        self._conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(:r))"),
+                           {"k": PARSE_CLAIM_LOCK_KEY, "r": self.report_id})
+        self._conn.commit()
+
+    def _close(self) -> None:
+        try:
+            self._conn.close()  # a closed session releases its advisory locks
+        except Exception:  # noqa: BLE001 - the warehouse may be gone; the lock went with it
+            log.debug("closing the claim connection failed", exc_info=True)
+
+    def __exit__(self, *exc) -> None:
+        if self.claimed:
+            try:
+                self._unlock()
+            except Exception:  # noqa: BLE001
+                log.debug("releasing the claim failed", exc_info=True)
+        self._close()
+
+
+def claim_report(engine: Engine, report_id: str) -> ReportClaim:
+    """`with claim_report(engine, report_id) as claim: if claim.claimed: parse and stage`."""
+    return ReportClaim(engine, report_id)
+
+
+def reprocess(engine: Engine, file_names: list[str] | None = None, everything: bool = False,
+              other_parser_than: str | None = None) -> list[dict]:
+    """Set reports back to 'discovered' so the next run parses them again (after a parser
+    upgrade, a catalog fix, ...). Returns the files set back ({file_name, report_id, status}).
+
+    Their staging rows and marts facts stay until that run's parse replaces the staging rows
+    in one transaction and dbt rebuilds the report (its parsed_at changed). Duplicates and
+    files not yet parsed are left alone; a name that is not in the registry raises."""
+    if not (file_names or everything or other_parser_than):
+        raise ValueError("name the files to reprocess, or ask for all of them")
+    where = ["status = ANY(:from)"]
+    params: dict = {"from": list(REPROCESSABLE)}
+    if file_names:
+        where.append("file_name = ANY(:names)")
+        params["names"] = list(file_names)
+    if other_parser_than:
+        where.append("parser_version IS DISTINCT FROM :version")
+        params["version"] = other_parser_than
+    with engine.begin() as conn:
+        if file_names:
+            known = set(conn.execute(text("SELECT file_name FROM raw.report_file WHERE file_name = ANY(:n)"),
+                                     {"n": list(file_names)}).scalars())
+            missing = sorted(set(file_names) - known)
+            if missing:
+                raise LookupError(f"not in raw.report_file: {', '.join(missing)}")
+        rows = conn.execute(
+            text(f"""
+                UPDATE raw.report_file
+                   SET status = 'discovered', status_at = now(),
+                       reason = 'reprocess requested (was ' || status || ')'
+                 WHERE {' AND '.join(where)}
+             RETURNING file_name, trim(report_id) AS report_id, status
+            """),
+            params,
+        ).mappings().all()
+    for row in rows:
+        log.info("%s set back to discovered: the next run parses it again", row["file_name"])
+    return [dict(r) for r in rows]
 
 
 def _undecodable(name: str) -> str | None:

@@ -7,18 +7,70 @@ on. Anything else (warehouse unreachable, a bug) raises, so Airflow retries the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from vnreports import config
 from vnreports.db import ensure_schema, get_engine
-from vnreports.ingest import discover, set_status, stage_report
+from vnreports.ingest import claim_report, discover, set_status, stage_report
 
 log = logging.getLogger(__name__)
 
 
+class WarehouseUnavailableError(RuntimeError):
+    """The warehouse could not be reached, or the connection was lost during a step. Nothing of
+    the step's open transaction was kept; the task's retry (or a clear) runs the step again."""
+
+
+def _connection_lost(error: DBAPIError) -> bool:
+    if error.connection_invalidated:
+        return True
+    import psycopg
+
+    orig = error.orig
+    if isinstance(orig, psycopg.OperationalError):
+        sqlstate = getattr(orig, "sqlstate", None)
+        # no SQLSTATE: could not connect / server closed the connection; 08xxx connection
+        # exceptions; 57P01-57P03 admin shutdown, crash shutdown, cannot connect now
+        return sqlstate is None or sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+    return False
+
+
+def _where(warehouse_url: str) -> str:
+    try:
+        url = make_url(warehouse_url)
+        return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+    except Exception:  # noqa: BLE001 - the message must not fail on a strange URL
+        return "(unparsable WAREHOUSE_URL)"
+
+
+def _warehouse_errors(step):
+    """Turn a lost or refused warehouse connection into WarehouseUnavailableError naming the
+    warehouse and the step, instead of a bare driver traceback."""
+
+    @functools.wraps(step)
+    def wrapper(warehouse_url: str, *args, **kwargs):
+        try:
+            return step(warehouse_url, *args, **kwargs)
+        except DBAPIError as error:
+            if not _connection_lost(error):
+                raise
+            detail = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+            raise WarehouseUnavailableError(
+                f"{step.__name__}: the warehouse at {_where(warehouse_url)} is unreachable or closed the "
+                f"connection ({detail}); its open transaction was rolled back, nothing partial was kept. "
+                "Start the warehouse (vnreports warehouse start, or check the server) and retry the task."
+            ) from error
+
+    return wrapper
+
+
+@_warehouse_errors
 def prepare_step(warehouse_url: str) -> dict:
     """Before dbt: landing schemas and tables, and the read-only BI role with its grants.
 
@@ -43,6 +95,7 @@ def prepare_step(warehouse_url: str) -> dict:
     return {"bi_reader": status.as_dict()}
 
 
+@_warehouse_errors
 def discover_step(warehouse_url: str, inbox: Path | None = None, dag_run_id: str | None = None) -> list[dict]:
     engine = get_engine(warehouse_url)
     ensure_schema(engine)
@@ -53,6 +106,7 @@ def discover_step(warehouse_url: str, inbox: Path | None = None, dag_run_id: str
              "file_path": f.file_path} for f in files]
 
 
+@_warehouse_errors
 def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
     """Parse one file into staging. Returns {"report_id", "file_name", "status", ...}."""
     from vnreports.parsing import PARSER_VERSION, parse_report
@@ -61,31 +115,39 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
     engine = get_engine(warehouse_url)
     report_id, file_name = inbox_file["report_id"], inbox_file["file_name"]
     outcome = {"report_id": report_id, "file_name": file_name}
-    path = Path(inbox_file["file_path"])
-    report, reason = None, None
-    if not path.exists():
-        reason = f"{file_name}: file is no longer in the inbox ({path})"
-    else:
-        try:
-            report = parse_report(path, file_name=file_name)
-        except ReportParseError as error:
-            reason = str(error)
-        except Exception as error:  # a parser bug on an unseen layout must not stop the batch
-            log.exception("parser error on %s", file_name)
-            reason = f"{file_name}: parser error ({type(error).__name__}: {error})"
-    if report is not None and report.sha256 != report_id:
-        # Replaced in place after discovery: the new bytes are a new report, registered by the
-        # next discovery; this content is gone.
-        report, reason = None, f"{file_name}: content changed after discovery; the new content is loaded as a new report"
-    if reason is not None:
-        set_status(engine, report_id, "failed", reason, dag_run_id)
-        log.error("failed to read %s: %s", file_name, reason)
-        return {**outcome, "status": "failed", "reason": reason}
-    counts = stage_report(engine, report, PARSER_VERSION, dag_run_id)
+    # The claim: only one run parses a report at a time, and only while it is 'discovered'.
+    with claim_report(engine, report_id) as claim:
+        if not claim.claimed:
+            # Another run has it, or it was parsed already (a retry after the stage committed,
+            # a cleared task of a finished run): nothing to do, the warehouse stays as it is.
+            log.info("%s not parsed by this run: %s", file_name, claim.status)
+            return {**outcome, "status": "skipped", "reason": f"status {claim.status}"}
+        path = Path(inbox_file["file_path"])
+        report, reason = None, None
+        if not path.exists():
+            reason = f"{file_name}: file is no longer in the inbox ({path})"
+        else:
+            try:
+                report = parse_report(path, file_name=file_name)
+            except ReportParseError as error:
+                reason = str(error)
+            except Exception as error:  # a parser bug on an unseen layout must not stop the batch
+                log.exception("parser error on %s", file_name)
+                reason = f"{file_name}: parser error ({type(error).__name__}: {error})"
+        if report is not None and report.sha256 != report_id:
+            # Replaced in place after discovery: the new bytes are a new report, registered by the
+            # next discovery; this content is gone.
+            report, reason = None, f"{file_name}: content changed after discovery; the new content is loaded as a new report"
+        if reason is not None:
+            set_status(engine, report_id, "failed", reason, dag_run_id)
+            log.error("failed to read %s: %s", file_name, reason)
+            return {**outcome, "status": "failed", "reason": reason}
+        counts = stage_report(engine, report, PARSER_VERSION, dag_run_id)
     log.info("staged %s: %s", file_name, counts)
     return {**outcome, "status": "parsed", **counts}
 
 
+@_warehouse_errors
 def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = None) -> dict:
     """Run the Great Expectations suites; quarantine the report when an error-level one fails."""
     if parsed.get("status") != "parsed":
@@ -93,6 +155,15 @@ def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = Non
     from vnreports.validation import validate_report
 
     engine = get_engine(warehouse_url)
+    with engine.connect() as conn:
+        current = conn.execute(
+            text("SELECT status FROM raw.report_file WHERE report_id = :r AND status <> 'duplicate'"),
+            {"r": parsed["report_id"]}).scalar()
+    if current != "parsed":
+        # A cleared task of a finished run: its report was validated (or loaded, or set back
+        # for reprocessing) since; validating again would move its status backwards.
+        log.info("%s is %s now, not parsed: nothing to validate", parsed["file_name"], current)
+        return {**parsed, "status": "skipped", "reason": f"status {current}"}
     outcome = validate_report(engine, parsed["report_id"], dag_run_id=dag_run_id)
     if outcome.success:
         # Warning-level failures load, flagged in the reason column.
@@ -130,6 +201,7 @@ def _metadata_problems(engine, report_id: str) -> list[str]:
     return problems
 
 
+@_warehouse_errors
 def validate_marts_step(warehouse_url: str, dag_run_id: str | None = None) -> dict:
     """After dbt: the GX marts suite (keys, joins to every dimension, unit mixing, stated vs
     computed ratios), recorded in raw.marts_validation_run, Data Docs rebuilt.
@@ -162,6 +234,7 @@ def validate_marts_step(warehouse_url: str, dag_run_id: str | None = None) -> di
     return outcome.as_dict()
 
 
+@_warehouse_errors
 def transform_step(warehouse_url: str) -> dict:
     """dbt build: seeds, models and tests. Only validated/loaded reports reach the marts."""
     from vnreports.transform import run_dbt
@@ -170,6 +243,7 @@ def transform_step(warehouse_url: str) -> dict:
     return run_dbt(warehouse_url, ["build"])
 
 
+@_warehouse_errors
 def record_step(warehouse_url: str, dag_run_id: str | None = None) -> dict[str, int]:
     """Mark reports that reached the marts as loaded; return file counts by status."""
     engine = get_engine(warehouse_url)
