@@ -4,6 +4,8 @@
     vnreports warehouse start|stop|url|bi-url
     vnreports airflow             Airflow UI, scheduler, DAG processor on localhost:8080
     vnreports summary             what landed in the warehouse
+    vnreports reprocess (--file NAME ... | --all | --older-than-parser)
+                                  set reports back to 'discovered': the next DAG run parses them again
     vnreports docs [--serve]      dbt docs of the marts (models, columns, tests, lineage)
 """
 
@@ -237,6 +239,27 @@ def cmd_docs(args: argparse.Namespace) -> None:
                        env={**os.environ, **dbt_env(url)}, check=False)
 
 
+def cmd_reprocess(args: argparse.Namespace) -> None:
+    """Set reports back to 'discovered'; the next DAG run parses them again and replaces their
+    staging rows in one transaction, and dbt rebuilds their facts (their parsed_at changed)."""
+    from vnreports.db import ensure_schema, get_engine
+    from vnreports.ingest import reprocess
+    from vnreports.parsing import PARSER_VERSION
+
+    if not (args.file or args.all or args.older_than_parser):
+        raise SystemExit("vnreports reprocess: name --file NAME (repeatable), --all or --older-than-parser")
+    engine = get_engine(warehouse_url())
+    ensure_schema(engine)
+    try:
+        files = reprocess(engine, file_names=args.file, everything=args.all,
+                          other_parser_than=PARSER_VERSION if args.older_than_parser else None)
+    except LookupError as error:
+        raise SystemExit(f"vnreports reprocess: {error}") from None
+    for row in files:
+        print(f"{row['file_name']}: was {row['was']}, the next run parses it again")
+    print(f"{len(files)} report(s) set back to discovered")
+
+
 def cmd_summary(_: argparse.Namespace) -> None:
     url = warehouse_url()
     print_summary(url)
@@ -253,6 +276,12 @@ def main(argv: list[str] | None = None) -> None:
     wh.set_defaults(func=cmd_warehouse)
     sub.add_parser("airflow", help="Airflow UI + scheduler on :8080").set_defaults(func=cmd_airflow)
     sub.add_parser("summary", help="print what landed").set_defaults(func=cmd_summary)
+    rep = sub.add_parser("reprocess", help="parse reports again in the next DAG run (e.g. after a parser upgrade)")
+    rep.add_argument("--file", action="append", metavar="NAME", help="file name as in raw.report_file (repeatable)")
+    rep.add_argument("--all", action="store_true", help="every parsed, loaded, quarantined or failed report")
+    rep.add_argument("--older-than-parser", action="store_true",
+                     help="reports parsed by a parser version other than the installed one")
+    rep.set_defaults(func=cmd_reprocess)
     docs = sub.add_parser("docs", help="generate (and --serve) the dbt docs of the marts")
     docs.add_argument("--serve", action="store_true")
     docs.add_argument("--port", type=int, default=8081)

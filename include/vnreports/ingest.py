@@ -200,7 +200,7 @@ def claim_report(engine: Engine, report_id: str) -> ReportClaim:
 def reprocess(engine: Engine, file_names: list[str] | None = None, everything: bool = False,
               other_parser_than: str | None = None) -> list[dict]:
     """Set reports back to 'discovered' so the next run parses them again (after a parser
-    upgrade, a catalog fix, ...). Returns the files set back ({file_name, report_id, status}).
+    upgrade, a catalog fix, ...). Returns the files set back ({file_name, report_id, was}).
 
     Their staging rows and marts facts stay until that run's parse replaces the staging rows
     in one transaction and dbt rebuilds the report (its parsed_at changed). Duplicates and
@@ -224,11 +224,17 @@ def reprocess(engine: Engine, file_names: list[str] | None = None, everything: b
                 raise LookupError(f"not in raw.report_file: {', '.join(missing)}")
         rows = conn.execute(
             text(f"""
-                UPDATE raw.report_file
+                WITH old AS (
+                    SELECT file_id, status FROM raw.report_file
+                     WHERE {' AND '.join(where)}
+                       FOR UPDATE
+                )
+                UPDATE raw.report_file f
                    SET status = 'discovered', status_at = now(),
-                       reason = 'reprocess requested (was ' || status || ')'
-                 WHERE {' AND '.join(where)}
-             RETURNING file_name, trim(report_id) AS report_id, status
+                       reason = 'reprocess requested (was ' || old.status || ')'
+                  FROM old
+                 WHERE f.file_id = old.file_id
+             RETURNING f.file_name, trim(f.report_id) AS report_id, old.status AS was
             """),
             params,
         ).mappings().all()

@@ -1,0 +1,495 @@
+"""Operations (issue 6): clear and re-run, backfill, reprocess, concurrent runs, the warehouse
+going away mid-run.
+
+Clearing and backfill run against a real Airflow started here: `airflow api-server`,
+`airflow scheduler` (LocalExecutor) and `airflow dag-processor`, with the environment of
+`vnreports airflow` (cli.airflow_env) over their own embedded warehouse, driven through the
+REST API (v2, JWT from /auth/token) and `airflow backfill create`. The first run is the one the
+scheduler starts when the DAG is unpaused; its warehouse state is the clean reference every
+later check compares with. Reprocess atomicity, the parse claim and the warehouse outage use
+the pipeline steps (Airflow adds nothing there) so they stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import SAMPLE_REPORTS, free_port
+
+DAG_ID = "vn_reports_ingest"
+REPROCESSED = "001_66b76ee94201d24e.pdf"
+STAGING_TABLES = ("report", "report_page", "indicator_table", "table_row", "table_cell",
+                  "indicator_value", "narrative_fact", "unresolved_mention", "footnote")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def psycopg_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def warehouse_state(engine) -> dict:
+    """What a clean run leaves: files and statuses, staging rows and mart rows per report."""
+    with engine.connect() as conn:
+        files = {r.file_name: {"status": r.status, "parsed_at": r.parsed_at, "report_id": r.report_id.strip()}
+                 for r in conn.execute(text("SELECT file_name, status, parsed_at, report_id FROM raw.report_file"))}
+        staging = {}
+        for table in STAGING_TABLES:
+            for report_id, count in conn.execute(text(
+                    f"SELECT trim(report_id), count(*) FROM staging.{table} GROUP BY 1")):
+                staging[(table, report_id)] = count
+        signatures = {r: sorted(set(s)) for r, s in conn.execute(text(
+            "SELECT trim(report_id), array_agg(load_signature) FROM marts.fct_indicator_observation GROUP BY 1"))}
+        observations = dict(conn.execute(text(
+            "SELECT trim(report_id), count(*) FROM marts.fct_indicator_observation GROUP BY 1")).all())
+        marts = {name: conn.execute(text(f"SELECT count(*) FROM marts.{name}")).scalar_one()
+                 for name in ("fct_indicator_value", "fct_indicator_observation", "dim_report",
+                              "indicator_values", "mart_plan_vs_actual")}
+        duplicates = {
+            "report_file": conn.execute(text(
+                "SELECT count(*) FROM (SELECT report_id FROM raw.report_file WHERE status <> 'duplicate' "
+                "GROUP BY 1 HAVING count(*) > 1) d")).scalar_one(),
+            "fct_indicator_observation": conn.execute(text(
+                "SELECT count(*) FROM (SELECT 1 FROM marts.fct_indicator_observation GROUP BY report_id, "
+                "source_kind, table_index, row_index, col_index, fact_index, value_slot "
+                "HAVING count(*) > 1) d")).scalar_one(),
+            "fct_indicator_value": conn.execute(text(
+                "SELECT count(*) FROM (SELECT 1 FROM marts.fct_indicator_value GROUP BY admin_unit_code, "
+                "period_key, indicator_code, scenario, ratio_of_scenario HAVING count(*) > 1) d")).scalar_one(),
+        }
+    return {"files": files, "staging": staging, "observations": observations, "marts": marts,
+            "duplicates": duplicates, "signatures": signatures}
+
+
+def without_parsed_at(state: dict) -> dict:
+    """The state without what a re-parse changes: parse times and the facts' load signatures."""
+    return {**{k: v for k, v in state.items() if k != "signatures"},
+            "files": {n: {k: v for k, v in f.items() if k != "parsed_at"} for n, f in state["files"].items()}}
+
+
+class Api:
+    """The Airflow REST API (v2) with a JWT from /auth/token (simple auth manager, all admins)."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.token = base, None
+
+    def call(self, method: str, path: str, body=None):
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.base + path, method=method, headers=headers,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read() or b"null")
+
+    def login(self) -> None:
+        self.token = self.call("GET", "/auth/token")["access_token"]
+
+    def run(self, run_id: str) -> dict:
+        return self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.request.quote(run_id, safe='')}")
+
+    def task_instances(self, run_id: str) -> list[dict]:
+        quoted = urllib.request.quote(run_id, safe="")
+        return self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{quoted}/taskInstances?limit=200")["task_instances"]
+
+    def clear(self, run_id: str, task_ids: list, include_downstream: bool) -> list[dict]:
+        return self.call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", {
+            "dry_run": False, "dag_run_id": run_id, "task_ids": task_ids, "only_failed": False,
+            "include_downstream": include_downstream, "reset_dag_runs": True,
+        })["task_instances"]
+
+    def wait_run(self, run_id: str, timeout: float = 420) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.run(run_id)["state"]
+            if state in ("success", "failed"):
+                return state
+            time.sleep(2)
+        raise TimeoutError(f"run {run_id} still {state} after {timeout} s")
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop a component started in its own session, with the task processes it forked."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group (task supervisors)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+
+
+# --- reprocess atomicity and the warehouse going away: pipeline steps ----------------------
+
+def _counts(conn, report_id: str) -> dict:
+    return {table: conn.execute(f"SELECT count(*) FROM staging.{table} WHERE report_id = %s",
+                                (report_id,)).fetchone()[0] for table in STAGING_TABLES}
+
+
+def _wait_for_stage_blocked(conn, timeout: float = 120) -> None:
+    """Until a session waits for a lock on its final UPDATE of raw.report_file (stage_report)."""
+    deadline = time.monotonic() + timeout
+    while not conn.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE '%UPDATE raw.report_file%parsed%'").fetchone():
+        assert time.monotonic() < deadline, "stage_report never reached its last statement"
+        time.sleep(0.05)
+
+
+@pytest.fixture()
+def own_warehouse(tmp_path):
+    """A warehouse this test may stop and start again."""
+    from vnreports.warehouse_server import EmbeddedWarehouse
+
+    server = EmbeddedWarehouse(tmp_path / "warehouse", port=free_port())
+    url = server.start()
+    yield server, url
+    server.stop()
+
+
+def test_reprocess_replaces_a_report_atomically_and_survives_the_warehouse_going_away(own_warehouse, tmp_path,
+                                                                                     monkeypatch):
+    """Reprocess sets a report back to 'discovered'; the next parse replaces its staging rows in
+    one transaction. A reader polling while that transaction has deleted and re-inserted every
+    row (held just before its last statement) sees the old rows, all of them. Then the warehouse
+    is stopped at that same point: the step fails with an error naming the warehouse, the old rows
+    are still whole, and the retry stages the report."""
+    from vnreports.db import get_engine
+    from vnreports.ingest import reprocess
+    from vnreports.pipeline import WarehouseUnavailableError, discover_step, parse_step
+
+    server, url = own_warehouse
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("002_7536578806f022c2.pdf", "003_f52cf5fe5220986b.pdf"):
+        shutil.copy2(SAMPLE_REPORTS / name, inbox / name)
+    monkeypatch.setenv("REPORTS_SETTLE_SECONDS", "0")
+    files = {f["file_name"]: f for f in discover_step(url, inbox, "load")}
+    for f in files.values():
+        assert parse_step(url, f, "load")["status"] == "parsed"
+    target, other = files["002_7536578806f022c2.pdf"], files["003_f52cf5fe5220986b.pdf"]
+    report_id = target["report_id"]
+    engine = get_engine(url)
+
+    with psycopg.connect(url, autocommit=True) as reader:
+        before = _counts(reader, report_id)
+        other_before = _counts(reader, other["report_id"])
+        parsed_at = reader.execute("SELECT parsed_at FROM raw.report_file WHERE report_id = %s",
+                                   (report_id,)).fetchone()[0]
+    assert before["report"] == 1 and sum(before.values()) > 10, before
+
+    with pytest.raises(ValueError):
+        reprocess(engine)  # nothing named
+    assert [r["file_name"] for r in reprocess(engine, [target["file_name"]])] == [target["file_name"]]
+    # a parse of a report that is parsed already (a cleared task, a second run) leaves it alone
+    assert parse_step(url, other, "again")["status"] == "skipped"
+
+    def staged_while_polled(stop_server: bool):
+        seen, outcome = [], {}
+
+        def run():
+            try:
+                outcome["value"] = parse_step(url, target, "reprocess")
+            except Exception as error:  # noqa: BLE001 - checked by the test
+                outcome["error"] = error
+
+        blocker = psycopg.connect(url)
+        reader = psycopg.connect(url, autocommit=True)
+        blocker.execute("LOCK TABLE raw.report_file IN EXCLUSIVE MODE")  # reads pass, the UPDATE waits
+        worker = threading.Thread(target=run)
+        worker.start()
+        try:
+            while "stage" not in outcome:
+                seen.append(_counts(reader, report_id))
+                try:
+                    _wait_for_stage_blocked(reader, timeout=0.01)
+                    outcome["stage"] = True
+                except AssertionError:
+                    if not worker.is_alive():
+                        break
+            assert outcome.get("stage"), outcome
+            seen.append(_counts(reader, report_id))  # every row deleted and re-inserted, uncommitted
+            reader.close()
+            if stop_server:
+                server.stop()
+            else:
+                blocker.rollback()
+        finally:
+            worker.join(timeout=120)
+            for conn in (blocker, reader):
+                if not conn.closed:
+                    conn.close()
+        return seen, outcome
+
+    # 1. the stage commits: readers saw the old rows throughout, then the new ones
+    seen, outcome = staged_while_polled(stop_server=False)
+    assert outcome["value"]["status"] == "parsed", outcome
+    assert seen and all(c == before for c in seen), seen
+    with psycopg.connect(url, autocommit=True) as reader:
+        assert _counts(reader, report_id) == before
+        assert _counts(reader, other["report_id"]) == other_before
+        new_parsed_at, status = reader.execute(
+            "SELECT parsed_at, status FROM raw.report_file WHERE report_id = %s", (report_id,)).fetchone()
+    assert new_parsed_at > parsed_at and status == "parsed"
+
+    # 2. the warehouse stops while the stage is open: a clear error, nothing partial, the retry loads it
+    reprocess(engine, [target["file_name"]])
+    seen, outcome = staged_while_polled(stop_server=True)
+    error = outcome.get("error")
+    assert isinstance(error, WarehouseUnavailableError), outcome
+    port = server.port
+    assert f"warehouse at 127.0.0.1:{port}/warehouse is unreachable" in str(error)
+    assert "parse_step" in str(error) and "retry" in str(error)
+    assert all(c == before for c in seen), seen
+    with pytest.raises(WarehouseUnavailableError, match="unreachable"):
+        parse_step(url, target, "retry-while-down")  # still down: the same clear message
+    server.start()
+    with psycopg.connect(url, autocommit=True) as reader:
+        assert _counts(reader, report_id) == before  # the old rows, whole
+        assert reader.execute("SELECT status FROM raw.report_file WHERE report_id = %s",
+                              (report_id,)).fetchone()[0] == "discovered"
+    assert parse_step(url, target, "retry")["status"] == "parsed"  # the task's retry
+    with psycopg.connect(url, autocommit=True) as reader:
+        assert _counts(reader, report_id) == before
+        assert _counts(reader, other["report_id"]) == other_before
+    get_engine.cache_clear()
+
+
+# --- two runs at once ----------------------------------------------------------------------
+
+RUN_STEPS = r"""
+import json, pathlib, sys, time
+from vnreports.pipeline import discover_step, parse_step
+url, inbox, me, ready = sys.argv[1:5]
+files = discover_step(url, pathlib.Path(inbox), dag_run_id=me)
+pathlib.Path(ready, me).touch()
+deadline = time.time() + 120
+while len(list(pathlib.Path(ready).iterdir())) < 2 and time.time() < deadline:
+    time.sleep(0.02)
+print(json.dumps([parse_step(url, f, dag_run_id=me) for f in files]))
+"""
+
+
+def test_two_concurrent_runs_never_parse_the_same_file_twice(fresh_database, tmp_path):
+    """Two processes run discover then parse over the same inbox at the same moment (both
+    discover every file as new). Each report is parsed and staged by exactly one of them; the
+    other skips it (claimed by the other run, or already parsed)."""
+    inbox, ready = tmp_path / "inbox", tmp_path / "ready"
+    inbox.mkdir()
+    ready.mkdir()
+    names = ["002_7536578806f022c2.pdf", "003_f52cf5fe5220986b.pdf"]
+    for name in names:
+        shutil.copy2(SAMPLE_REPORTS / name, inbox / name)
+    env = {**os.environ, "REPORTS_SETTLE_SECONDS": "0"}
+    runs = [subprocess.Popen([sys.executable, "-c", RUN_STEPS, fresh_database, str(inbox), run, str(ready)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             stdin=subprocess.DEVNULL)
+            for run in ("run_a", "run_b")]
+    outcomes = []
+    for process in runs:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-3000:]
+        outcomes.append(json.loads(out.strip().splitlines()[-1]))
+    for per_run in outcomes:  # both runs had both files to do
+        assert sorted(o["file_name"] for o in per_run) == names
+    for name in names:
+        statuses = sorted(o["status"] for per_run in outcomes for o in per_run if o["file_name"] == name)
+        assert statuses == ["parsed", "skipped"], (name, outcomes)
+    engine = create_engine(psycopg_url(fresh_database))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM staging.report")).scalar_one() == 2
+        rows = conn.execute(text("SELECT file_name, status, dag_run_id FROM raw.report_file")).all()
+    engine.dispose()
+    parsed_by = {o["file_name"]: run for run, per_run in zip(("run_a", "run_b"), outcomes)
+                 for o in per_run if o["status"] == "parsed"}
+    assert {r.file_name: (r.status, r.dag_run_id) for r in rows} == {n: ("parsed", parsed_by[n]) for n in names}
+
+
+# --- a real Airflow, shared by the clear and backfill tests ---------------------------------
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory):
+    from vnreports import cli
+    from vnreports.warehouse_server import EmbeddedWarehouse
+
+    local = tmp_path_factory.mktemp("ops_local")
+    inbox = local / "inbox"
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("AIRFLOW") or key == "WAREHOUSE_URL":
+                mp.delenv(key)
+        mp.setenv("VNREPORTS_LOCAL_DIR", str(local))
+        mp.setenv("WAREHOUSE_PORT", str(free_port()))
+        mp.setenv("REPORTS_SETTLE_SECONDS", "0.2")
+        url = cli.warehouse_url()  # the embedded warehouse, exactly as `vnreports run` starts it
+        cli.copy_samples_to_inbox(inbox)
+        env = cli.airflow_env(url)
+    server = EmbeddedWarehouse(local / "warehouse")
+    port = free_port()
+    env.update({
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),  # shared by all components
+        "AIRFLOW__CORE__PARALLELISM": "3",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+    })
+    airflow_bin = str(Path(sys.executable).with_name("airflow"))
+    processes: list[subprocess.Popen] = []
+    logs = local / "component_logs"
+    logs.mkdir()
+    engine = create_engine(psycopg_url(url))
+    try:
+        subprocess.run([airflow_bin, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+        for component in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"]):
+            log_file = (logs / f"{component[0]}.log").open("w")
+            processes.append(subprocess.Popen([airflow_bin, *component], env=env, stdout=log_file,
+                                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                              start_new_session=True))
+        api = Api(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 180
+        while True:  # api-server up and the DAG parsed by the dag-processor
+            try:
+                api.login()
+                api.call("GET", f"/api/v2/dags/{DAG_ID}")
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        # Unpausing makes the scheduler start the latest monthly run: the clean first load.
+        assert api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})["is_paused"] is False
+        deadline = time.monotonic() + 60
+        while not (runs := api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"]):
+            assert time.monotonic() < deadline, "the scheduler started no run after unpausing"
+            time.sleep(1)
+        first = runs[0]["dag_run_id"]
+        assert api.wait_run(first) == "success", first
+        yield {"api": api, "env": env, "url": url, "engine": engine, "inbox": inbox, "local": local,
+               "first_run": first, "reference": warehouse_state(engine), "server": server}
+    finally:
+        engine.dispose()
+        for process in reversed(processes):
+            _stop_group(process)
+        server.stop()
+
+
+def test_the_first_scheduled_run_loads_every_sample_once(airflow):
+    state = airflow["reference"]
+    assert {f["status"] for f in state["files"].values()} == {"loaded"}
+    assert set(state["files"]) == {p.name for p in SAMPLE_REPORTS.glob("*.pdf")}
+    assert state["duplicates"] == {"report_file": 0, "fct_indicator_observation": 0, "fct_indicator_value": 0}
+    assert all(state["observations"].get(f["report_id"], 0) > 0 for f in state["files"].values())
+
+
+def test_clearing_tasks_of_a_finished_run_changes_nothing(airflow):
+    """A mapped parse instance, a dbt model task and record of the successful run, cleared
+    through the REST API and run again: the warehouse is exactly the reference, parse times
+    included (the cleared parse finds its report loaded and leaves it)."""
+    api, run_id = airflow["api"], airflow["first_run"]
+    cleared = api.clear(run_id, [["parse", 1], "dbt.fct_indicator_observation_model_build", "record"],
+                        include_downstream=False)
+    assert {(t["task_id"], t["map_index"]) for t in cleared} == {
+        ("parse", 1), ("dbt.fct_indicator_observation_model_build", -1), ("record", -1)}
+    assert api.wait_run(run_id) == "success"
+    tries = {(t["task_id"], t["map_index"]): t["try_number"] for t in api.task_instances(run_id)}
+    assert tries[("parse", 1)] == 2 and tries[("record", -1)] == 2
+    assert warehouse_state(airflow["engine"]) == airflow["reference"]
+
+
+def _task_log(local: Path, run_id: str, task_id: str, try_number: int) -> str:
+    found = [p for p in (local / "airflow" / "logs").rglob(f"attempt={try_number}*.log")
+             if f"run_id={run_id}" in str(p) and f"task_id={task_id}" in str(p)]
+    return "\n".join(p.read_text(errors="replace") for p in found)
+
+
+def test_backfill_with_a_failed_task_cleared_loads_each_report_once_and_reprocesses_atomically(airflow):
+    """`vnreports reprocess --file` one report, then `airflow backfill create` over two past
+    months. In the first month a real fault fails a task: a long analyst query holds an
+    exclusive lock on a mart and the warehouse's lock_timeout cancels the dbt statement waiting
+    for it. The lock is released, the failed task cleared (with downstream) through the REST
+    API, and both months finish. The warehouse then equals the clean reference: same files, same
+    staging and mart rows per report, no duplicate keys; only the reprocessed report has a new
+    parse time, set by the first month's run; the second month found nothing to parse."""
+    api, engine, env, local = airflow["api"], airflow["engine"], airflow["env"], airflow["local"]
+    reference = airflow["reference"]
+    vnreports = str(Path(sys.executable).with_name("vnreports"))
+    done = subprocess.run([vnreports, "reprocess", "--file", REPROCESSED], env=env, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"{REPROCESSED}: was loaded" in done.stdout and "1 report(s)" in done.stdout
+
+    admin = psycopg.connect(airflow["url"], autocommit=True)
+    blocker = psycopg.connect(airflow["url"])
+    try:
+        admin.execute("ALTER DATABASE warehouse SET lock_timeout = '3s'")
+        blocker.execute("LOCK TABLE marts.fct_indicator_value IN ACCESS EXCLUSIVE MODE")
+        created = subprocess.run(
+            [str(Path(sys.executable).with_name("airflow")), "backfill", "create", "--dag-id", DAG_ID,
+             "--from-date", "2024-01-01", "--to-date", "2024-02-01", "--max-active-runs", "1"],
+            env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-3000:]
+        month1, month2 = "backfill__2024-01-01T00:00:00+00:00", "backfill__2024-02-01T00:00:00+00:00"
+        deadline = time.monotonic() + 300
+        while True:
+            broken = [t for t in api.task_instances(month1) if t["state"] in ("up_for_retry", "failed")]
+            if broken:
+                break
+            assert api.run(month1)["state"] not in ("success", "failed"), "month 1 ended without the fault"
+            assert time.monotonic() < deadline, "no task failed while the mart was locked"
+            time.sleep(2)
+    finally:
+        blocker.rollback()  # the analyst's query ends
+        blocker.close()
+        admin.execute("ALTER DATABASE warehouse RESET lock_timeout")
+        admin.close()
+    failed = sorted({t["task_id"] for t in broken})
+    assert all("lock timeout" in _task_log(local, month1, task, 1) for task in failed), failed
+    cleared = api.clear(month1, failed, include_downstream=True)
+    assert set(failed) <= {t["task_id"] for t in cleared} and "record" in {t["task_id"] for t in cleared}
+    assert api.wait_run(month1) == "success"
+    assert api.wait_run(month2) == "success"
+
+    state = warehouse_state(engine)
+    assert without_parsed_at(state) == without_parsed_at(reference)
+    assert state["duplicates"] == {"report_file": 0, "fct_indicator_observation": 0, "fct_indicator_value": 0}
+    for name, file in state["files"].items():
+        if name == REPROCESSED:
+            assert file["parsed_at"] > reference["files"][name]["parsed_at"]
+        else:
+            assert file["parsed_at"] == reference["files"][name]["parsed_at"], name
+    with engine.connect() as conn:
+        run_of = conn.execute(text("SELECT dag_run_id FROM raw.report_file WHERE file_name = :n"),
+                              {"n": REPROCESSED}).scalar_one()
+    assert run_of == month1
+    # the reprocessed report's facts were rebuilt from the new parse (new load signature), the others' kept
+    for name, file in state["files"].items():
+        changed = state["signatures"][file["report_id"]] != reference["signatures"][file["report_id"]]
+        assert changed == (name == REPROCESSED), name
+    parses = {run: [t for t in api.task_instances(run) if t["task_id"] == "parse"] for run in (month1, month2)}
+    assert [t["state"] for t in parses[month1]] == ["success"]  # one file to parse, in month 1 only
+    assert [t["state"] for t in parses[month2]] in ([], ["skipped"])
