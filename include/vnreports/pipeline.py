@@ -223,7 +223,7 @@ def validate_marts_step(warehouse_url: str, dag_run_id: str | None = None) -> di
     if not outcome.success:
         message = f"marts validation failed (the published marts stay): {outcome.reason}"
         try:  # in Airflow: fail without retries
-            from airflow.exceptions import AirflowFailException
+            from airflow.sdk.exceptions import AirflowFailException
         except ImportError:
             raise MartsValidationError(message) from None
 
