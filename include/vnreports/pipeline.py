@@ -78,8 +78,6 @@ def prepare_step(warehouse_url: str) -> dict:
     or for the embedded warehouse from its generated file; without one the role is NOLOGIN."""
     from vnreports.access import bi_reader_password, ensure_bi_reader
 
-    from sqlalchemy.exc import DBAPIError
-
     engine = get_engine(warehouse_url)
     ensure_schema(engine)
     role = config.bi_reader_role()
