@@ -78,11 +78,23 @@ def vn_reports_ingest():
     # record stays NONE_FAILED (a run with no new files still records), and a failed dbt task
     # upstream, or one upstream_failed after it, keeps it from running: no report becomes
     # `loaded` unless every seed, model and test it depends on succeeded in this run.
+    # dbt only when something changed (a report's status, the dbt project, missing marts): a
+    # monthly run with an empty inbox skips the dbt group. Only the group is skipped
+    # (ignore_downstream_trigger_rules=False): record still runs under its own trigger rule.
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def marts_outdated() -> bool:
+        from vnreports.pipeline import marts_outdated_step
+
+        return marts_outdated_step(_warehouse_url())
+
     @task(trigger_rule=TriggerRule.NONE_FAILED)
     def record() -> dict:
         from vnreports.pipeline import record_step
 
-        return record_step(_warehouse_url(), dag_run_id=_run_id())
+        # marts_outdated's answer, pulled rather than passed: as an argument it would make record
+        # a direct downstream of the short circuit, skipped with the dbt group
+        built = get_current_context()["ti"].xcom_pull(task_ids="marts_outdated")
+        return record_step(_warehouse_url(), dag_run_id=_run_id(), marts_built=bool(built))
 
     # One task per dbt seed and model (`dbt build --select <node>`: the node and its own tests),
     # wired as dbt's lineage, plus dbt.tests_across_models; see vnreports.dbt_tasks.
@@ -98,7 +110,7 @@ def vn_reports_ingest():
         return validate_marts_step(_warehouse_url(), dag_run_id=_run_id())
 
     validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
-    validated >> prepare() >> dbt >> [validate_marts(), record()]
+    validated >> prepare() >> marts_outdated() >> dbt >> [validate_marts(), record()]
 
 
 vn_reports_ingest()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-FIRST_TASKS = {"discover", "parse", "validate", "prepare", "record", "validate_marts"}
+FIRST_TASKS = {"discover", "parse", "validate", "prepare", "marts_outdated", "record", "validate_marts"}
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +50,11 @@ def test_tasks_and_order(dag):
     group = dag.task_group.children["dbt"]
     roots = {t.task_id for t in group.get_roots()}
     leaves = {t.task_id for t in group.get_leaves()}
-    for task_id in dbt_tasks:  # the group's entry tasks follow prepare, nothing else does
+    for task_id in dbt_tasks:  # the group's entry tasks follow marts_outdated, nothing else does
         upstream_outside = dag.get_task(task_id).upstream_task_ids - dbt_tasks
-        assert upstream_outside == ({"prepare"} if task_id in roots else set()), task_id
-    assert dag.get_task("prepare").downstream_task_ids == roots
+        assert upstream_outside == ({"marts_outdated"} if task_id in roots else set()), task_id
+    assert dag.get_task("prepare").downstream_task_ids == {"marts_outdated"}
+    assert dag.get_task("marts_outdated").downstream_task_ids == roots
     assert dag.get_task("record").upstream_task_ids == leaves
     assert dag.get_task("validate_marts").upstream_task_ids == leaves
     assert dag.get_task("validate_marts").retries == 0
@@ -82,7 +83,7 @@ def test_model_tasks_follow_their_upstream_models(dag, manifest):
     for node in nodes.values():
         parents = {p for p in node.get("depends_on", {}).get("nodes", []) if p in nodes}
         expected = {task_of(dag, nodes[p]).task_id for p in parents}
-        assert task_of(dag, node).upstream_task_ids - {"prepare"} == expected, node["name"]
+        assert task_of(dag, node).upstream_task_ids - {"marts_outdated"} == expected, node["name"]
     # e.g. the fact table after the staging views and the seeds it reads, the BI view after the fact
     fct = next(n for n in nodes.values() if n["name"].startswith("fct_"))
     upstream = dag.get_task(task_of(dag, fct).task_id).get_flat_relative_ids(upstream=True)
@@ -122,10 +123,15 @@ def test_dbt_tasks_run_dbt_in_process_against_the_warehouse_connection(dag):
 
 def test_failures_keep_reports_from_being_recorded(dag):
     """A failed model fails its task; its downstream tasks and record are not run (upstream_failed),
-    so no report is marked loaded. With nothing new to parse, prepare, dbt and record still run."""
+    so no report is marked loaded. With nothing new to parse, prepare, marts_outdated and record still
+    run; the dbt group runs when marts_outdated finds a change (a short circuit that skips only the
+    group, so record keeps its own trigger rule)."""
     from airflow.sdk import TriggerRule
 
     assert dag.get_task("prepare").trigger_rule == TriggerRule.NONE_FAILED
+    outdated = dag.get_task("marts_outdated")
+    assert outdated.ignore_downstream_trigger_rules is False
+    assert "record" not in outdated.downstream_task_ids
     assert dag.get_task("record").trigger_rule == TriggerRule.NONE_FAILED
     for task in dag.tasks:
         if task.task_id.startswith("dbt."):

@@ -208,3 +208,5 @@ def test_second_run_loads_nothing_twice(pipeline):
     assert scalar(engine, "SELECT count(*) FROM raw.report_file") == files_before
     assert scalar(engine, "SELECT count(*) FROM staging.indicator_value") == staged_before
     assert facts_before > 0
+    # nothing changed: the second run skipped the dbt group (one build recorded, by the first run)
+    assert scalar(engine, "SELECT count(*) FROM raw.marts_build") == 1

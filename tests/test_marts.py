@@ -357,3 +357,35 @@ def test_observations_build_incrementally_by_report(tmp_path, warehouse_url, mon
     finally:
         engine.dispose()
         drop_database(url)
+
+
+def test_dbt_runs_only_when_something_changed(marts, tmp_path, monkeypatch):
+    """marts_outdated_step (the DAG's short circuit before the dbt group): out of date until a
+    build is recorded; then only a report status change or a change of the dbt project (or
+    missing marts) makes it run dbt again."""
+    import shutil
+
+    from vnreports import config
+    from vnreports.pipeline import marts_outdated_step, record_step
+
+    url = marts.url.render_as_string(hide_password=False)
+    with marts.begin() as conn:
+        conn.execute(text("DELETE FROM raw.marts_build"))
+    assert marts_outdated_step(url) is True  # never built
+    record_step(url, dag_run_id="run 1", marts_built=False)
+    assert marts_outdated_step(url) is True  # a run that skipped dbt records no build
+    record_step(url, dag_run_id="run 2", marts_built=True)
+    assert marts_outdated_step(url) is False
+    # a report changes status (quarantined, reprocessed, newly validated)
+    with marts.begin() as conn:
+        conn.execute(text("UPDATE raw.report_file SET status_at = now() WHERE file_name = 'city_jan.pdf'"))
+    assert marts_outdated_step(url) is True
+    record_step(url, dag_run_id="run 3", marts_built=True)
+    assert marts_outdated_step(url) is False
+    # the dbt project changes (a model, a seed, ...): the copy with one more file is another project
+    project = tmp_path / "dbt_project"
+    shutil.copytree(config.dbt_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    assert marts_outdated_step(url) is False  # same files, same checksum
+    (project / "macros" / "note.sql").write_text("-- a change\n")
+    assert marts_outdated_step(url) is True

@@ -242,8 +242,39 @@ def transform_step(warehouse_url: str) -> dict:
 
 
 @_warehouse_errors
-def record_step(warehouse_url: str, dag_run_id: str | None = None) -> dict[str, int]:
-    """Mark reports that reached the marts as loaded; return file counts by status."""
+def marts_outdated_step(warehouse_url: str) -> bool:
+    """Whether dbt must run: True unless the marts were built (raw.marts_build) from the same dbt
+    project and no report file changed status since (a new, re-validated, quarantined or
+    reprocessed report). A monthly run with nothing new then skips the dbt tasks."""
+    from vnreports.transform import dbt_project_checksum
+
+    engine = get_engine(warehouse_url)
+    ensure_schema(engine)
+    checksum = dbt_project_checksum()
+    with engine.connect() as conn:
+        last = conn.execute(text(
+            "SELECT dbt_project_checksum, built_at FROM raw.marts_build ORDER BY build_id DESC LIMIT 1")).first()
+        if last is None or last.dbt_project_checksum != checksum:
+            reason = "never built" if last is None else "the dbt project changed"
+        elif conn.execute(text("SELECT EXISTS (SELECT 1 FROM raw.report_file WHERE status_at > :t)"),
+                          {"t": last.built_at}).scalar():
+            reason = "report files changed status"
+        elif conn.execute(text("SELECT to_regclass('marts.indicator_values') IS NULL")).scalar():
+            reason = "the marts are missing"
+        else:
+            log.info("marts up to date (built %s from the same dbt project): dbt skipped", last.built_at)
+            return False
+    log.info("marts out of date: %s", reason)
+    return True
+
+
+@_warehouse_errors
+def record_step(warehouse_url: str, dag_run_id: str | None = None, marts_built: bool = False) -> dict[str, int]:
+    """Mark reports that reached the marts as loaded; after a build (marts_built), note it in
+    raw.marts_build in the same transaction (its built_at equals the new status_at, so the next
+    run does not count these status changes as new). Returns file counts by status."""
+    from vnreports.transform import dbt_project_checksum
+
     engine = get_engine(warehouse_url)
     with engine.begin() as conn:
         conn.execute(
@@ -255,6 +286,9 @@ def record_step(warehouse_url: str, dag_run_id: str | None = None) -> dict[str, 
             """),
             {"run": dag_run_id},
         )
+        if marts_built:
+            conn.execute(text("INSERT INTO raw.marts_build (dbt_project_checksum, built_at, dag_run_id)"
+                              " VALUES (:c, now(), :run)"), {"c": dbt_project_checksum(), "run": dag_run_id})
         counts = dict(conn.execute(
             text("SELECT status, count(*) FROM raw.report_file GROUP BY status ORDER BY status")
         ).all())

@@ -99,6 +99,24 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return newest
 
 
+def dbt_project_checksum(project_dir: Path | None = None) -> str:
+    """sha256 over the dbt project's files (paths and contents; not target/, logs/): the marts are
+    out of date when it differs from the one of their last build (see pipeline.marts_outdated_step)."""
+    import hashlib
+
+    project_dir = project_dir or config.dbt_project_dir()
+    paths = []
+    for root, dirs, files in os.walk(project_dir):
+        if Path(root) == project_dir:
+            dirs[:] = [d for d in dirs if d not in MANIFEST_IGNORED_DIRS]
+        paths += [Path(root) / name for name in files]
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def manifest_is_stale(project_dir: Path | None = None) -> bool:
     project_dir = project_dir or config.dbt_project_dir()
     manifest = manifest_dir(project_dir) / "manifest.json"

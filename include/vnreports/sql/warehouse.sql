@@ -59,6 +59,15 @@ CREATE TABLE IF NOT EXISTS raw.marts_validation_run (
     dag_run_id       text
 );
 
+-- One row per successful build of the marts (written by the DAG's record step): what the
+-- next run compares with to skip dbt when nothing changed (pipeline.marts_outdated_step).
+CREATE TABLE IF NOT EXISTS raw.marts_build (
+    build_id         bigserial PRIMARY KEY,
+    dbt_project_checksum text    NOT NULL,    -- transform.dbt_project_checksum() of the build
+    built_at         timestamptz NOT NULL DEFAULT now(),
+    dag_run_id       text
+);
+
 CREATE TABLE IF NOT EXISTS staging.report (
     report_id        char(64) PRIMARY KEY,
     file_name        text     NOT NULL,
