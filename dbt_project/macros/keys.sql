@@ -82,3 +82,15 @@
     {%- endfor -%}
     {{ ns.sql }}
 {%- endmacro %}
+
+{# Three columns to compare figures of one indicator across statements: the value in the
+   canonical unit when it converts, else as written; that unit (tagged so a canonical and a
+   written unit never compare equal); and the value's rounding in the same unit. #}
+{% macro comparable_columns(alias) -%}
+    coalesce({{ alias }}.value_canonical, {{ alias }}.value) as comparable_value,
+    case
+        when {{ alias }}.value_canonical is not null then 'canonical:' || {{ alias }}.canonical_unit
+        else 'written:' || coalesce({{ unit_key(alias ~ '.measure_unit') }}, '')
+    end                                     as comparable_unit,
+    {{ alias }}.value_rounding * coalesce({{ alias }}.canonical_factor, 1) as comparable_rounding
+{%- endmacro %}

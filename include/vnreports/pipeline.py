@@ -248,8 +248,7 @@ def marts_outdated_step(warehouse_url: str) -> bool:
     reprocessed report). A monthly run with nothing new then skips the dbt tasks."""
     from vnreports.transform import dbt_project_checksum
 
-    engine = get_engine(warehouse_url)
-    ensure_schema(engine)
+    engine = get_engine(warehouse_url)  # raw.marts_build exists: prepare ran ensure_schema before
     checksum = dbt_project_checksum()
     with engine.connect() as conn:
         last = conn.execute(text(

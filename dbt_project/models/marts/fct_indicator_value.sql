@@ -22,12 +22,7 @@ with observations as (
         r.period_end                            as report_period_end,
         r.parsed_at                             as report_parsed_at,
         -- observations are compared in the canonical unit when both convert, else as written
-        coalesce(o.value_canonical, o.value)    as comparable_value,
-        case
-            when o.value_canonical is not null then 'canonical:' || o.canonical_unit
-            else 'written:' || coalesce({{ unit_key('o.measure_unit') }}, '')
-        end                                     as comparable_unit,
-        o.value_rounding * coalesce(o.canonical_factor, 1) as comparable_rounding
+        {{ comparable_columns('o') }}
     from {{ ref('fct_indicator_observation') }} as o
     join {{ ref('stg_valid_report') }} as r
         on r.report_id = o.report_id

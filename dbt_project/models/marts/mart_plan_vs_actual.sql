@@ -11,12 +11,7 @@
 with figures as (
     select
         v.*,
-        coalesce(v.value_canonical, v.value)    as comparable_value,
-        case
-            when v.value_canonical is not null then 'canonical:' || v.canonical_unit
-            else 'written:' || coalesce({{ unit_key('v.measure_unit') }}, '')
-        end                                     as comparable_unit,
-        v.value_rounding * coalesce(v.canonical_factor, 1) as comparable_rounding
+        {{ comparable_columns('v') }}
     from {{ ref('fct_indicator_value') }} as v
 ),
 
