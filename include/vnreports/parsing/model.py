@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 BBox = tuple[float, float, float, float]
 
@@ -255,6 +256,9 @@ class ParsedReport:
     narrative_facts: list[NarrativeFact] = field(default_factory=list)
     unresolved_mentions: list[UnresolvedMention] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
+    # the running text the narrative facts were read from (textflow.Paragraph), for review and
+    # for the exhaustive truth spans of the evaluation
+    paragraphs: list[Any] = field(default_factory=list)
 
 
 class ReportParseError(Exception):

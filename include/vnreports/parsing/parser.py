@@ -286,7 +286,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         values.extend(res[1])
 
     # figures stated in sentences and footnotes (running text only, tables left out)
-    narrative_facts, unresolved, footnotes = [], [], []
+    narrative_facts, unresolved, footnotes, paragraphs = [], [], [], []
     try:
         paragraphs, footnotes = build_paragraphs(text_lines_only, {p.page_no: p.height for p in pages})
         narrative_facts, unresolved = extract_narrative(paragraphs, metadata)
@@ -305,6 +305,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         values=values,
         warnings=warnings,
         narrative_facts=narrative_facts,
+        paragraphs=paragraphs,
         unresolved_mentions=unresolved,
         footnotes=footnotes,
     )
