@@ -217,6 +217,9 @@ class NarrativeFact:
     indicator_code: str | None = None  # catalog code (see vnreports.catalog), None when unmatched
     match_method: str | None = None  # "exact" | "alias" | "fuzzy" | None
     match_score: float | None = None
+    # why the parser itself is unsure of this fact ("two counts joined by '/'", "period not
+    # stated"): a fact with doubts is held back from the BI tier (vnreports.confidence)
+    doubts: list[str] = field(default_factory=list)
 
 
 @dataclass
