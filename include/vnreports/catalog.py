@@ -15,8 +15,8 @@ warehouse; see seeds/README.md):
 * ``indicator_aliases.csv``  many names per code, as reports write them;
 * ``unit_conversions.csv``   from_unit,to_unit,factor (value_in_to = value_in_from * factor).
 
-``CATALOG_VERSION`` is the first 12 hex digits of the sha256 over the three files' bytes (in
-that order): any edit gives a new version, which callers store beside each matched fact.
+``CATALOG_VERSION`` is the first 12 hex digits of the sha256 over the bytes of the three files and
+of ``curation_decisions.csv`` (the curators' decisions, vnreports.confidence), in that order: any edit gives a new version, which callers store beside each matched fact.
 The files are read once per process (``functools.lru_cache``); set VNREPORTS_CATALOG_DIR to
 read them from another directory.
 
@@ -95,17 +95,18 @@ from rapidfuzz import fuzz
 from vnreports.config import dbt_project_dir
 from vnreports.parsing.textutil import canonical_tones, fold_ascii
 
-CATALOG_FILES = ("indicator_catalog.csv", "indicator_aliases.csv", "unit_conversions.csv")
+# curation_decisions.csv: the curators' accept/reject decisions (vnreports.confidence, `vnreports review`)
+CATALOG_FILES = ("indicator_catalog.csv", "indicator_aliases.csv", "unit_conversions.csv", "curation_decisions.csv")
 
 
 def seeds_dir() -> Path:
-    """Directory holding the three seed CSVs (VNREPORTS_CATALOG_DIR overrides)."""
+    """Directory holding the catalog seed CSVs (VNREPORTS_CATALOG_DIR overrides)."""
     env = os.environ.get("VNREPORTS_CATALOG_DIR")
     return Path(env).resolve() if env else dbt_project_dir() / "seeds"
 
 
 def catalog_version(directory: str | Path | None = None) -> str:
-    """First 12 hex digits of sha256 over the bytes of the three CSVs, in CATALOG_FILES order."""
+    """First 12 hex digits of sha256 over the bytes of the CATALOG_FILES CSVs, in that order."""
     d = Path(directory) if directory is not None else seeds_dir()
     h = hashlib.sha256()
     for name in CATALOG_FILES:
@@ -165,6 +166,22 @@ _ABBREVIATIONS = {
     "atgt": "an toàn giao thông",
     "tngt": "tai nạn giao thông",
     "ubnd": "uỷ ban nhân dân",
+    "attp": "an toàn thực phẩm",
+    "vsattp": "vệ sinh an toàn thực phẩm",
+    "pccc": "phòng cháy chữa cháy",
+    "cccd": "căn cước công dân",
+    "gpxd": "giấy phép xây dựng",
+    "btxh": "bảo trợ xã hội",
+    "nsdp": "ngân sách địa phương",  # NSĐP written without its đ
+    "tdtt": "thể dục thể thao",
+    "vphc": "vi phạm hành chính",
+    "pbgdpl": "phổ biến giáo dục pháp luật",
+    "ctmtqg": "chương trình mục tiêu quốc gia",
+    "mtqg": "mục tiêu quốc gia",
+    "dtlcp": "dịch tả lợn châu phi",
+    "lmlm": "lở mồm long móng",
+    "antt": "an ninh trật tự",
+    "tw": "trung ương",
     "văcxin": "vắc xin",
     "vắcxin": "vắc xin",
     "vacxin": "vắc xin",
@@ -201,7 +218,11 @@ _FILLER_PHRASES = [
     "những",
 ]
 # dropped at the start (repeatedly) while two or more words remain
-_LEADING_FILLERS = ["kết quả", "tổng", "xảy ra", "ước tính", "ước"]
+_LEADING_FILLERS = [
+    "kết quả", "tổng", "xảy ra", "ước tính", "ước", "dự ước", "dự kiến", "thực hiện", "triển khai",
+    "tiến hành", "phấn đấu", "luỹ kế", "đã", "nâng",
+]  # fmt: skip
+_NANG_KEEP = ("cao",)  # "nâng cao" is a word ("xã đạt chuẩn nông thôn mới nâng cao"), not "raise to"
 _TONG_KEEP = ("sản phẩm",)  # "tổng sản phẩm" is GRDP, not "sản phẩm"
 # "cây X" at the start: "cây" is dropped unless X names a crop group
 _CAY_KEEP = (
@@ -263,6 +284,7 @@ def normalise_name(text: str) -> str:
     """Normalised key of an indicator name (see the module docstring for the rules)."""
     words = _tokens_clean(_prep(text))
     words = _remove_phrases(words, _FILLER_WORDS)
+    words = _drop_periods(words)
     changed = True
     while changed and len(words) > 2:
         changed = False
@@ -271,6 +293,8 @@ def normalise_name(text: str) -> str:
             if words[:k] == lead and len(words) - k >= 2:
                 rest = " ".join(words[k:])
                 if lead == ["tổng"] and rest.startswith(_TONG_KEEP_K):
+                    continue
+                if lead == ["nâng"] and rest.startswith(_NANG_KEEP):
                     continue
                 words = words[k:]
                 changed = True
@@ -285,6 +309,94 @@ def normalise_name(text: str) -> str:
 
 def _key_words(phrase: str) -> list[str]:
     return _tokens_clean(_prep(phrase))
+
+
+# ---- period phrases: the period of a figure is read apart (narrative.periods), so a name that
+# embeds one ("CPI tháng 01/2024", "Tổng số vốn đầu tư công được giao năm 2021", "Xuống giống vụ
+# Đông Xuân 2017 - 2018", "tổng số chi ... tính đến hết tháng 6/2021") names the same indicator
+_YEAR_RE = re.compile(r"^(19[5-9]\d|20[0-4]\d)$")
+_QUARTERS = {"i", "ii", "iii", "iv", "1", "2", "3", "4"}
+
+
+def _is_year(w: str) -> bool:
+    return bool(_YEAR_RE.match(w))
+
+
+def _is_small(w: str, top: int) -> bool:
+    return w.isascii() and w.isdigit() and 1 <= int(w) <= top
+
+
+def _period_core(words: list[str], i: int, dated: bool) -> int:
+    """End index of a period or date starting at words[i] ("năm 2022", "tháng 1 2024", "quý iv",
+    "6 tháng đầu năm", "2017 2018"; with ``dated`` also a bare date "31 12 2022"), else i."""
+    n = len(words)
+    w = words[i]
+    j = i
+    if w == "năm" and i + 1 < n and _is_year(words[i + 1]):
+        j = i + 2
+    elif w == "tháng" and i + 1 < n and _is_small(words[i + 1], 31):
+        j = i + 2
+        if j < n and _is_small(words[j], 12) and (j + 1 < n and _is_year(words[j + 1])):
+            j += 1  # "tháng 15/01/2022" (a date written after "tháng")
+        if j < n and _is_year(words[j]):
+            j += 1
+        elif j + 1 < n and words[j] == "năm" and _is_year(words[j + 1]):
+            j += 2
+    elif w == "quý" and i + 1 < n and words[i + 1] in _QUARTERS:
+        j = i + 2
+        if j < n and _is_year(words[j]):
+            j += 1
+        elif j + 1 < n and words[j] == "năm" and _is_year(words[j + 1]):
+            j += 2
+    elif w == "ngày" and i + 2 < n and _is_small(words[i + 1], 31) and _is_small(words[i + 2], 12):
+        j = i + 3
+        if j < n and _is_year(words[j]):
+            j += 1
+    elif dated and i + 2 < n and _is_small(w, 31) and _is_small(words[i + 1], 12) and _is_year(words[i + 2]):
+        j = i + 3
+    elif _is_year(w):
+        j = i + 1
+    elif _is_small(w, 12) and i + 1 < n and words[i + 1] == "tháng":
+        k = i + 2
+        if k + 1 < n and words[k] in ("đầu", "cuối") and words[k + 1] == "năm":
+            j = k + 2
+        elif k + 1 < n and words[k] == "năm" and _is_year(words[k + 1]):
+            j = k
+        elif k == n:
+            j = k  # "Tổng mức bán lẻ hàng hoá 9 tháng"
+    if j > i and j < n and _is_year(words[j]) and w != "ngày":
+        j += 1  # a range "2017 - 2018"
+    return j
+
+
+_PERIOD_LEADS = ("trong", "tính", "đến", "tới", "hết")
+
+
+def _drop_periods(words: list[str]) -> list[str]:
+    """The words without period and date phrases, and "trong năm" / "trong tháng" / "trong quý"
+    / "trong kỳ" (not "trong năm học"); a lead ("trong", "tính đến hết", "đến") goes with them."""
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        k = i
+        while k < n and words[k] in _PERIOD_LEADS and k - i < 3:
+            k += 1
+        dated = k > i and words[k - 1] in ("đến", "tới", "hết")
+        j = _period_core(words, k, dated) if k < n else k
+        if j == k and k > i and words[i] == "trong" and k == i + 1 and k < n and \
+                words[k] in ("năm", "tháng", "quý", "kỳ") and not (k + 1 < n and words[k + 1] == "học"):
+            j = k + 1
+        if j > k and words[i] == "trong" and out and out[-1] == "trồng":
+            # kept: "diện tích dẻ trồng trong năm 2022" is the area newly planted, not the stock
+            out.extend(words[i:j])
+            i = j
+            continue
+        if j > k:
+            i = j
+            continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 _ABBREV_KEYS: dict[str, str] = {}
@@ -709,6 +821,18 @@ def _catalog() -> _Catalog:
     return _load(str(seeds_dir()))
 
 
+def current_version() -> str:
+    """The version of the seed files as they are now; a long-running process (an Airflow worker,
+    `dags test`) whose files changed since import re-reads them (CATALOG_VERSION follows)."""
+    global CATALOG_VERSION
+    version = catalog_version()
+    if version != CATALOG_VERSION:
+        _load.cache_clear()
+        normalise_unit.cache_clear()
+        CATALOG_VERSION = version
+    return version
+
+
 def load_catalog(directory: str | Path | None = None) -> _Catalog:
     """The parsed catalog of a seeds directory (default: the project's), cached."""
     return _load(str(Path(directory).resolve() if directory is not None else seeds_dir()))
@@ -866,6 +990,7 @@ def _match(cat: _Catalog, text: str, unit: str | None, context: tuple[str, ...])
 
 __all__ = [
     "CATALOG_FILES",
+    "current_version",
     "CATALOG_VERSION",
     "Indicator",
     "IndicatorMatch",

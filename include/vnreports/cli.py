@@ -7,6 +7,9 @@
     vnreports reprocess (--file NAME ... | --all | --older-than-parser)
                                   set reports back to 'discovered': the next DAG run parses them again
     vnreports docs [--serve]      dbt docs of the marts (models, columns, tests, lineage)
+    vnreports review list|apply|accept|reject
+                                  figures held back from the BI views, by indicator name; curators'
+                                  decisions into the catalog seeds (see vnreports.curation)
 """
 
 from __future__ import annotations
@@ -266,6 +269,39 @@ def cmd_summary(_: argparse.Namespace) -> None:
     print(f"WAREHOUSE_URL={url}")
 
 
+def cmd_review(args: argparse.Namespace) -> None:
+    """The review queue by indicator name, and curators' decisions into the catalog seeds."""
+    from vnreports import curation
+
+    try:
+        if args.action == "list":
+            from vnreports.db import get_engine
+
+            names = curation.held_names(get_engine(warehouse_url()), limit=args.limit)
+            print(f"{'facts':>5} {'reports':>7}  indicator name as written  [reasons] (suggested code)")
+            for h in names:
+                suggestion = f" (suggested: {h.suggested_code})" if h.suggested_code else ""
+                print(f"{h.n_facts:>5} {h.n_reports:>7}  {h.indicator_text}  [{h.hold_reasons}]{suggestion}")
+                print(f"{'':>15}e.g. {h.example_report} p.{h.example_page}: {(h.example_sentence or '')[:160]}")
+            if args.out:
+                n = curation.write_worksheet(names, Path(args.out))
+                print(f"{n} name(s) written to {args.out}: fill in decision (accept/reject), indicator_code "
+                      f"and note, then `vnreports review apply {args.out}`")
+            return
+        if args.action == "apply":
+            counts = curation.apply_worksheet(Path(args.file))
+        else:
+            counts = curation.decide([{
+                "indicator_text": args.name, "decision": args.action, "indicator_code": args.code or "",
+                "note": args.note or "", "new_name_en": args.name_en or "", "new_topic": args.topic or "",
+                "new_unit": args.unit or "",
+            }])
+    except curation.CurationError as error:
+        raise SystemExit(f"vnreports review: {error}") from None
+    print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    print("the next DAG run resolves the staged figures with these decisions (accepted ones reach the BI views)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="vnreports", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -286,6 +322,26 @@ def main(argv: list[str] | None = None) -> None:
     docs.add_argument("--serve", action="store_true")
     docs.add_argument("--port", type=int, default=8081)
     docs.set_defaults(func=cmd_docs)
+    review = sub.add_parser("review", help="held-back figures by indicator name; curation decisions")
+    review_sub = review.add_subparsers(dest="action", required=True)
+    listing = review_sub.add_parser("list", help="held names with counts, reasons and an example")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--out", metavar="CSV", help="also write a worksheet to fill in")
+    apply_ = review_sub.add_parser("apply", help="apply the decisions of a filled-in worksheet")
+    apply_.add_argument("file")
+    for action in ("accept", "reject"):
+        one = review_sub.add_parser(action, help=f"{action} one indicator name as written")
+        one.add_argument("name")
+        one.add_argument("--note")
+        if action == "accept":
+            one.add_argument("--code", required=True, help="the catalog code the name stands for")
+            one.add_argument("--new", action="store_true", help="add --code to the catalog")
+            one.add_argument("--name-en")
+            one.add_argument("--topic")
+            one.add_argument("--unit", help="canonical unit of a new code")
+        else:
+            one.set_defaults(code=None, name_en=None, topic=None, unit=None)
+    review.set_defaults(func=cmd_review)
     args = parser.parse_args(argv)
     args.func(args)
 

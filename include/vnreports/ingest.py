@@ -300,7 +300,8 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
          **matcher.match(value.indicator_name,
                          row_units.get((value.table_index, value.row_index), value.measure_unit),
                          value.row_path[:-1]),
-         "unit_normalised": matcher.unit(value.measure_unit)}
+         "unit_normalised": matcher.unit(value.measure_unit),
+         **matcher.table_tier(value.indicator_name)}
         for value in report.values
     ]
     fact_rows = [{"r": report.sha256, **_narrative_row(fact, matcher)} for fact in report.narrative_facts]
@@ -314,11 +315,12 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                     (report_id, file_name, page_count, producer, issuer_name, admin_unit_code,
                      admin_unit_name, admin_level, doc_type, doc_number, issue_date, title,
                      period_type, period_start, period_end, plan_year, metadata_sources,
-                     warnings, parser_version)
+                     warnings, parser_version, catalog_version)
                 VALUES (:report_id, :file_name, :page_count, :producer, :issuer_name,
                         :admin_unit_code, :admin_unit_name, :admin_level, :doc_type, :doc_number,
                         :issue_date, :title, :period_type, :period_start, :period_end, :plan_year,
-                        CAST(:sources AS jsonb), CAST(:warnings AS jsonb), :parser_version)
+                        CAST(:sources AS jsonb), CAST(:warnings AS jsonb), :parser_version,
+                        :catalog_version)
             """),
             {
                 "report_id": report.sha256, "file_name": report.file_name,
@@ -326,6 +328,7 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                 **{k: v for k, v in asdict(meta).items() if k != "sources"},
                 "sources": _json({k: asdict(v) for k, v in meta.sources.items()}),
                 "warnings": _json(report.warnings), "parser_version": parser_version,
+                "catalog_version": matcher.version,
             },
         )
         if report.pages:
@@ -383,14 +386,14 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                          period_start, period_end, plan_issuer, ratio_base, value_number,
                          value_text, raw_text, x0, top, x1, bottom,
                          indicator_code, match_method, match_score, catalog_version,
-                         unit_normalised)
+                         unit_normalised, publication_tier, hold_reasons)
                     VALUES (:r, 'table', :table_index, :row_index, :col_index, :page,
                             :indicator_name, CAST(:row_path AS jsonb), :measure_unit, :role,
                             :scenario, :period_type, :period_start, :period_end, :plan_issuer,
                             :ratio_base, :value_number, :value_text, :raw_text,
                             :x0, :top, :x1, :bottom,
                             :indicator_code, :match_method, :match_score, :catalog_version,
-                            :unit_normalised)
+                            :unit_normalised, :publication_tier, CAST(:hold_reasons AS jsonb))
                 """),
                 value_rows,
             )
@@ -405,7 +408,7 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                          period_type, period_start, period_end, as_of_date, admin_unit_code,
                          admin_unit_text, stated_ratios, change_value, change_unit,
                          change_direction, change_kind, part_numerator, part_denominator,
-                         part_unit, plan_value)
+                         part_unit, plan_value, name_key, doubts, publication_tier, hold_reasons)
                     VALUES (:r, :fact_index, :page_no, :footnote_no, :sentence, :span_start,
                             :span_end, :indicator_text, :indicator_code, :match_method,
                             :match_score, :catalog_version, :value_number, :value_text,
@@ -414,7 +417,8 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                             :as_of_date, :admin_unit_code, :admin_unit_text,
                             CAST(:stated_ratios AS jsonb), :change_value, :change_unit,
                             :change_direction, :change_kind, :part_numerator,
-                            :part_denominator, :part_unit, :plan_value)
+                            :part_denominator, :part_unit, :plan_value, :name_key,
+                            CAST(:doubts AS jsonb), :publication_tier, CAST(:hold_reasons AS jsonb))
                 """),
                 fact_rows,
             )
@@ -457,14 +461,27 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
 
 class _CatalogMatcher:
     """vnreports.catalog.match_indicator, memoised per (name, unit, context) within one report:
-    a table repeats a row's name and unit in every value column."""
+    a table repeats a row's name and unit in every value column; and the BI tier of a figure
+    (vnreports.confidence) with the curators' decisions of the same catalog version."""
 
     def __init__(self) -> None:
-        from vnreports import catalog  # the catalog loads its seeds on first use
+        from vnreports import catalog, confidence  # the catalog loads its seeds on first use
 
         self._catalog = catalog
+        self._confidence = confidence
         self._cache: dict[tuple, dict] = {}
-        self.version = catalog.CATALOG_VERSION
+        self.version = catalog.current_version()
+        self.curation = confidence.load_curation()
+
+    def table_tier(self, indicator_name: str | None) -> dict:
+        a = self._confidence.assess_table(indicator_name, self.curation)
+        return {"publication_tier": a.tier, "hold_reasons": _json(list(a.reasons))}
+
+    def narrative_tier(self, indicator_text: str, indicator_code: str | None, unit: str | None,
+                       doubts) -> dict:
+        a = self._confidence.assess_narrative(indicator_text, indicator_code, unit, doubts, self.curation)
+        return {"publication_tier": a.tier, "hold_reasons": _json(list(a.reasons)),
+                "name_key": self._catalog.normalise_name(indicator_text or "")}
 
     def match(self, name: str, unit: str | None, context=()) -> dict:
         key = (name, unit, tuple(context))
@@ -512,4 +529,73 @@ def _narrative_row(fact: NarrativeFact, matcher: _CatalogMatcher) -> dict:
         "part_denominator": part.denominator if part else None,
         "part_unit": part.unit if part else None,
         "plan_value": fact.plan_value,
+        "doubts": _json(list(fact.doubts)),
+        **matcher.narrative_tier(fact.indicator_text, match["indicator_code"], fact.unit, fact.doubts),
     }
+
+
+def rematch_catalog(engine: Engine) -> dict[str, int]:
+    """Resolve catalog codes and BI tiers again for staged reports matched with another catalog
+    version (an alias added, a curator's decision, a new code): no re-parse, same rows.
+
+    Runs before dbt (pipeline.prepare_step). A report's rows and its staging.report.catalog_version
+    change in one transaction, so fct_indicator_observation (whose load signature includes that
+    version) rebuilds exactly the reports whose codes or tiers were resolved again."""
+    matcher = _CatalogMatcher()
+    with engine.connect() as conn:
+        stale = [r[0] for r in conn.execute(text(
+            "SELECT report_id FROM staging.report WHERE catalog_version IS DISTINCT FROM :v ORDER BY report_id"),
+            {"v": matcher.version})]
+    counts = {"reports": 0, "table_values": 0, "narrative_facts": 0}
+    for report_id in stale:
+        with engine.begin() as conn:
+            version = conn.execute(text(
+                "SELECT catalog_version FROM staging.report WHERE report_id = :r FOR UPDATE"),
+                {"r": report_id}).scalar_one_or_none()
+            if version == matcher.version:
+                continue  # a concurrent run did it
+            values = conn.execute(text("""
+                SELECT v.table_index, v.row_index, v.col_index, v.indicator_name, v.row_path,
+                       coalesce(r.measure_unit, v.measure_unit) AS row_unit
+                  FROM staging.indicator_value v
+                  LEFT JOIN staging.table_row r
+                    ON r.report_id = v.report_id AND r.table_index = v.table_index AND r.row_index = v.row_index
+                 WHERE v.report_id = :r"""), {"r": report_id}).all()
+            value_updates = [
+                {"r": report_id, "t": v.table_index, "row": v.row_index, "c": v.col_index,
+                 **matcher.match(v.indicator_name, v.row_unit, tuple((v.row_path or [])[:-1])),
+                 **matcher.table_tier(v.indicator_name)}
+                for v in values
+            ]
+            if value_updates:
+                conn.execute(text("""
+                    UPDATE staging.indicator_value
+                       SET indicator_code = :indicator_code, match_method = :match_method,
+                           match_score = :match_score, catalog_version = :catalog_version,
+                           publication_tier = :publication_tier, hold_reasons = CAST(:hold_reasons AS jsonb)
+                     WHERE report_id = :r AND table_index = :t AND row_index = :row AND col_index = :c"""),
+                    value_updates)
+            facts = conn.execute(text("""
+                SELECT fact_index, indicator_text, measure_unit, doubts, match_method
+                  FROM staging.narrative_fact WHERE report_id = :r"""), {"r": report_id}).all()
+            fact_updates = []
+            for f in facts:
+                match = matcher.match(f.indicator_text, f.measure_unit)
+                fact_updates.append({"r": report_id, "i": f.fact_index, **match,
+                                     **matcher.narrative_tier(f.indicator_text, match["indicator_code"],
+                                                              f.measure_unit, f.doubts or [])})
+            if fact_updates:
+                conn.execute(text("""
+                    UPDATE staging.narrative_fact
+                       SET indicator_code = :indicator_code, match_method = :match_method,
+                           match_score = :match_score, catalog_version = :catalog_version,
+                           name_key = :name_key, publication_tier = :publication_tier,
+                           hold_reasons = CAST(:hold_reasons AS jsonb)
+                     WHERE report_id = :r AND fact_index = :i"""), fact_updates)
+            conn.execute(text("UPDATE staging.report SET catalog_version = :v WHERE report_id = :r"),
+                         {"v": matcher.version, "r": report_id})
+        counts["reports"] += 1
+        counts["table_values"] += len(value_updates)
+        counts["narrative_facts"] += len(fact_updates)
+    log.info("catalog %s: codes and tiers resolved again for %d report(s)", matcher.version, counts["reports"])
+    return counts

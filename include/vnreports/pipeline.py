@@ -72,14 +72,20 @@ def _warehouse_errors(step):
 
 @_warehouse_errors
 def prepare_step(warehouse_url: str) -> dict:
-    """Before dbt: landing schemas and tables, and the read-only BI role with its grants.
+    """Before dbt: landing schemas and tables, catalog codes and BI tiers of staged reports
+    resolved again when the catalog changed, and the read-only BI role with its grants.
 
     Idempotent and safe from concurrent tasks. The BI password comes from BI_READER_PASSWORD,
     or for the embedded warehouse from its generated file; without one the role is NOLOGIN."""
     from vnreports.access import bi_reader_password, ensure_bi_reader
 
+    from vnreports.ingest import rematch_catalog
+
     engine = get_engine(warehouse_url)
     ensure_schema(engine)
+    # a catalog alias or a curator's decision since the reports were staged: codes and BI
+    # tiers are resolved again (no re-parse), so accepted names reach the BI views this run
+    rematched = rematch_catalog(engine)
     role = config.bi_reader_role()
     try:
         status = ensure_bi_reader(engine, role, bi_reader_password(warehouse_url))
@@ -89,8 +95,8 @@ def prepare_step(warehouse_url: str) -> dict:
         # The pipeline's user may not manage roles on an external server: the data still loads.
         log.error("cannot create or update the BI role %s (the warehouse user needs CREATEROLE): %s",
                   role, str(error.orig).strip())
-        return {"bi_reader": {"role": role, "error": "insufficient_privilege"}}
-    return {"bi_reader": status.as_dict()}
+        return {"bi_reader": {"role": role, "error": "insufficient_privilege"}, "rematched": rematched}
+    return {"bi_reader": status.as_dict(), "rematched": rematched}
 
 
 @_warehouse_errors

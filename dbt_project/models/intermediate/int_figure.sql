@@ -38,6 +38,8 @@ with figures as (
         match_method,
         match_score,
         catalog_version,
+        publication_tier,
+        hold_reasons,
         -- a figure in the indicator's own unit (converted to its canonical unit), not a ratio
         role = 'value'                          as in_indicator_unit,
         period_type,
@@ -77,6 +79,8 @@ with figures as (
         match_method,
         match_score,
         catalog_version,
+        publication_tier,
+        hold_reasons,
         role = 'value' or (role = 'change' and coalesce(change_kind, 'absolute') = 'absolute'),
         period_type,
         period_start,

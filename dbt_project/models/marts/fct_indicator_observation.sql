@@ -8,7 +8,8 @@
 -- Incremental by report: the largest table grows by every report of every month, while a run
 -- changes few reports. A report's rows are (re)built when its load_signature is new: it was
 -- (re)parsed (parsed_at), the unit it is about changed, or the reference seeds the figures are
--- resolved with (catalog, unit conversions) changed, which rebuilds every report. Rows of a
+-- resolved with (catalog, unit conversions) changed, which rebuilds every report, or its codes
+-- and BI tiers were resolved again with a new catalog or curation (staging.report.catalog_version). Rows of a
 -- report that is no longer valid (quarantined after reprocessing, ...) are deleted after each
 -- run (post_hook). delete+insert on report_id replaces a report's rows in one statement pair
 -- inside dbt's transaction.
@@ -36,7 +37,7 @@ reports as (
         r.report_id,
         r.admin_unit_code,
         md5(r.report_id || '|' || coalesce(r.parsed_at::text, '') || '|' || coalesce(r.admin_unit_code, '')
-            || '|' || reference.reference_version) as load_signature
+            || '|' || coalesce(r.catalog_version, '') || '|' || reference.reference_version) as load_signature
     from {{ ref('stg_valid_report') }} as r
     cross join reference
 ),
@@ -170,5 +171,10 @@ select
     match_method,
     match_score,
     catalog_version,
+    -- the BI tier (vnreports.confidence): only 'published' statements reach fct_indicator_value
+    -- and the BI views; 'held' ones wait in indicator_review with their reasons
+    publication_tier,
+    publication_tier = 'published'              as is_published,
+    nullif(hold_reasons, '')                    as hold_reasons,
     load_signature
 from resolved

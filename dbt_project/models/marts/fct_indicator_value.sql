@@ -9,6 +9,8 @@
 --   3. the most recent report: issue date (unknown last), then the end of its reporting period
 --      (a 9-month report after a 6-month one), then when it was parsed;
 --   4. then the closer indicator match, the earlier page, and the fact id (stable between runs).
+-- Only statements of the BI tier compete (is_published, vnreports.confidence): a held statement
+-- waits in indicator_review and never decides a published value.
 -- An estimate and the actual of the same figure are different scenarios and both stay;
 -- is_superseded_by_actual marks the estimate once an actual is known.
 {{ config(indexes=[
@@ -26,7 +28,8 @@ with observations as (
     from {{ ref('fct_indicator_observation') }} as o
     join {{ ref('stg_valid_report') }} as r
         on r.report_id = o.report_id
-    where o.value is not null
+    where o.is_published
+      and o.value is not null
       and o.admin_unit_code is not null
       and o.period_key is not null
       and o.indicator_code is not null

@@ -54,6 +54,8 @@ select
     f.span_end,
     f.footnote_no,
     f.fact_id,
+    f.publication_tier,
+    f.hold_reasons,
     v.fact_id is not null                       as is_selected
 from {{ ref('fct_indicator_observation') }} as f
 left join {{ ref('fct_indicator_value') }} as v on v.fact_id = f.fact_id

@@ -35,6 +35,9 @@ select
     v.match_method,
     v.match_score,
     v.catalog_version,
+    -- the BI tier (vnreports.confidence): 'published' or 'held', with the reasons held
+    v.publication_tier,
+    array_to_string(array(select jsonb_array_elements_text(v.hold_reasons)), '; ') as hold_reasons,
     -- A column without a period of its own ("Ước TH") is about the report's period.
     -- Take the whole (type, start, end) from one side, never mix the two.
     case when v.period_type is not null then v.period_type  else r.period_type  end as period_type,

@@ -24,7 +24,7 @@ with facts as (
         n.value_number, n.unit_normalised, n.scenario, n.period_type, n.period_start, n.period_end, n.as_of_date,
         n.admin_unit_code, n.admin_unit_text, n.stated_ratios, n.change_value, n.change_unit,
         n.change_direction, n.change_kind, n.part_numerator, n.part_denominator, n.part_unit,
-        n.plan_value,
+        n.plan_value, n.publication_tier, n.hold_reasons,
         substr(n.sentence, n.span_start + 1, greatest(n.span_end - n.span_start, 0)) as mention,
         nullif(btrim(n.measure_unit), '')       as unit,
         r.period_type                           as report_period_type,
@@ -117,6 +117,9 @@ select
     s.match_method,
     s.match_score,
     s.catalog_version,
+    -- the BI tier of the sentence's fact (vnreports.confidence), the same for all its slots
+    s.publication_tier,
+    array_to_string(array(select jsonb_array_elements_text(s.hold_reasons)), '; ') as hold_reasons,
     -- Same rule as table figures: the fact's own period if it has one, else the report's.
     case when s.period_type is not null then s.period_type  else s.report_period_type  end as period_type,
     case when s.period_type is not null then s.period_start else s.report_period_start end as period_start,

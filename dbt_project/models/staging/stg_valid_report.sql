@@ -35,6 +35,8 @@ select
     r.plan_year,
     jsonb_array_length(r.warnings)              as warning_count,
     r.parser_version,
+    -- the catalog version the report's codes and BI tiers were resolved with (ingest.rematch_catalog)
+    r.catalog_version,
     f.discovered_at,
     r.parsed_at,
     f.validated_at,

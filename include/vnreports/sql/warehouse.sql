@@ -222,6 +222,21 @@ CREATE TABLE IF NOT EXISTS staging.narrative_fact (
 -- Columns added after narrative_fact first shipped.
 ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS unit_normalised text;
 
+-- The BI tier (vnreports.confidence): 'published' facts reach marts.indicator_values, 'held'
+-- ones stay in marts.indicator_observations and marts.indicator_review with hold_reasons.
+-- Set at staging time and again whenever the catalog or a curation decision changes
+-- (ingest.rematch_catalog). name_key is catalog.normalise_name(indicator_text), the key of
+-- curation decisions; doubts are the parser's own (NarrativeFact.doubts).
+ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS name_key         text;
+ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS doubts           jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS publication_tier text NOT NULL DEFAULT 'published';
+ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS hold_reasons     jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS publication_tier text NOT NULL DEFAULT 'published';
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS hold_reasons     jsonb NOT NULL DEFAULT '[]';
+-- The catalog version the report's codes and tiers were last resolved with: part of
+-- fct_indicator_observation's load signature, so a re-match rebuilds the report's rows.
+ALTER TABLE staging.report ADD COLUMN IF NOT EXISTS catalog_version text;
+
 -- A number with a unit in running text that could not be made a fact: kept for review.
 CREATE TABLE IF NOT EXISTS staging.unresolved_mention (
     report_id        char(64) NOT NULL REFERENCES staging.report (report_id) ON DELETE CASCADE,
