@@ -35,9 +35,11 @@ stop: setup
 airflow: setup
 	$(BIN)/vnreports airflow
 
-## Parser precision and recall per sample report against tests/truth (and the generated reports).
+## Parser precision and recall per sample report against tests/truth (and the generated reports),
+## then precision per dimension of what the BI views publish, on exhaustive spans (samples + corpus).
 eval: setup
 	$(BIN)/python -m vnreports.evaluation
+	$(BIN)/python -m vnreports.span_eval
 
 ## Parser speed on the sample reports against pdfplumber's full table machinery.
 bench: setup

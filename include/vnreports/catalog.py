@@ -28,14 +28,23 @@ Name normalisation (``normalise_name``), applied to both the catalog and the tex
 2. every character that is not a letter or a digit becomes a space (so "Công nghiệp-xây
    dựng", "Công nghiệp - xây dựng" and "công nghiệp, xây dựng" are equal); numbers lose
    leading zeros ("01" == "1");
-3. abbreviations are spelled out: BHYT, BHXH, BHTN, NSNN, NSĐP, NSTW, HTX, NTM, KH, VH,
-   GCN(QSD/QSDĐ), QSDĐ, XNK, GPMB, TTHC, CCHC, THCS, THPT, CN-TTCN, ATGT, TNGT, UBND;
-   "văcxin"/"vacxin"/"vaccine" -> "vắc xin";
+3. abbreviations are spelled out: BHYT, BHXH, BHTN, NSNN, NSĐP (also NSDP), NSTW, TW, HTX,
+   NTM, KH, VH, GCN(QSD/QSDĐ), QSDĐ, XNK, GPMB, TTHC, CCHC, THCS, THPT, CN-TTCN, ATGT, TNGT,
+   UBND, ATTP, VSATTP, PCCC, CCCD, GPXD, BTXH, TDTT, VPHC, PBGDPL, (CT)MTQG, DTLCP, LMLM,
+   ANTT; "văcxin"/"vacxin"/"vaccine" -> "vắc xin"; "hằng" -> "hàng" ("cây hằng năm");
 4. filler words are dropped: anywhere "trên địa bàn [huyện|tỉnh|thành phố|thị xã|xã]",
    "qua địa bàn", "toàn huyện", "toàn tỉnh", "toàn thành phố", "của huyện", "của tỉnh",
-   "của thành phố", "các loại", "các", "những"; at the start "tổng" (not in "tổng sản
-   phẩm" = GRDP; "tổng số X" -> "số X"), "kết quả", and "cây" (not in "cây công nghiệp",
-   "cây lương thực", "cây ăn quả" ... which name crop groups). A leading word is only
+   "của thành phố", "các loại", "các", "những"; anywhere a period or date (the figure's
+   period is read apart): "năm 2022", a bare year or crop year "2017 - 2018", "tháng
+   01/2024", "quý I/2024", "6 tháng đầu năm", "9 tháng" at the end, "ngày 30/6/2021", with
+   a lead "trong", "tính đến (hết)", "đến"; "trong năm" / "trong tháng" / "trong quý"
+   (not "trong năm học", nor after "trồng": "diện tích dẻ trồng trong năm" is the area
+   newly planted); at the start "tổng" (not in "tổng sản phẩm" = GRDP; "tổng số X" ->
+   "số X"), "kết quả", "xảy ra", "ước (tính)", "dự ước", "dự kiến", "triển khai", "tiến
+   hành", "phấn đấu", "luỹ kế", "đã", "nâng" before "tổng"/"tỷ lệ" ("nâng tổng số trường
+   đạt chuẩn lên 174"), and "cây" (not in "cây công nghiệp", "cây lương thực", "cây ăn
+   quả" ... which name crop groups). Not "thực hiện": "thực hiện tiêm vắc xin phòng
+   COVID-19 được 60.991 mũi 01" counts first doses, not the doses. A leading word is only
    dropped when two or more words remain ("Cây ngô" stays "cây ngô"; "Cây ngô - Sản
    lượng" -> "ngô sản lượng").
 
@@ -182,6 +191,7 @@ _ABBREVIATIONS = {
     "lmlm": "lở mồm long móng",
     "antt": "an ninh trật tự",
     "tw": "trung ương",
+    "hằng": "hàng",  # "cây hằng năm" == "cây hàng năm"
     "văcxin": "vắc xin",
     "vắcxin": "vắc xin",
     "vacxin": "vắc xin",
@@ -219,10 +229,14 @@ _FILLER_PHRASES = [
 ]
 # dropped at the start (repeatedly) while two or more words remain
 _LEADING_FILLERS = [
-    "kết quả", "tổng", "xảy ra", "ước tính", "ước", "dự ước", "dự kiến", "thực hiện", "triển khai",
-    "tiến hành", "phấn đấu", "luỹ kế", "đã", "nâng",
+    "kết quả", "tổng", "xảy ra", "ước tính", "ước", "dự ước", "dự kiến", "triển khai", "tiến hành",
+    "phấn đấu", "luỹ kế", "đã", "nâng",
 ]  # fmt: skip
-_NANG_KEEP = ("cao",)  # "nâng cao" is a word ("xã đạt chuẩn nông thôn mới nâng cao"), not "raise to"
+# not "thực hiện": "thực hiện tiêm vắc xin phòng COVID-19 được 60.991 mũi 01" counts first doses
+# "nâng" (raise ... to) only before a total or a rate: "nâng tổng số trường học đạt chuẩn quốc gia
+# lên 174 trường", "nâng tỷ lệ lao động qua đào tạo lên 59,6%"; not "nâng cao", nor "nâng diện
+# tích dẻ trồng trong năm được 54 ha" (the area newly planted, not the stock)
+_NANG_BEFORE = ("tổng", "tỉ lệ")
 _TONG_KEEP = ("sản phẩm",)  # "tổng sản phẩm" is GRDP, not "sản phẩm"
 # "cây X" at the start: "cây" is dropped unless X names a crop group
 _CAY_KEEP = (
@@ -294,7 +308,7 @@ def normalise_name(text: str) -> str:
                 rest = " ".join(words[k:])
                 if lead == ["tổng"] and rest.startswith(_TONG_KEEP_K):
                     continue
-                if lead == ["nâng"] and rest.startswith(_NANG_KEEP):
+                if lead == ["nâng"] and not rest.startswith(_NANG_BEFORE):
                     continue
                 words = words[k:]
                 changed = True

@@ -70,6 +70,20 @@ def _key(text: str) -> str:
     return catalog.normalise_name(text)
 
 
+# Heads that name what is counted rather than the measure ("người", "hộ", "trâu"): after them the
+# name must say which of them are counted, in two words or more ("hộ thoát nghèo năm nay").
+_CLASSIFIER_HEADS = [
+    "hộ", "người", "lao động", "học sinh", "trẻ", "giáo viên", "bác sĩ", "giường bệnh", "trường", "xã",
+    "thôn", "hồ sơ", "công trình", "dự án", "doanh nghiệp", "hợp tác xã", "cơ sở", "vụ", "khách",
+    "lượt khách", "trâu", "bò", "lợn", "gia cầm", "dê", "ngựa", "lúa", "ngô", "sản phẩm",
+]
+
+
+@lru_cache(maxsize=1)
+def _classifier_keys() -> frozenset[str]:
+    return frozenset(_key(h) for h in _CLASSIFIER_HEADS)
+
+
 @lru_cache(maxsize=1)
 def _head_keys() -> tuple[str, ...]:
     return tuple(sorted({_key(h) for h in _MEASURE_HEADS if _key(h)}, key=len, reverse=True))
@@ -98,6 +112,8 @@ def is_complete_name(text: str | None) -> bool:
             return False  # the measure alone: "số tiền" is "số" + what? - "tiền" is no measure object
         if key.startswith(head + " "):
             rest = key[len(head) + 1 :].split()
+            if head in _classifier_keys() and len(rest) < 2:
+                return False  # "người lao động", "hộ nghèo": a class of things, not yet what is counted
             # "số tiền", "số lượng": one generic word after the head says nothing more
             return not (len(rest) == 1 and rest[0] in {"tiền", "lượng", "lần", "người", "cái", "đơn", "việc"})
     # "Cây ngô - Sản lượng": a head and a measure joined by the extractor
@@ -135,7 +151,8 @@ def load_curation(directory: str | Path | None = None) -> Curation:
     """The decisions of curation_decisions.csv; for a name decided more than once, the last row."""
     out: dict[str, dict[str, str]] = {}
     for row in read_curation_rows(curation_path(directory)):
-        key = (row.get("name_key") or "").strip() or _key(row.get("indicator_text") or "")
+        # keyed again from the text as written: a later change of normalise_name keeps decisions valid
+        key = _key(row.get("indicator_text") or "") or (row.get("name_key") or "").strip()
         if key and row.get("decision") in DECISIONS:
             out[key] = row
     return Curation(out)
