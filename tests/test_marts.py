@@ -1,8 +1,8 @@
 """The star schema's semantics on a real PostgreSQL with the real dbt project, over reports
 written for the purpose: several reports stating the same figure (fct_indicator_value keeps the
 most authoritative, then most recent; fct_indicator_observation keeps them all), plan against
-actual with the rounding-aware mismatch flag, which units reported which periods, the scenario
-and admin-unit dimensions."""
+actual with each stated ratio checked against its own statement (rounding, truncation, growth
+indices), which units reported which periods, the scenario and admin-unit dimensions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ from sqlalchemy import text
 from tests.conftest import create_database, drop_database
 from vnreports.db import ensure_schema, get_engine
 from vnreports.ingest import stage_report
-from vnreports.parsing.model import NarrativeFact, PageText, ParsedReport, ReportMetadata, StatedRatio
+from vnreports.parsing.model import (
+    IndicatorValue,
+    NarrativeFact,
+    PageText,
+    ParsedReport,
+    ReportMetadata,
+    StatedRatio,
+)
 
 YEAR_2022 = "year:2022-01-01:2022-12-31"
 NINE_MONTHS_2022 = "nine_months:2022-01-01:2022-09-30"
@@ -42,8 +49,20 @@ def fact(index: int, sentence: str, value: str, unit: str, code: str, scenario: 
         period_end=pend, indicator_code=code, match_method="exact", match_score=1.0, **over)
 
 
+def cell(row: int, col: int, path: list[str], text: str, scenario: str, year: int, role: str = "value",
+         ratio_base: str | None = None) -> IndicatorValue:
+    """A figure of the report's table 0 on page 2, in percent: row `row`, a column of `scenario`
+    for `year` (a ratio column: the ratio of `scenario` to `ratio_base`)."""
+    return IndicatorValue(
+        table_index=0, row_index=row, col_index=col, page=2, indicator_name=path[-1], row_path=path,
+        measure_unit="%", role=role, scenario=scenario, period_type="year",
+        period_start=date(year, 1, 1), period_end=date(year, 12, 31), plan_issuer=None,
+        value_number=Decimal(text.replace(",", ".")), value_text=None, raw_text=text, bbox=None,
+        ratio_base=ratio_base)
+
+
 def report(name: str, unit: tuple[str, str, str], issued: date | None, period: tuple[str, date, date],
-           facts: list[NarrativeFact]) -> ParsedReport:
+           facts: list[NarrativeFact], values: list[IndicatorValue] | None = None) -> ParsedReport:
     code, unit_name, level = unit
     meta = ReportMetadata(
         issuer_name=f"UBND {unit_name}", admin_unit_code=code, admin_unit_name=unit_name, admin_level=level,
@@ -51,8 +70,8 @@ def report(name: str, unit: tuple[str, str, str], issued: date | None, period: t
         period_type=period[0], period_start=period[1], period_end=period[2])
     rid = report_id(name)
     return ParsedReport(file_name=f"{name}.pdf", sha256=rid, page_count=2, producer="test", metadata=meta,
-                        pages=[PageText(i, f"Trang {i}", "text") for i in (1, 2)], tables=[], values=[],
-                        narrative_facts=facts)
+                        pages=[PageText(i, f"Trang {i}", "text") for i in (1, 2)], tables=[],
+                        values=values or [], narrative_facts=facts)
 
 
 DISTRICT = (HA_LANG, "Huyện Hạ Lang", "district")
@@ -84,6 +103,36 @@ REPORTS = {
         fact(1, "Huyện Hạ Lang thu ngân sách 1,5 tỷ đồng.", "1,5", "tỷ đồng", "state_budget_revenue",
              admin_unit_code=HA_LANG, admin_unit_text="Huyện Hạ Lang"),
         fact(2, "Tỷ lệ hộ nghèo toàn tỉnh 15,3%.", "15,3", "%", "poverty_rate"),
+        # plan vs actual: a ratio cut at the digits written (57.286/59.062 = 96,99%)
+        fact(3, "Diện tích trồng rừng đạt 57.286/59.062 ha, đạt 96,9% KH.", "57.286", "ha",
+             "forest_planting_area", plan_value=Decimal("59062"),
+             stated_ratios=[StatedRatio(Decimal("96.9"), "plan", "KH")]),
+        # a stated ratio whose sentence has no plan; the plan is another sentence's
+        fact(4, "Giải ngân vốn đầu tư công đạt 23,3 tỷ đồng, bằng 111,1% KH.", "23,3", "tỷ đồng",
+             "public_investment_disbursed", stated_ratios=[StatedRatio(Decimal("111.1"), "plan", "KH")]),
+        fact(5, "Kế hoạch giải ngân vốn đầu tư công năm 2022 là 11,0 tỷ đồng.", "11,0", "tỷ đồng",
+             "public_investment_disbursed", "plan"),
+        # one plan, two ratios to two plans: 403 is the plan of the first (13,566/403 = 3,37%)
+        fact(6, "Thu ngân sách được 13,566 tỷ đồng/403 tỷ đồng, đạt 3,37% KH do UBND tỉnh giao,"
+                " đạt 2,4% KH do HĐND tỉnh giao.", "13,566", "tỷ đồng", "state_budget_revenue",
+             plan_value=Decimal("403"),
+             stated_ratios=[StatedRatio(Decimal("3.37"), "plan_ubnd_tinh", "KH do UBND tỉnh giao"),
+                            StatedRatio(Decimal("2.4"), "plan_hdnd", "KH do HĐND tỉnh giao")]),
+    ], values=[
+        # a table's columns: TH 2021, KH 2022, ƯTH 2022, ƯTH 2022 / KH 2022 (%), KH 2023
+        # a growth rate: the report compares the indices, (100 + 23,3) / (100 + 11,0) = 111,1%
+        *[cell(0, col, ["Tổng vốn đầu tư toàn xã hội tăng thêm"], text, scenario, year, role, base)
+          for col, text, scenario, year, role, base in (
+              (2, "-18,0", "actual", 2021, "value", None), (3, "11,0", "plan", 2022, "value", None),
+              (4, "23,3", "estimate", 2022, "value", None), (5, "111,1", "estimate", 2022, "ratio", "plan"),
+              (6, "11,0", "plan", 2023, "value", None))],
+        # the estimate repeats 2021's 80,1 (the ratio is of 78,9): the report's own error; the
+        # plan of 2023 is not the one compared
+        *[cell(1, col, ["Y tế", "Tỷ lệ xã đạt chuẩn quốc gia về y tế xã"], text, scenario, year, role, base)
+          for col, text, scenario, year, role, base in (
+              (2, "80,1", "actual", 2021, "value", None), (3, "69,6", "plan", 2022, "value", None),
+              (4, "80,1", "estimate", 2022, "value", None), (5, "113,4", "estimate", 2022, "ratio", "plan"),
+              (6, "82,0", "plan", 2023, "value", None))],
     ]),
     # Cao Bằng city's monthly reports for January and March: February is missing
     "city_jan": report("city_jan", (CAO_BANG_CITY, "Thành phố Cao Bằng", "district"), date(2022, 1, 25),
@@ -191,21 +240,99 @@ def test_one_value_per_unit_period_indicator_and_scenario(marts):
     assert rows(marts, "SELECT * FROM marts.fct_indicator_observation WHERE report_id = :r", r=quarantined) == []
 
 
-def test_plan_vs_actual_flags_a_stated_ratio_rounding_cannot_explain(marts):
-    plans = {r["indicator_code"]: r for r in rows(
-        marts, "SELECT * FROM marts.mart_plan_vs_actual WHERE admin_unit_code = :u AND period_key = :p",
-        u=HA_LANG, p=YEAR_2022)}
-    cattle = plans["cattle_herd"]  # 2.755/11.000 = 25,05%, stated 24,05%
-    assert (cattle["plan_scenario"], cattle["plan_value"], cattle["outcome_scenario"], cattle["outcome_value"]) == (
-        "plan", Decimal("11000"), "actual", Decimal("2755"))
+def plan_vs_actual(engine, unit: str, period: str = YEAR_2022) -> dict[tuple[str, str], dict]:
+    return {(r["indicator_code"], r["plan_scenario"]): r for r in rows(
+        engine, "SELECT * FROM marts.mart_plan_vs_actual WHERE admin_unit_code = :u AND period_key = :p",
+        u=unit, p=period)}
+
+
+def test_plan_vs_actual_flags_a_stated_ratio_its_own_figures_contradict(marts):
+    plans = plan_vs_actual(marts, HA_LANG)
+    cattle = plans[("cattle_herd", "plan")]  # "2.755/11.000 con, đạt 24,05% KH": 25,05%
+    assert (cattle["ratio_status"], cattle["is_ratio_mismatch"], cattle["is_same_statement"]) == (
+        "mismatch", True, True)
+    # the flag carries both figures with units, both ratios, the sentence, the file and the page
+    assert (cattle["plan_value"], cattle["plan_unit"], cattle["outcome_scenario"], cattle["outcome_value"],
+            cattle["outcome_unit"]) == (Decimal("11000"), "con", "actual", Decimal("2755"), "con")
     assert cattle["computed_ratio_pct"] == Decimal("25.0455") and cattle["stated_ratio_pct"] == Decimal("24.05")
-    assert cattle["is_ratio_mismatch"] and cattle["is_single_report"]
-    assert cattle["ratio_difference_pp"] == Decimal("-0.9955")
-    buffalo = plans["buffalo_herd"]  # 7.111/7.220 = 98,49%, stated 98,5%: rounding
+    assert cattle["ratio_difference_pp"] == Decimal("-0.9955") and cattle["is_single_report"]
+    assert (cattle["stated_ratio_source_kind"], cattle["stated_ratio_statement"], cattle["stated_ratio_report_file"],
+            cattle["stated_ratio_page"]) == ("narrative", "Tổng đàn bò 2.755/11.000 con, đạt 24,05% KH.",
+                                             "ha_lang_year.pdf", 2)
+    assert cattle["stated_ratio_raw_text"] in cattle["stated_ratio_statement"]  # the fact's mention
+
+
+def test_plan_vs_actual_a_rounded_ratio_is_consistent(marts):
+    buffalo = plan_vs_actual(marts, HA_LANG)[("buffalo_herd", "plan")]  # 7.111/7.220 = 98,49%, "98,5%"
     assert buffalo["computed_ratio_pct"] == Decimal("98.4903") and buffalo["stated_ratio_pct"] == Decimal("98.5")
-    assert buffalo["is_ratio_mismatch"] is False
+    assert (buffalo["ratio_status"], buffalo["is_ratio_mismatch"]) == ("consistent", False)
     assert Decimal("0.0097") < buffalo["ratio_tolerance_pp"] < Decimal("0.1")
     assert (buffalo["plan_report_file"], buffalo["stated_ratio_page"]) == ("ha_lang_year.pdf", 2)
+
+
+def test_plan_vs_actual_a_truncated_ratio_is_not_a_mismatch(marts):
+    forest = plan_vs_actual(marts, CAO_BANG)[("forest_planting_area", "plan")]
+    # 57.286/59.062 = 96,993%: written "96,9%", cut rather than rounded
+    assert (forest["plan_value"], forest["outcome_value"], forest["computed_ratio_pct"], forest["stated_ratio_pct"]) == (
+        Decimal("59062"), Decimal("57286"), Decimal("96.9930"), Decimal("96.9"))
+    assert (forest["ratio_status"], forest["is_ratio_mismatch"]) == ("truncated", False)
+    assert forest["ratio_difference_pp"] < -forest["ratio_tolerance_pp"]  # beyond rounding
+
+
+def test_plan_vs_actual_never_checks_a_ratio_against_another_statements_plan(marts):
+    """A sentence "đạt 23,3 tỷ đồng, bằng 111,1% KH" and the plan (11,0) of another: 211,8% computed,
+    but the sentence's 111,1% may be of another plan or another figure - shown, not flagged."""
+    plans = plan_vs_actual(marts, CAO_BANG)
+    disbursed = plans[("public_investment_disbursed", "plan")]
+    assert (disbursed["plan_value"], disbursed["outcome_value"], disbursed["computed_ratio_pct"],
+            disbursed["stated_ratio_pct"]) == (Decimal("11.0"), Decimal("23.3"), Decimal("211.8182"), Decimal("111.1"))
+    assert (disbursed["ratio_status"], disbursed["is_ratio_mismatch"], disbursed["is_same_statement"]) == (
+        "no_plan_in_statement", None, False)
+    assert disbursed["ratio_difference_pp"] is None and disbursed["ratio_tolerance_pp"] is None
+    # "13,566/403 tỷ đồng, đạt 3,37% KH do UBND tỉnh giao, đạt 2,4% KH do HĐND tỉnh giao": 403 is
+    # the plan of the first ratio; the HĐND's plan is not in the sentence
+    province = plans[("state_budget_revenue", "plan_ubnd_tinh")]
+    assert (province["plan_value"], province["stated_ratio_pct"], province["ratio_status"]) == (
+        Decimal("403"), Decimal("3.37"), "consistent")
+    council = plans[("state_budget_revenue", "plan_hdnd")]
+    assert (council["plan_value"], council["stated_ratio_pct"], council["ratio_status"], council["is_ratio_mismatch"]) == (
+        None, Decimal("2.4"), "no_plan_in_statement", None)
+    # a plan without a stated ratio: computed only
+    plain = plans[("state_budget_revenue", "plan")]
+    assert (plain["computed_ratio_pct"], plain["ratio_status"], plain["is_ratio_mismatch"]) == (
+        Decimal("3.3663"), "not_stated", None)
+
+
+def test_plan_vs_actual_checks_a_table_row_against_its_own_cells(marts):
+    by_path = {r["stated_ratio_statement"]: r for r in plan_vs_actual(marts, CAO_BANG).values()
+               if r["stated_ratio_source_kind"] == "table"}
+    # a growth rate: 11,0% planned, 23,3% estimated, "111,1%" = (100 + 23,3) / (100 + 11,0)
+    growth = by_path["Tổng vốn đầu tư toàn xã hội tăng thêm"]
+    assert (growth["plan_value"], growth["outcome_scenario"], growth["outcome_value"], growth["computed_ratio_pct"],
+            growth["computed_index_ratio_pct"], growth["stated_ratio_pct"]) == (
+        Decimal("11.0"), "estimate", Decimal("23.3"), Decimal("211.8182"), Decimal("111.0811"), Decimal("111.1"))
+    assert (growth["ratio_status"], growth["is_ratio_mismatch"]) == ("consistent_as_index", False)
+    # the row's plan of the ratio's year (69,6 for 2022, not 82,0 for 2023): a real mismatch
+    health = by_path["Y tế > Tỷ lệ xã đạt chuẩn quốc gia về y tế xã"]
+    assert (health["plan_value"], health["plan_unit"], health["outcome_value"], health["outcome_unit"],
+            health["computed_ratio_pct"], health["stated_ratio_pct"]) == (
+        Decimal("69.6"), "%", Decimal("80.1"), "%", Decimal("115.0862"), Decimal("113.4"))
+    assert (health["ratio_status"], health["is_ratio_mismatch"], health["is_same_statement"]) == ("mismatch", True, True)
+    assert (health["stated_ratio_raw_text"], health["stated_ratio_report_file"], health["stated_ratio_page"]) == (
+        "113,4", "cao_bang_year.pdf", 2)
+    assert health["computed_index_ratio_pct"] is None  # a rate, not a growth rate
+
+
+def test_plan_vs_actual_statuses(marts):
+    statuses = {r["ratio_status"]: r["n"] for r in rows(
+        marts, "SELECT ratio_status, count(*) AS n FROM marts.mart_plan_vs_actual GROUP BY 1")}
+    assert set(statuses) <= {"consistent", "truncated", "consistent_as_index", "mismatch", "no_plan_in_statement",
+                             "no_outcome_in_statement", "not_comparable", "not_stated"}
+    (flags,) = rows(marts, """
+        SELECT count(*) FILTER (WHERE is_ratio_mismatch) AS mismatches,
+               count(*) FILTER (WHERE is_ratio_mismatch AND NOT is_same_statement) AS across_statements
+          FROM marts.mart_plan_vs_actual""")
+    assert flags == {"mismatches": statuses["mismatch"], "across_statements": 0}
 
 
 def test_completeness_shows_missing_quarantined_and_loaded(marts):
@@ -296,7 +423,7 @@ def test_docs_catalog_every_model_and_column_described_and_sources_fresh(marts, 
         "fct_indicator_value", "mart_plan_vs_actual", "mart_report_completeness", "indicator_values"}
     assert [n["name"] for n in marts_models if not n["config"]["contract"]["enforced"]] == [
         n["name"] for n in marts_models if n["name"] in ("indicator_observations", "indicator_curation",
-                                                          "unresolved_mentions")]
+                                                          "indicator_review", "unresolved_mentions")]
     run_dbt(url, ["source", "freshness"])
     freshness = json.loads((target / "sources.json").read_text())["results"]
     assert {r["unique_id"].split(".", 2)[2]: r["status"] for r in freshness} == {

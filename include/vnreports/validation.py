@@ -206,7 +206,7 @@ class MartsValidationOutcome:
     failed: list[dict] = field(default_factory=list)  # failed error-level expectations
     reason: str | None = None  # one line naming the failed error-level expectations
     warnings: list[dict] = field(default_factory=list)  # failed warning-level expectations
-    ratio_mismatches: int = 0  # rows of mart_plan_vs_actual with is_ratio_mismatch
+    ratio_mismatches: int = 0  # rows of mart_plan_vs_actual with ratio_status 'mismatch'
     data_docs_index: str | None = None
 
     def as_dict(self) -> dict:
@@ -591,9 +591,10 @@ def build_marts_suites() -> dict[str, Any]:
     dimension (missing_dim_* columns hold the key that does not join), the seed-backed
     dimensions are not empty. Warning level: unit mixing per indicator (real reports write
     "Bác sỹ" for a per-10,000 figure, or a per-ha value in "Triệu đồng": the figures load,
-    the mix is for curation), a stated ratio that disagrees with the one computed from plan
-    and outcome beyond rounding (mart_plan_vs_actual.is_ratio_mismatch: the report's own
-    inconsistency, counted), facts without an admin unit or period (dbt warns on them too).
+    the mix is for curation), a stated ratio that disagrees with the plan and outcome of its
+    own statement beyond rounding and truncation (mart_plan_vs_actual.ratio_status 'mismatch':
+    the report's own inconsistency, counted; a truncated ratio, or one whose statement has no
+    plan, is not warned on), facts without an admin unit or period (dbt warns on them too).
     """
     _prepare_gx_env()
     import great_expectations as gx
@@ -680,8 +681,8 @@ def build_marts_suites() -> dict[str, Any]:
             gxe.ExpectColumnValuesToBeNull(
                 column="ratio_mismatch",
                 severity="warning",
-                description="the stated ratio agrees with the ratio computed from plan and outcome"
-                " within the rounding tolerance (is_ratio_mismatch)",
+                description="a stated ratio agrees with the plan and outcome of its own statement"
+                " (sentence or table row) within rounding or truncation (ratio_status <> 'mismatch')",
             ),
         ],
     )
@@ -1312,16 +1313,19 @@ def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
          ORDER BY f.fact_id"""
     plan_sql = f"""
         SELECT f.plan_vs_actual_id, f.admin_unit_code, f.period_key, f.indicator_code, f.plan_scenario,
-               f.is_ratio_mismatch,
+               f.is_ratio_mismatch, f.ratio_status,
                {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code")} AS missing_dim_admin_unit,
                {_missing("period_key", "dim_period", "period_key")} AS missing_dim_period,
                {_missing("indicator_code", "dim_indicator", "indicator_code")} AS missing_dim_indicator,
                CASE WHEN NOT EXISTS (SELECT 1 FROM marts.dim_scenario d WHERE d.scenario = f.plan_scenario)
                     THEN coalesce(f.plan_scenario, 'NULL') END AS missing_dim_scenario,
-               CASE WHEN f.is_ratio_mismatch THEN
+               CASE WHEN f.ratio_status = 'mismatch' THEN
                     concat(f.admin_unit_code, ' ', f.period_key, ' ', f.indicator_code, ': stated ',
                            round(f.stated_ratio_pct, 2), '% vs computed ', round(f.computed_ratio_pct, 2),
-                           '% (tolerance ', round(f.ratio_tolerance_pp, 2), ' pp)') END AS ratio_mismatch
+                           '% (tolerance ', round(f.ratio_tolerance_pp, 2), ' pp) of ', f.outcome_scenario, ' ',
+                           f.outcome_value, ' ', f.outcome_unit, ' / plan ', f.plan_value, ' ', f.plan_unit,
+                           ' - ', f.stated_ratio_report_file, ' p. ', f.stated_ratio_page, ': ',
+                           left(f.stated_ratio_statement, 300)) END AS ratio_mismatch
           FROM marts.mart_plan_vs_actual f
          ORDER BY f.plan_vs_actual_id"""
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
@@ -1420,7 +1424,7 @@ def validate_marts(
         failed=failed,
         reason=None if not failed else (_make_reason(critical_by_suite) or "GX marts validation failed"),
         warnings=warnings,
-        ratio_mismatches=int(plan["is_ratio_mismatch"].fillna(False).astype(bool).sum()) if len(plan) else 0,
+        ratio_mismatches=int((plan["ratio_status"] == "mismatch").sum()) if len(plan) else 0,
         data_docs_index=str(index) if index.exists() else None,
     )
     log.info(
