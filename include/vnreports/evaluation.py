@@ -554,6 +554,8 @@ def period_label(period_type: str | None, start: date | None, end: date | None, 
         "second_half": f"{year}-H2",
         "nine_months": f"{year}-9M",
         "quarter": f"{year}-Q{(first.month - 1) // 3 + 1}",
+        # "10 tháng năm 2022": January to the end of month N, as an ISO interval of months
+        "months_to_date": f"{year}-01/{year}-{(end or first).month:02d}",
     }.get(period_type)
 
 
@@ -563,6 +565,10 @@ def parse_period_label(label: str | None) -> tuple[str | None, date | None, date
         return None, None, None, None
     if label.startswith("as_of:"):
         return None, None, None, date.fromisoformat(label[6:])
+    mtd = re.fullmatch(r"(\d{4})-01/\1-(\d{2})", label)
+    if mtd:
+        y, n = int(mtd.group(1)), int(mtd.group(2))
+        return "months_to_date", date(y, 1, 1), (date(y, 12, 31) if n == 12 else date(y, n + 1, 1) - timedelta(days=1)), None
     m = re.fullmatch(r"(\d{4})(?:-(\d{2}|H1|H2|9M|Q[1-4]))?", label)
     if not m:
         raise ValueError(f"unknown period {label!r}")

@@ -17,6 +17,8 @@ select
         when 'first_half'  then '6 tháng đầu năm ' || to_char(period_start, 'YYYY')
         when 'second_half' then '6 tháng cuối năm ' || to_char(period_start, 'YYYY')
         when 'nine_months' then '9 tháng năm ' || to_char(period_start, 'YYYY')
+        -- January to the end of month N: "10 tháng năm 2022"
+        when 'months_to_date' then extract(month from period_end)::integer || ' tháng năm ' || to_char(period_start, 'YYYY')
         when 'as_of'       then 'Tính đến ' || to_char(period_start, 'DD/MM/YYYY')
         else to_char(period_start, 'DD/MM/YYYY') || ' - ' || to_char(period_end, 'DD/MM/YYYY')
     end                                         as label_vi,
@@ -27,7 +29,8 @@ select
         when 'first_half'  then to_char(period_start, 'YYYY') || '-H1'
         when 'second_half' then to_char(period_start, 'YYYY') || '-H2'
         when 'as_of'       then to_char(period_start, 'YYYY-MM-DD')
-        -- No ISO name for nine months: an ISO 8601 interval of months, "2022-01/2022-09".
+        -- No ISO name for nine months or N months to date: an ISO 8601 interval of months,
+        -- "2022-01/2022-09", "2022-01/2022-10".
         else to_char(period_start, 'YYYY-MM') || '/' || to_char(period_end, 'YYYY-MM')
     end                                         as label_iso
 from {{ ref('int_period') }}

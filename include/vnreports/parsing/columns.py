@@ -93,6 +93,8 @@ def _period(parts: list[str], ctx: ReportContext, scenario: str | None) -> tuple
             ptype, month, quarter = ctx.period_type, None, None
         if ctx.period_start:
             month = month or (ctx.period_start.month if ctx.period_type == "month" else None)
+            if ctx.period_type == "months_to_date" and ptype == "months_to_date" and ctx.period_end:
+                month = month or ctx.period_end.month  # "cùng kỳ" of "10 tháng": the same ten months
             quarter = quarter or ((ctx.period_start.month + 2) // 3 if ctx.period_type == "quarter" else None)
             if year is None:
                 year = ctx.period_start.year - 1

@@ -20,8 +20,10 @@ ADMIN_LEVELS = ("province", "district", "commune")
 # Document types, keyed by the heading word of the document.
 DOC_TYPES = ("bao_cao", "ke_hoach", "nghi_quyet", "quyet_dinh", "to_trinh", "other")
 
-# Period types of a figure or a report.
-PERIOD_TYPES = ("month", "quarter", "first_half", "second_half", "nine_months", "year")
+# Period types of a figure or a report. "months_to_date" is January to the end of month N of a
+# year ("5 tháng", "10 tháng năm 2022", "11 tháng đầu năm"); 3, 6, 9 and 12 months keep their own
+# types (quarter 1, first_half, nine_months, year).
+PERIOD_TYPES = ("month", "quarter", "first_half", "second_half", "nine_months", "months_to_date", "year")
 
 # What a table column holds.
 COLUMN_ROLES = (

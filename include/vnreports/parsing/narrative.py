@@ -18,6 +18,14 @@ Precision comes first: a number becomes a fact only with a unit from the lexicon
 percent) and a readable indicator; a mention with a unit that cannot be made a fact is kept
 as an UnresolvedMention with the reason. Bare numbers (years, document numbers, list items,
 dates, ages, road numbers) are never facts.
+
+A name must be complete. A verb names what was done, not what was counted: "Ban hành 15 văn bản
+..." takes the counted thing (the unit) and the object after the figure ("Ban hành văn bản ...");
+in a list the words after each figure are its own ("cấp 14 giấy phép nhà ở, 02 giấy phép cho tổ
+chức"). A grade ("Khá 16,4%") takes the head of its list, an amount ("số tiền 725,5 triệu đồng")
+the figure stated before it, a crop measure its crop; a date or time is never a name. What
+cannot be completed, or a scenario, period, base or reading the words leave open, is kept with
+a reason in NarrativeFact.doubts rather than guessed.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from decimal import Decimal
 
 from .admin_units import AdminUnit, find_mentions, load_admin_units, resolve_admin_unit
 from .model import NarrativeFact, PartWhole, ReportMetadata, StatedRatio, UnresolvedMention, ValueChange
-from .periods import bounds
+from .periods import bounds, find_periods
 from .textflow import Paragraph
 from .textutil import clean_line, fold_ascii, match_key
 
@@ -92,7 +100,7 @@ _VERB_TAIL = re.compile(
     re.IGNORECASE,
 )
 _LEAD_NOISE = re.compile(
-    r"^(?:\s|[-+•*–.…]|\(\d{1,2}\)|\d{1,2}\.|[a-zđ]\)|đến\s+nay|hiện\s+nay|trong\s+đó:?|cụ\s+thể:?|gồm:?|và|riêng|đồng\s+thời|"
+    r"^(?:\s|[-+•*–.…]|\(\d{1,2}\)|\d{1,2}\.|[a-zđ]\)|đến\s+nay|hiện\s+nay|trong\s+đó:?|cụ\s+thể:?|gồm:?|và|với|riêng|đồng\s+thời|"
     r"bên\s+cạnh\s+đó|ngoài\s+ra|kết\s+quả:?|,|;|:)+",
     re.IGNORECASE,
 )
@@ -114,6 +122,242 @@ _PLACE_LEAD = re.compile(
     re.IGNORECASE,
 )
 _REMAINDER = re.compile(r"^(?:các|những)?\s*(?:xã|phường|thị\s+trấn|đơn\s+vị|huyện)(?:,\s*\w+)*\s+còn\s+lại$", re.IGNORECASE)
+
+
+# -- what an indicator name needs to be complete -----------------------------------------------
+# Verbs of activity reports ("Ban hành 15 văn bản", "Tổ chức 37 lớp huấn luyện"): a name made of
+# these (and auxiliaries) only says what was done, not what was counted; the object follows the
+# figure. Matched as whole word sequences, longest first.
+_ACTION_VERBS = {
+    match_key(x)
+    for x in (
+        "ban hành", "tổ chức", "thu hút", "duy trì", "hoàn thành", "xảy ra", "phát hiện", "xử lý", "tiêm",
+        "cấp", "cấp mới", "cấp đổi", "cấp lại", "cấp phát", "hỗ trợ", "phê duyệt", "thẩm định", "kiểm tra",
+        "vận động", "giải ngân", "xây dựng", "xây mới", "sửa chữa", "tiếp nhận", "giải quyết", "thăm viếng",
+        "thăm hỏi", "thăm", "thu", "phát", "khởi tố", "bắt giữ", "tạm giữ", "tiêu hủy", "thu giữ", "xử phạt",
+        "phạt tiền", "cảnh cáo", "làm rõ", "điều tra", "khám phá", "triển khai", "đào tạo", "tuyển sinh",
+        "tuyển mới", "tư vấn", "giới thiệu", "chi trả", "trao tặng", "tặng", "trao", "chuyển", "lựa chọn",
+        "đăng ký", "chứng thực", "tiếp xúc", "tuyên truyền", "tập huấn", "bồi dưỡng", "huấn luyện",
+        "thành lập", "công nhận", "xóa bỏ", "dỡ bỏ", "mở", "mở rộng", "nâng cấp", "cứng hóa", "kiên cố hóa",
+        "bê tông hóa", "nhựa hóa", "đầu tư", "khai thác", "chăm sóc", "bảo vệ", "thu nộp", "nộp", "giải thể",
+        "sáp nhập", "ký kết", "tham gia", "phối hợp", "tiêm phòng", "tiêm chủng", "xét nghiệm", "điều trị",
+        "khám", "khám chữa bệnh", "tiếp", "thanh tra", "rà soát", "cưỡng chế", "thu hồi", "bàn giao",
+        "nghiệm thu", "khởi công", "ra quân", "di dời", "cấp giấy", "trả", "in", "phát hành", "biên soạn",
+        "tiếp đón", "đón", "phục vụ", "cứu", "cứu trợ", "trồng", "trồng mới", "gieo trồng", "gieo", "cấy",
+        "thu hoạch", "nuôi", "chăn nuôi", "tái phát", "làm chết", "làm", "bắt", "tước", "xác minh", "hòa giải",
+        "hoà giải", "kết nạp", "vận chuyển", "cấp cứu", "cách ly", "phê chuẩn", "thông qua", "tiếp công dân",
+    )
+}
+# Words that only qualify a verb: a name of verbs and these is still only a verb.
+_AUX_WORDS = {
+    match_key(x)
+    for x in (
+        "đã", "đang", "sẽ", "được", "tiếp tục", "thành công", "thêm", "lại", "cũng", "kịp thời", "thường xuyên",
+        "tiến hành", "thực hiện", "và", "mới", "ngay", "đồng thời", "trực tiếp", "hướng dẫn", "hiện", "còn",
+        "hiện còn", "chỉ còn", "hiện có", "khoảng", "gần", "trên", "hơn", "dưới", "có", "phấn đấu", "chủ động",
+        "tích cực",
+    )
+}
+# Grades and verdicts of a classification ("Hạnh kiểm: Tốt 80,3%, Khá 16,4%"): a name of these
+# only is one item of a list whose head names the indicator.
+_QUALIFIERS = {
+    match_key(x)
+    for x in (
+        "tốt", "khá", "giỏi", "trung bình", "yếu", "kém", "xuất sắc", "đạt", "chưa đạt", "không đạt",
+        "cần cố gắng", "hoàn thành tốt", "hoàn thành xuất sắc", "hoàn thành", "chưa hoàn thành",
+        "hoàn thành tốt nhiệm vụ", "hoàn thành nhiệm vụ", "không hoàn thành nhiệm vụ", "có phép",
+        "không phép", "đúng phép", "sai phép", "loại a", "loại b", "loại c",
+    )
+}
+# Measures that name an amount of something else ("số tiền 725,5 triệu đồng" of what?): they
+# belong to the figure the sentence stated just before, or to the head of the list.
+_MONEY_MEASURES = {
+    match_key(x)
+    for x in (
+        "số tiền", "tổng số tiền", "trị giá", "tổng trị giá", "kinh phí", "tổng kinh phí", "số kinh phí",
+        "kinh phí thực hiện", "thành tiền", "số tiền xử phạt", "tổng số vốn", "số vốn", "tổng vốn",
+    )
+}
+# Crop measures with their qualifiers ("diện tích cho thu hoạch", "diện tích trồng hiện có"): of
+# which crop is said by the head ("+ Cây Cam: ..."), never by the words themselves.
+_CROP_MEASURE = re.compile(
+    r"^(?:tổng\s+)?(?:diện\s+tích|sản\s+lượng|năng\s+suất)"
+    r"(?:\s+(?:trồng|trồng\s+mới|gieo\s+trồng|gieo\s+cấy|cho\s+thu\s+hoạch|thu\s+hoạch|cho\s+khai\s+thác|"
+    r"khai\s+thác|hiện\s+có|thực\s+hiện|trồng\s+hiện\s+có|ước|ước\s+tính|bình\s+quân|đạt))*$"
+    r"|^(?:trồng|trồng\s+mới|gieo\s+trồng|trồng\s+được)$",
+    re.IGNORECASE,
+)
+# Measure units (an amount, not a count of things): a verb and such a unit make no name.
+_MEASURE_UNITS = {
+    "%", "ha", "km", "km2", "km²", "m", "m2", "m²", "m3", "m³", "tấn", "tạ", "kg", "lít", "triệu lít", "tạ/ha",
+    "tấn/ha", "đồng", "nghìn đồng", "triệu đồng", "tỷ đồng", "USD", "nghìn USD", "triệu USD", "tỷ USD",
+    "nghìn tấn", "điểm phần trăm", "điểm %",
+}
+_TIME_WORDS = (
+    r"(?:ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
+    r"|(?:hết\s+)?tháng\s+\d{1,2}(?:\s*/\s*\d{4}|\s+năm\s+\d{4})?|quý\s+(?:IV|I{1,3}|[1-4])(?:\s*/\s*\d{4}|\s+năm\s+\d{4})?"
+    r"|\d{1,2}\s+tháng(?:\s+đầu\s+năm|\s+cuối\s+năm)?(?:\s+năm\s+\d{4})?|năm\s+\d{4}|(?:đầu|cuối)\s+năm(?:\s+\d{4})?"
+    r"|\d{1,2}/\d{1,2}/\d{4}|thời\s+điểm\s+hiện\s+nay|nay|hiện\s+nay|(?:trong|cả|suốt)\s+(?:năm|tháng|kỳ|quý))"
+)
+# A date or time phrase at the start or end of a name ("Đến ngày 21/01/2022 ...", "... tính từ đầu
+# năm", "Lũy kế từ đầu năm 2022 đến nay", "(ước thực hiện) năm 2022"): when the figure is, not what.
+_TIME_LEAD = re.compile(
+    rf"^(?:(?:ước\s+thực\s+hiện|ước\s+tính|ước|kết\s+thúc|lũy\s+kế|luỹ\s+kế|tính|trong|đến|tới|từ|đến\s+hết|hết|vào|"
+    rf"sau|trước|cả|cùng)\s+)*{_TIME_WORDS}(?:\s+(?:đến|tới)\s+{_TIME_WORDS})?(?=\s|,|$)[\s,]*",
+    re.IGNORECASE,
+)
+_TIME_TAIL = re.compile(
+    rf"[\s,]+(?:(?:ước\s+thực\s+hiện|ước\s+tính|ước|lũy\s+kế|luỹ\s+kế|tính|trong|đến|tới|từ|đến\s+hết|hết|vào|cả)\s+)*"
+    rf"{_TIME_WORDS}(?:\s+(?:đến|tới)\s+{_TIME_WORDS})?$",
+    re.IGNORECASE,
+)
+# Words that may follow the second number of "n1 unit/n2" when both count the same thing
+# ("563,7 ha/415 đạt 135,8% KH"); any other word names what n2 counts ("306 hộ/1.997 nhân khẩu").
+_AFTER_PLAN_NUMBER = re.compile(
+    r"^\s*(?:$|[,;.:()…%\-–]|(?:đạt|bằng|so|và|với|là|tăng|giảm|chiếm|vượt|KH|kế\s+hoạch|chỉ\s+tiêu|trong|tại|"
+    r"của|cho|theo|được|ước|dự\s+toán|NQ|nghị\s+quyết)\b)",
+    re.IGNORECASE,
+)
+
+
+def _head_label(text: str) -> str | None:
+    """A list head as written, or None when it names no subject: "năng suất:" (a measure, whose
+    subject is the head before it), "Tổng đàn gia súc, gia cầm như sau:" -> "Tổng đàn gia súc, gia cầm"."""
+    t = clean_line(re.sub(r"\s*như\s+sau\s*$", "", text, flags=re.IGNORECASE))
+    # "Tình hình dịch bệnh + Cây lúa": the last bulleted item ("Cây mạch hoa + mỳ" is one crop)
+    items = re.split(r"\s[+•]\s(?=[^\W\d_])", t)
+    while len(items) > 1 and not items[-1][:1].isupper():
+        items[-2:] = [f"{items[-2]} + {items[-1]}"]
+    t = items[-1].strip(" ,;:-–+•*")
+    if not t or match_key(t) in _GENERIC_NAMES or match_key(t) in _MONEY_MEASURES or _CROP_MEASURE.match(t):
+        return None
+    return t
+
+
+# The object after a figure: words up to a clause break or the next predicate ("cấp 14 giấy phép
+# nhà ở riêng lẻ, ...", "... đối với 02 hộ").
+_OBJECT = re.compile(
+    r"^\s*([^\W\d][^,;:.()%\d=/]{1,70}?)(?=\s*(?:[,;:.()…=/]|\bvà\s+(?:đang|đã|sẽ|được)\b"
+    r"|\b(?:đạt|bằng)\s+(?:tỷ\s+lệ\s+)?\d|\bđối\s+với\b|\bvới\b|\bso\s+với\b|\btăng\b|\bgiảm\b"
+    r"|\b(?:năm|tháng|cho|của|tại|và)\s+\d|\d|$))"
+)
+# words after a figure that start a predicate or a comparison, not its object
+_NOT_OBJECT = re.compile(
+    r"^(?:so\s+với|tăng|giảm|chiếm|là|trong\s+đó|gồm|vượt|ước|và|hoặc|trở\s+lên|trở\s+xuống|năm|tháng|ngày)\b",
+    re.IGNORECASE,
+)
+
+# the words a ratio's base starts with, right after the percent ("101%KH", "108 % so với cùng kỳ")
+_BASE_WORDS = r"^(?:so\s+với|KH|kế\s+hoạch|chỉ\s+tiêu|dự\s+toán|cùng\s+kỳ|mục\s+tiêu|nghị\s+quyết|NQ)\b"
+
+_LINK_WORDS = {"của", "và", "cho", "với", "về", "tại", "trong", "các", "những", "đối", "theo", "từ", "đến", "là",
+               "được", "hoặc", "cùng", "vào", "ở", "trên"}
+# words a number after which is an ordinal or a code, part of a name ("mũi 2", "tổ 6", "số 1")
+_NUMBERED_WORDS = r"\b(?:mũi|tổ|lớp|số|khu|đợt|lần|thứ|xóm|thôn|khối|tuyến|nhóm|loại|hạng|mục|phường|quận|đường)$"
+_OBJECT_TIME = re.compile(r"\s*(?:năm\s+\d{4}|tháng\s+\d{1,2}(?:\s*/\s*\d{4}|\s+năm\s+\d{4})?)(?!\d)", re.IGNORECASE)
+
+
+def _object_after(after: str) -> tuple[str | None, int]:
+    """The object right after a figure and where it ends (with the time phrase that closes it:
+    "gạo cứu đói ... năm 2021"); (None, 0) when the figure is followed by a predicate or a break."""
+    obj = _OBJECT.match(after)
+    if obj is None:
+        # no break within reach: the first words, up to a number or a break ("4 hồ sơ vợ liệt sĩ tái
+        # giá đề nghị hưởng trợ cấp theo các chính sách ... phê duyệt")
+        long = re.match(r"^\s*([^\W\d][^,;:.()%\d=/]{1,300}?)(?=\s*(?:[,;:.()…=/]|\d|$))", after)
+        if long is None or len(long.group(1).split()) <= 14:
+            return None, 0
+        words = list(re.finditer(r"\S+", after[: long.end(1)]))[:8]
+        for i, w in enumerate(words):
+            if i >= 2 and w.group(0).lower() in ("tại", "ở", "trên", "của", "về", "theo", "với", "cho", "do"):
+                words = words[:i]  # "cơ sở sửa chữa ô tô tại thị trấn ...": the thing, not where it is
+                break
+        while words and words[-1].group(0).lower() in _LINK_WORDS:
+            words.pop()  # "người hoạt động kháng chiến và con đẻ của ...": not up to "của"
+        text = " ".join(w.group(0) for w in words)
+        return (None, 0) if not words or _NOT_OBJECT.match(text) else (text, words[-1].end())
+    text = obj.group(1)
+    while len(text.split()) > 1 and text.split()[-1].lower() in _LINK_WORDS:
+        text = text.rsplit(None, 1)[0]  # "... về y tế trong | năm 2023": not up to "trong"
+    if re.match(r"(?:đạt|bằng|là|còn|chiếm)\b", text, re.IGNORECASE) and re.match(r"\s*\d", after[obj.end() :]):
+        return None, 0  # "245 con bằng 133,15%": a ratio or a level follows, not an object
+    if len(text.split()) > 14 or _NOT_OBJECT.match(text) or re.search(r"\s(?:hoặc|cùng)$", text) or \
+            re.fullmatch(r"(?:cho|của|tại|với|đối\s+với|trên|trong|từ|đến|về|theo)", text.strip(), re.IGNORECASE):
+        return None, 0  # "... vòng thi Quốc gia và đạt 02 giải": cut mid-phrase
+    end = obj.end()
+    ident = re.match(r"\s*\d+(?![\d/%]|[.,]\d|\s*%)", after[end:])
+    if ident and re.search(_NUMBERED_WORDS, text, re.IGNORECASE):
+        # "người tiêm mũi 2", "Đường giao thông tổ 6": the number names the thing, it is not a figure
+        text, end = f"{text} {ident.group(0).strip()}", end + ident.end()
+    elif re.search(_NUMBERED_WORDS, text, re.IGNORECASE) and len(text.split()) > 1 and re.match(r"\s*\d", after[end:]):
+        text = text.rsplit(None, 1)[0]  # "... tinh giản biên chế đợt 1/2021": not up to a bare "đợt"
+    tm = _OBJECT_TIME.match(after, end)
+    return text, tm.end() if tm else end
+
+
+def _plain(n: Decimal) -> str:
+    return format(n.normalize(), "f").replace(".", ",")
+
+
+def _paragraph_subject(text: str) -> str | None:
+    """The words a paragraph opens with, up to its first verb or clause break: "Giải ngân vốn đầu
+    tư công trong tháng tập trung ..." -> "Giải ngân vốn đầu tư công". Elliptical sentences after
+    it ("Đến ngày 21/01/2022 thực hiện đạt 348,5 tỷ đồng") are about it."""
+    t = clean_line(_LEAD_NOISE.sub("", text))
+    mm = re.match(r"^([^\W\d][^,;:.()\d]{4,80}?)\s+(?:trong|đã|được|là|đạt|tập\s+trung|tiếp\s+tục|có|thực\s+hiện|"
+                  r"ước|tăng|giảm|đến|tính)\b", t, re.IGNORECASE)
+    if not mm:
+        return None
+    subject = mm.group(1).strip()
+    if not 2 <= len(subject.split()) <= 10 or _verb_only(subject) or _strip_time(subject) != subject:
+        return None
+    return subject
+
+
+def _word_cover(text: str, vocab: set[str], extra: set[str] = frozenset()) -> bool:
+    """text is a sequence of phrases from vocab (at least one) and extra (case-insensitive)."""
+    words = match_key(re.sub(r"[,;:]", " ", text)).split()
+    if not words:
+        return False
+    i, seen = 0, False
+    while i < len(words):
+        for n in (4, 3, 2, 1):
+            phrase = " ".join(words[i : i + n])
+            if len(words) - i >= n and (phrase in vocab or phrase in extra):
+                seen = seen or phrase in vocab
+                i += n
+                break
+        else:
+            return False
+    return seen
+
+
+def _verb_only(name: str | None) -> bool:
+    """"Ban hành", "Phát hiện, xử lý", "duy trì đã": what was done, without what it was done to."""
+    return bool(name) and _word_cover(name, _ACTION_VERBS, _AUX_WORDS)
+
+
+def _qualifier_only(name: str | None) -> bool:
+    """"Khá", "chưa đạt", "Hoàn thành tốt": one grade of a classification, without its head."""
+    return bool(name) and match_key(name.strip(" ,;:-–")) in _QUALIFIERS
+
+
+def _is_count_unit(unit: str | None) -> bool:
+    """A unit that counts things ("Quyết định", "lớp", "hộ"), not an amount ("ha", "triệu đồng")."""
+    return bool(unit) and unit not in _MEASURE_UNITS and "/" not in unit and \
+        not unit.lower().startswith(("nghìn ", "triệu ", "tỷ "))
+
+
+def _strip_time(name: str) -> str:
+    """The name without a date or time phrase at its start or end."""
+    t = name
+    for _ in range(3):
+        new = _TIME_LEAD.sub("", t).strip(" ,;:")
+        new = _TIME_TAIL.sub("", new).strip(" ,;:")
+        if new == t:
+            break
+        t = _VERB_TAIL.sub("", new).strip(" ,;:")  # "ước thực hiện đến 31/12/2022": the verb before it too
+    return t
 
 
 def _number(text: str) -> Decimal:
@@ -153,12 +397,22 @@ class _Context:
     head: str | None = None  # "Cây ngô" from "Cây ngô: Diện tích ..."
     estimate: bool = False  # the paragraph opens with "Ước"
     last_indicator: str | None = None
+    head_fresh: bool = False  # head was set by the current sentence
+    period: tuple[str, date, date] | None = None  # "10 tháng năm 2022, ..." opening the paragraph
+    subject: str | None = None  # "Giải ngân vốn đầu tư công" opening the paragraph
+    sentence_first: int = 0  # index of the first fact of the current sentence
 
 
 @dataclass
 class _OpenFact:
     fact: NarrativeFact
     clause_end: int
+    lead: str | None = None  # "cấp" of "cấp 14 giấy phép nhà ở, 02 giấy phép cho tổ chức": the verb of a list
+    grade: tuple[str, str] | None = None  # (head, joiner) of a grade list item ("Hạnh kiểm", " - ")
+    last_change: ValueChange | None = None  # the change just read, and where it ended: "(tăng 37 cuộc,
+    change_end: int | None = None  # 618 lượt người)" lists changes
+    consumed: bool = False  # the words after the figure were taken as its object
+    subject: str | None = None  # what an amount or a count "với/cho ..." after it belongs to
 
 
 def _split_sentences(text: str) -> list[tuple[int, int]]:
@@ -298,10 +552,12 @@ class NarrativeExtractor:
     def run(self, paragraphs: Iterable[Paragraph]) -> None:
         ctx = _Context()
         title_key = fold_ascii(self.meta.title or "").lower()
+        carried_head = None
         for para in paragraphs:
             if para.is_heading and para.footnote is None:
                 key = fold_ascii(para.text).lower()
                 ctx.head = None
+                carried_head = None
                 ctx.as_of = None
                 if title_key and key in title_key:
                     continue  # the document title names the plan part too; it does not open it
@@ -316,8 +572,20 @@ class NarrativeExtractor:
             para_ctx = _Context(plan_period=ctx.plan_period if para.footnote is None else None)
             # "Ước thực hiện 31/12/2022, ..." opening a paragraph or footnote: all its figures are estimates
             para_ctx.estimate = re.match(r"^\W*ước\b", para.text, re.IGNORECASE) is not None
+            # "10 tháng năm 2022, ..." opening a paragraph: the period of all its figures
+            opening = re.match(r"^\W*(?:trong\s+)?(\d{1,2}\s+tháng(?:\s+đầu\s+năm)?(?:\s+năm\s+\d{4})?)\s*[,:]",
+                               para.text, re.IGNORECASE)
+            if opening and para_ctx.plan_period is None:
+                para_ctx.period = self._stated_period(opening.group(1), self.meta.period_end or self.meta.period_start,
+                                                      [])
+            para_ctx.subject = _paragraph_subject(para.text)
+            if para.footnote is None and carried_head:
+                para_ctx.head = carried_head  # "Cây đỗ tương:" ending the paragraph before (a page break)
             for start, end in _split_sentences(para.text):
                 self._sentence(para, start, end, para_ctx)
+            if para.footnote is None:
+                tail = re.search(r"(?:^|[.;]\s+)(?:[-+•*]\s*)?([^.;:()]{2,40}):\s*$", para.text)
+                carried_head = _head_label(tail.group(1)) if tail and len(tail.group(1).split()) <= 6 else None
         for fact in self.facts:
             # "2.755/11.000 liều đạt 24,05% KH" under a plan heading: a figure stated against its
             # plan is what was achieved, not the plan (the plan is plan_value)
@@ -354,9 +622,17 @@ class NarrativeExtractor:
                 )
             )
         # a head label "Cây ngô:" at the start of the sentence
+        ctx.head_fresh = False
+        ctx.sentence_first = len(self.facts)
         hm = re.match(r"^(?:[-+•*]\s*)?([^:;,.()]{2,40}?)(?:\s*\([^)]{0,40}\))?\s*:\s*(?=\S)", sentence)
-        if hm and len(hm.group(1).split()) <= 6 and match_key(hm.group(1)) not in _DISCOURSE_HEADS:
-            ctx.head = clean_line(hm.group(1))
+        if hm is None:
+            # "+ Cây Dè, diện tích trồng hiện có 516ha": a bulleted label before a crop measure
+            hm = re.match(r"^[-+•*]\s*([^:;,.()]{2,40}?)\s*,\s*(?=(?:diện\s+tích|sản\s+lượng|năng\s+suất)\b)",
+                          sentence, re.IGNORECASE)
+        label = _head_label(hm.group(1)) if hm else None
+        if label and len(label.split()) <= 6 and match_key(label) not in _DISCOURSE_HEADS:
+            ctx.head = label
+            ctx.head_fresh = True
         open_fact: _OpenFact | None = None
         prev_end = 0
         for mention in mentions:
@@ -376,6 +652,8 @@ class NarrativeExtractor:
         words_before = full_before.rstrip()
         if _NOT_FIGURE_BEFORE.search(words_before) or _NOT_FIGURE_AFTER.match(after):
             return False, open_fact
+        if m.n1 == 1 and m.n2 is None and re.search(r"(?:^|\s)(?:trên|mỗi|/)\s*$", words_before, re.IGNORECASE):
+            return False, open_fact  # "trên 01 đơn vị diện tích", "mỗi 1 ha": per one unit, part of a name
         if re.match(r"^\s*trở\s+lên", after) and not re.search(r"(?:tăng|giảm)\s*$", words_before, re.IGNORECASE):
             return False, open_fact  # "từ 3 tiêu chí trở lên": a threshold, not a figure
         if m.u1 is None and m.u2 is None:
@@ -397,12 +675,29 @@ class NarrativeExtractor:
             if points:
                 kind, unit = "percentage_points", "%"
             change = ValueChange(m.n1, unit, "increase" if cm.group(1) == "tăng" else "decrease", kind)
+            if open_fact is not None and kind == "absolute" and unit:
+                same = [f for f in self.facts[ctx.sentence_first :] if f.sentence == sentence and f.unit == unit
+                        and f.value is not None and f.change is None]
+                if open_fact.fact.unit != unit and len(same) == 1:
+                    # "xử lý 245 vụ, 250 đối tượng (giảm 284 vụ ...)": the item that counts vụ changed
+                    same[0].change = change
+                    open_fact.last_change, open_fact.change_end = change, m.end
+                    return True, open_fact
+                if open_fact.lead and open_fact.fact.unit == unit and len(same) >= 2 and open_fact.fact.change is None:
+                    # "cấp 14 giấy phép nhà ở, 02 giấy phép cho tổ chức (tăng 07 giấy phép ...)": after a
+                    # list of one unit, the change of its total
+                    fact = self._new_fact(para, base_offset, sentence, m, f"{open_fact.lead} {unit}", None, unit, None,
+                                          page, ctx, sentence[prev_end : m.start])
+                    fact.change = change
+                    fact.doubts.append("a change after a list, read as the change of the list's total")
+                    return True, _OpenFact(fact, m.end, last_change=change, change_end=m.end)
             if open_fact is not None and open_fact.fact.change is None:
                 f = open_fact.fact
                 if change.kind == "percent" and (f.unit == "%" or "tỷ lệ" in f.indicator_text.lower()):
                     change.kind = "percentage_points"
                 f.change = change
                 f.span = (f.span[0], m.end)
+                open_fact.last_change, open_fact.change_end = change, m.end
                 return True, open_fact
             if open_fact is None:
                 indicator = self._indicator(sentence[prev_end : max(prev_end, cm.start())], ctx)
@@ -436,17 +731,30 @@ class NarrativeExtractor:
             if vm is not None:
                 verb = vm.group(1).lower()
                 if verb.startswith("chiếm") or "tỷ lệ" in verb or verb == "=":
+                    if verb == "=" and open_fact.change_end == prev_end:
+                        open_fact.change_end = m.end  # "(giảm 09 vụ = 12,7%, 6 người chết = ...)": the list goes on
                     return True, open_fact  # a share of the part/whole just stated, or the same change
                 base_text, base_end = self._base_text(after)
                 if vm.group(2):
                     base_text = clean_line(vm.group(2))
                     base_end = 0
+                if verb == "đạt" and not base_text and open_fact.grade is not None:
+                    # "Tốt 80,3%, Khá 16,4%, Đạt 2,3%": the next grade of the list, not a ratio
+                    g_head, joiner = open_fact.grade
+                    grade_name = f"{g_head}{joiner}{sentence[vm.start(1) + prev_end : vm.end(1) + prev_end]}"
+                    fact = self._new_fact(para, base_offset, sentence, m, grade_name, m.n1, "%", None, page, ctx,
+                                          sentence[prev_end : m.start])
+                    ctx.last_indicator = grade_name
+                    return True, _OpenFact(fact, m.end, grade=open_fact.grade)
                 base = self._classify_base(base_text, verb)
                 if base is None:
                     self._unresolved(para, base_offset, sentence, m, "percent without a known comparison base")
                     return True, open_fact
                 ratio = StatedRatio(m.n1, base, base_text)
                 f = open_fact.fact
+                if not base_text:
+                    # "bằng 88,07%", "đạt 96,9%" name no base: plan / previous period is a guess
+                    f.doubts.append(f"ratio base not stated ({m.n1_text}% read as {base})")
                 f.stated_ratios.append(ratio)
                 f.span = (f.span[0], m.end + base_end)
                 open_fact.clause_end = m.end + base_end
@@ -455,12 +763,51 @@ class NarrativeExtractor:
                     f.value, f.plan_value, f.part_of = f.part_of.numerator, f.part_of.denominator, None
                 return True, open_fact
 
+        # "bằng 101%KH", "bằng 108 % so với cùng kỳ" with no figure stated before it in the sentence:
+        # a ratio to a base, never a value of its own
+        if is_percent and open_fact is None:
+            vm = re.search(r"(?:^|\s)(bằng|đạt|so\s+với\s+(.{0,60}?)\s+(?:đạt|bằng))\s*$", before, re.IGNORECASE)
+            if vm is not None:
+                base_text = clean_line(vm.group(2)) if vm.group(2) else self._base_text(after)[0]
+                if vm.group(2) is None and not re.match(_BASE_WORDS, base_text, re.IGNORECASE):
+                    base_text = ""  # "đạt 98,8%: vượt KH", "đạt 10%/năm dự toán": no base right after it
+                if base_text and self._classify_base(base_text, vm.group(1).lower()) is not None:
+                    self._unresolved(para, base_offset, sentence, m, "a ratio to a base without the figure it compares")
+                    return True, open_fact
+
         # a new value
         indicator_raw = sentence[prev_end : m.start]
-        if open_fact is not None and re.fullmatch(r"\s*(?:của|cho|trên|với|/|trong)\s*", indicator_raw):
+        listed = re.fullmatch(r"\s*(?:,\s*|\bvà\s+|\bvới\s+)+", indicator_raw) is not None
+        if open_fact is not None and open_fact.change_end == prev_end and listed and m.n2 is None:
+            # "(tăng 37 cuộc, 618 lượt người ...)": the next change of the list, of the item that
+            # counts the same thing
+            c = open_fact.last_change
+            same = [f for f in self.facts[ctx.sentence_first :] if f.sentence == sentence and f.unit == m.u1
+                    and f.value is not None and f.change is None]
+            if c is not None and len(same) == 1:
+                same[0].change = ValueChange(m.n1, m.u1, c.direction, "percent" if m.u1 == "%" else "absolute")
+            else:
+                self._unresolved(para, base_offset, sentence, m, "a change in a list, without the figure it changes")
+            open_fact.change_end = m.end
+            return True, open_fact
+        prep = re.fullmatch(r"\s*,?\s*(của|cho|trên|với|đối\s+với|/|trong)\s*", indicator_raw, re.IGNORECASE)
+        if open_fact is not None and prep is not None:
+            if open_fact.consumed and prep.group(1).lower() in ("cho", "với", "đối với") and m.n2 is None \
+                    and _is_count_unit(m.u1):
+                # "tổ chức 208 cuộc PBGDPL với 15.322 lượt người tham dự", "cấp phát 15.465 kg gạo cho
+                # 308 hộ": who took part or benefited, a count of its own about the figure before
+                return self._accompanying(para, base_offset, sentence, m, after, open_fact, page, ctx, indicator_raw)
             return True, open_fact  # "07 con bò của 7 hộ": a qualifier of the figure before
         if open_fact is not None and not re.search(r"[;,(]|\bvà\b", indicator_raw) and not indicator_raw.strip():
             return False, open_fact
+        doubts: list[str] = []
+        if m.n2 is not None and m.u1 is None and self._fraction(m):
+            # "hoàn thành 1/3 tiêu chí": one third, not 1 of 3 counted things, unless the paragraph
+            # counts that thing elsewhere ("13 tiêu chí", "2/2 tiêu chí"); even then it stays in doubt
+            if not (_is_count_unit(m.u2) and self._counted_elsewhere(para.text, base_offset + m.start, m.u2)):
+                self._unresolved(para, base_offset, sentence, m, "a fraction (one third, one half), not a count")
+                return True, open_fact
+            doubts.append(f"'{m.n1_text}/{_plain(m.n2)}' may be a fraction, not a count")
         unit = m.u2 or m.u1
         named = self._unit_named(self._strip_tail(indicator_raw))
         indicator = self._indicator(indicator_raw, ctx, sentence_start=prev_end == 0)
@@ -482,25 +829,115 @@ class NarrativeExtractor:
             indicator = None  # "huyện X có 04 xã": the subject is a place, the measure is unclear
         if indicator is not None and unit and "/" in unit and match_key(indicator) in ("bình quân", "trung bình"):
             indicator = f"{indicator} {unit}"  # "bình quân đạt 14,6 tiêu chí/xã"
-        place_only = False
+        place_only = time_only = False
         if indicator is not None:
             place = _PLACE_LEAD.match(indicator)
             if place:
                 indicator = indicator[place.end() :].strip() or None
                 place_only = indicator is None
+        if indicator is not None and named is None:
+            core = _strip_time(indicator)
+            if core != indicator:
+                # "Đến ngày 21/01/2022 thực hiện đạt ...", "(tháng 9/2022 là 40,8 ...)": a date or a
+                # time says when, never what
+                indicator = core or None
+                time_only = indicator is None
+        if indicator is not None and _word_cover(indicator, _AUX_WORDS):
+            indicator = None  # "hiện còn 21 đối tượng trọng điểm": an adverb says nothing of what
         if indicator is not None and _REMAINDER.match(indicator) and ctx.last_indicator:
             indicator = ctx.last_indicator  # "các xã còn lại 37 hộ" in a per-commune list
-        if (indicator is None and place_only) or (
+        predicate_end = m.end
+        # "306 hộ/1.997 nhân khẩu từ bỏ ...": the words after belong to the second count
+        unknown_second = m.n2 is not None and m.u1 is not None and m.u2 is None and not _AFTER_PLAN_NUMBER.match(after)
+        obj_text, obj_end = (None, 0) if unknown_second else _object_after(after)
+        lead = grade = None
+        raw_clause = clean_line(_LEAD_NOISE.sub("", re.split(r"[,;:(]", indicator_raw)[-1]))
+        # a count of a noun outside the unit lexicon ("1.031 khẩu") is a figure, not words of a name
+        next_item = listed or re.fullmatch(r"\s*(?:,\s*|\bvà\s+|\bvới\s+)+", re.sub(
+            r"(?<![\w.,])\d[\d.,]*\s+[^\W\d]+", " ", indicator_raw)) is not None
+        if indicator is None and not place_only and not time_only and open_fact is not None and open_fact.lead \
+                and next_item:
+            # "cấp 14 giấy phép nhà ở riêng lẻ, 02 giấy phép cho tổ chức": the next item of the
+            # list the verb before governs; its object follows it
+            lead = open_fact.lead
+        elif indicator is not None and _verb_only(indicator):
+            lead = self._verb_chain(indicator_raw, indicator)
+        elif indicator is None and not place_only and not time_only and _verb_only(raw_clause):
+            lead = raw_clause  # "..., làm 01 người chết": a verb the tail stripping took for a link word
+        if lead is not None:
+            # "Ban hành 15 văn bản ...": a verb names what was done; the counted thing (the unit)
+            # and the object after the figure name what was counted
+            noun = (m.u1 or m.u2) if _is_count_unit(m.u1 or m.u2) else None
+            money = (m.u1 or m.u2 or "").endswith(("đồng", "USD"))
+            if obj_text:
+                indicator = clean_line(" ".join(w for w in (lead, noun, obj_text) if w))
+                predicate_end = m.end + obj_end
+            elif unit and "/" in unit and m.n2 is None:
+                indicator = unit  # "(9) Duy trì 15 bác sỹ/vạn dân": the rate names itself
+            elif noun is not None:
+                indicator = f"{lead} {noun}"
+            elif money and open_fact is not None and not listed and not re.search(
+                    r"\d", sentence[open_fact.clause_end : m.start]):
+                # "xử lý 7.048 đối tượng, phạt tiền 23,44 tỷ đồng": the amount of what was just counted
+                indicator = f"{self._money_subject(open_fact)} - {lead}"
+            else:
+                indicator = lead
+                doubts.append("indicator name is a fragment (a verb without its object)")
+        elif indicator is not None and _qualifier_only(indicator):
+            grade = self._grade_head(ctx)
+            if grade is not None:
+                indicator = f"{grade[0]}{grade[1]}{indicator}"  # "Hạnh kiểm: Tốt 80,3%, Khá 16,4%"
+            else:
+                doubts.append("indicator name is a fragment (a grade without its list head)")
+        elif (indicator is None and place_only) or (
             indicator is not None and len(indicator.split()) <= 2 and indicator[:1].islower()
+            and not _CROP_MEASURE.match(indicator) and match_key(indicator) not in _MONEY_MEASURES
         ):
             # "trồng được 16,8 ha cây cam, quýt", "toàn huyện có 12.640 hộ được cấp giấy chứng
             # nhận": the object follows the figure
-            obj = re.match(r"^\s*([^\W\d][^,;.()%\d]{2,70}?)(?=\s*(?:[,;.()]|\bđạt\b|\bbằng\b|\bvới\b|$))", after)
-            if obj and len(obj.group(1).split()) <= 14:
-                indicator = clean_line(f"{indicator or ''} {obj.group(1)}")
-        predicate_end = m.end
+            if obj_text:
+                indicator = clean_line(f"{indicator or ''} {obj_text}")
+                predicate_end = m.end + obj_end
+        elif indicator is not None and obj_text and re.match(r"\s*(?:của|cho|đối\s+với|với)\s+\d", after[obj_end:]):
+            # "làm mắc 07 con bò của 7 hộ": the words after the figure are its own; "của 7 hộ" is about it
+            predicate_end = m.end + obj_end
+        elif indicator is not None and obj_text and unit and re.match(
+            rf"\s*,\s*(?:và\s+)?(?:{_NUM})\s*{_unit_pattern(unit)}(?![^\W\d_])", after[obj_end:], re.IGNORECASE
+        ):
+            # "Hoàn chỉnh thủ tục 48 hồ sơ mai táng phí, 02 hồ sơ đề nghị ...": in a list of one unit
+            # the words after each figure are its own, the words before the first name them all
+            lead = indicator
+            noun = unit if _is_count_unit(unit) else None
+            indicator = clean_line(" ".join(w for w in (lead, noun, obj_text) if w))
+            predicate_end = m.end + obj_end
+        if indicator is not None and " - " in indicator:
+            head, _, tail = indicator.rpartition(" - ")
+            if _qualifier_only(tail):
+                grade = (head, " - ")
+        # an amount belongs to the figure just before it, not to one a bare count ("02 hội nghị") follows
+        near = open_fact if open_fact is not None and not re.search(r"\d", sentence[open_fact.clause_end : m.start]) \
+            else None
+        if indicator is not None and lead is None:
+            indicator = self._money_head(indicator, near, ctx, doubts)
+        if time_only:
+            if m.n2 is None and _is_count_unit(unit) and obj_text:
+                # "Lũy kế từ đầu năm 2022 đến nay có 60 trường hợp tảo hôn": the object names it
+                indicator = clean_line(f"{unit} {obj_text}")
+                predicate_end = m.end + obj_end
+            elif open_fact is not None:
+                indicator = open_fact.fact.indicator_text  # "(tháng 9/2022 là 40,8 ...)": the same, another time
+            elif ctx.last_indicator:
+                indicator = ctx.last_indicator
+                doubts.append("indicator name not stated (taken from the sentence before)")
+            elif ctx.subject:
+                indicator = ctx.subject
+                doubts.append("indicator name not stated (taken from the paragraph's subject)")
         if indicator is None and unit and "/" in unit and not m.n2:
             indicator = unit  # "(9) Có 15 bác sỹ/vạn dân": the unit names the indicator
+        if indicator is None and not time_only and m.n2 is None and _is_count_unit(unit) and obj_text:
+            # "Gồm: 27 trường mầm non, 20 trường tiểu học": the counted thing names itself
+            indicator = clean_line(f"{unit} {obj_text}")
+            predicate_end = m.end + obj_end
         if indicator is None and m.n2 is not None and (m.u2 or m.u1) in _COUNT_UNITS:
             # "03/19 xã đạt 19 tiêu chí": the whole is named by the unit and what follows
             pred = re.match(r"^\s*([^,;.()]{3,60}?)\s*(?=[,;.()]|$)", after)
@@ -511,17 +948,34 @@ class NarrativeExtractor:
             if is_percent:
                 return False, open_fact
             self._unresolved(para, base_offset, sentence, m, "figure without an indicator name")
-            return True, open_fact
+            # a figure we cannot name stands between: what follows (a ratio, "với số tiền ...") is
+            # not about the fact before it
+            return True, None
+        if (match_key(indicator) in _GENERIC_NAMES or _CROP_MEASURE.match(indicator)) and not any(
+            d.startswith("indicator name") for d in doubts
+        ) and not re.match(r"tổng\s+(?:diện\s+tích|sản\s+lượng)", indicator, re.IGNORECASE):
+            # ("Tổng diện tích gieo trồng": all crops of the report's unit, a name of its own)
+            doubts.append("indicator name is a generic measure without its subject")
         value, plan_value, part = m.n1, None, None
+        second_unit = None
         if m.n2 is not None:
             if m.u1 and m.u2 and m.u2.startswith(m.u1 + "/"):
                 plan_value = m.n2  # "46,8 tạ/45,0 tạ/ha"
             elif m.u1 and m.u2 and m.u1 != m.u2 and not (m.u1 == "tỷ đồng" and m.u2 == "tỷ đồng"):
                 unit, plan_value = m.u1, None  # "04 vụ/04 đối tượng": two counts
+                second_unit = m.u2
+            elif unknown_second:
+                # "306 hộ/1.997 nhân khẩu": the second number counts another thing, named by a word
+                # the unit lexicon does not know; not a plan
+                unit, plan_value = m.u1, None
+                doubts.append("'/' joins two counts; the second one's unit is not known")
             elif unit in _COUNT_UNITS or self._ratio_follows(after) == "share":
                 value, part = None, PartWhole(m.n1, m.n2, unit)
             else:
                 plan_value = m.n2
+                if not self._plan_context(after):
+                    # "23/37 hộ", "100,7/100 ha" with no "đạt x% KH": actual/plan is a guess
+                    doubts.append("'a/b' read as actual/plan without a plan ratio")
         verb = re.match(r"^(giảm|tăng)\s+(?=\S)", indicator, re.IGNORECASE)
         if verb and m.n2 is None and value is not None and (unit == "%" or "tỷ lệ" in indicator.lower()):
             # "Giảm tỷ lệ hộ nghèo đạt 4%": the figure is the change of the rate
@@ -529,10 +983,12 @@ class NarrativeExtractor:
             kind = "percentage_points" if unit == "%" and "tỷ lệ" in indicator.lower() else ("percent" if unit == "%" else "absolute")
             fact = self._new_fact(para, base_offset, sentence, m, indicator, None, unit, None, page, ctx, indicator_raw)
             fact.change = ValueChange(value, unit, "decrease" if verb.group(1).lower() == "giảm" else "increase", kind)
+            fact.doubts.extend(doubts)
             ctx.last_indicator = indicator
             return True, _OpenFact(fact, m.end)
         fact = self._new_fact(para, base_offset, sentence, m, indicator, value, unit, plan_value, page, ctx, indicator_raw)
         fact.part_of = part
+        fact.doubts.extend(d for d in doubts if d not in fact.doubts)
         if named is None:
             typed = self._typed_unit_in(indicator_raw)
             if typed is not None:
@@ -541,10 +997,134 @@ class NarrativeExtractor:
             fact.admin_unit_code, fact.admin_unit_text = named
         if named is None:
             ctx.last_indicator = indicator
-        return True, _OpenFact(fact, predicate_end)
+        if second_unit is not None:
+            # the second count is a figure of its own, of the same activity
+            n2_start = self._n2_start(sentence, m)
+            second_name = indicator
+            if lead is not None:  # "khởi tố 04 vụ/04 đối tượng tội phạm hình sự": its own counted thing
+                second_name = clean_line(" ".join(w for w in (lead, second_unit, obj_text) if w))
+            second = self._new_fact(para, base_offset, sentence, m, second_name, m.n2, second_unit, None, page, ctx,
+                                    indicator_raw)
+            second.value_text = sentence[n2_start : n2_start + len(re.match(_NUM, sentence[n2_start:]).group(0))]
+            second.span = (n2_start, m.end)
+            second.admin_unit_code, second.admin_unit_text = fact.admin_unit_code, fact.admin_unit_text
+            second.doubts.extend(d for d in fact.doubts if d not in second.doubts)
+        return True, _OpenFact(fact, predicate_end, lead=lead, grade=grade, consumed=predicate_end > m.end)
+
+    def _accompanying(self, para, base_offset, sentence, m: _Mention, after: str, open_fact: _OpenFact, page: int,
+                      ctx: _Context, indicator_raw: str) -> tuple[bool, _OpenFact]:
+        subject = open_fact.subject or open_fact.fact.indicator_text
+        obj_text, obj_end = _object_after(after)
+        name = f"{subject} - {clean_line(' '.join(w for w in (m.u1, obj_text) if w))}"
+        fact = self._new_fact(para, base_offset, sentence, m, name, m.n1, m.u1, None, page, ctx, indicator_raw)
+        fact.admin_unit_code, fact.admin_unit_text = open_fact.fact.admin_unit_code, open_fact.fact.admin_unit_text
+        return True, _OpenFact(fact, m.end + obj_end, lead=open_fact.lead, consumed=obj_end > 0, subject=subject)
+
+    # -- completing a name ------------------------------------------------------------------------
+    @staticmethod
+    def _fraction(m: _Mention) -> bool:
+        """"1/3", "1/2", "3/4" as written before a noun: the shape of a fraction, not of two counts
+        (a count has a leading zero "01/03", or a part not smaller than its whole "2/2")."""
+        n1, n2 = m.n1, m.n2
+        if n2 is None or n1 != n1.to_integral_value() or n2 != n2.to_integral_value():
+            return False
+        return 0 < n1 < n2 <= 4 and not m.n1_text.startswith("0")
+
+    @staticmethod
+    def _counted_elsewhere(text: str, pos: int, unit: str) -> bool:
+        """The paragraph counts `unit` at another place with a number that is not a fraction."""
+        pattern = rf"(?<![\d.,/])(\d+)(?:\s*/\s*(\d+))?\s*{_unit_pattern(unit)}(?![^\W\d_])"
+        for mm in re.finditer(pattern, text, re.IGNORECASE):
+            if mm.start() <= pos < mm.end():
+                continue
+            a, b = int(mm.group(1)), int(mm.group(2)) if mm.group(2) else None
+            if b is None or not (0 < a < b <= 4) or mm.group(1).startswith("0"):
+                return True
+        return False
+
+    @staticmethod
+    def _n2_start(sentence: str, m: _Mention) -> int:
+        slash = sentence.index("/", m.start, m.end)
+        return slash + 1 + (len(sentence[slash + 1 : m.end]) - len(sentence[slash + 1 : m.end].lstrip()))
+
+    def _plan_context(self, after: str) -> bool:
+        """A plan is named right after "a/b": "đạt 95,1% KH", "bằng 103% chỉ tiêu", "kế hoạch"."""
+        if self._ratio_follows(after) == "plan":
+            return True
+        clause = re.split(r"[;.]", after, maxsplit=1)[0]
+        return re.search(r"\b(?:KH|kế\s+hoạch|chỉ\s+tiêu|dự\s+toán)\b", clause, re.IGNORECASE) is not None
+
+    @staticmethod
+    def _verb_chain(indicator_raw: str, verb: str) -> str:
+        """"Phát hiện, xử lý": the verbs listed before the one next to the figure belong to it."""
+        parts = [clean_line(_LEAD_NOISE.sub("", p))
+                 for p in re.split(r"[,:;]", re.sub(r"\([^()]*\)", " ", indicator_raw))]
+        parts = [p for p in parts if p]
+        if not parts or match_key(NarrativeExtractor._strip_tail(parts[-1])) != match_key(verb):
+            return verb
+        chain = [verb]
+        for p in reversed(parts[:-1]):
+            if not _verb_only(p):
+                break
+            chain.insert(0, p)
+        return ", ".join(chain)
+
+    @staticmethod
+    def _grade_head(ctx: _Context) -> tuple[str, str] | None:
+        """The head of a grade list from the item before: "Hạnh kiểm - Tốt" -> ("Hạnh kiểm", " - "),
+        "THPT xếp loại học lực giỏi" -> ("THPT xếp loại học lực", " "); else a label of this sentence."""
+        last = ctx.last_indicator
+        if last:
+            head, sep, tail = last.rpartition(" - ")
+            if sep and _qualifier_only(tail):
+                return head, " - "
+            words = last.split()
+            for n in (4, 3, 2, 1):
+                if len(words) > n and _qualifier_only(" ".join(words[-n:])):
+                    return " ".join(words[:-n]), " "
+        if ctx.head and ctx.head_fresh:
+            return ctx.head, " - "
+        return None
+
+    @staticmethod
+    def _money_subject(open_fact: _OpenFact) -> str:
+        """What an amount after a figure is paid for: that figure's name, less its own amount word."""
+        if open_fact.subject:
+            return open_fact.subject
+        prev = open_fact.fact.indicator_text
+        p_head, sep, p_tail = prev.rpartition(" - ")
+        if sep and (match_key(p_tail) in _MONEY_MEASURES or _verb_only(p_tail)):
+            return p_head
+        return prev
+
+    @staticmethod
+    def _money_head(indicator: str, open_fact: _OpenFact | None, ctx: _Context, doubts: list[str]) -> str:
+        """"số tiền", "cá nhân với tổng số tiền": an amount paid for what the sentence counted just
+        before ("thăm viếng 03 cuộc, số tiền 1,5 triệu đồng"), else for the words before "với"."""
+        k = match_key(indicator)
+        found = next((x for x in sorted(_MONEY_MEASURES, key=len, reverse=True) if k == x or k.endswith(" " + x)), None)
+        if found is None:
+            return indicator
+        rest = k[: len(k) - len(found)].strip()
+        if rest and not re.search(r"(?:^|\s)với$", rest):
+            return indicator  # "thu hồi nộp NSNN số tiền": the activity is named
+        measure = indicator[len(indicator) - len(found) :]
+        left = re.sub(r"\s*với$", "", indicator[: len(rest)]).strip(" ,") if rest else ""
+        head = None
+        if open_fact is not None:
+            head = NarrativeExtractor._money_subject(open_fact)
+        elif left:
+            head = left
+        elif ctx.head and ctx.head_fresh:
+            head = ctx.head
+        if head is None:
+            doubts.append("indicator name is a generic measure without its subject")
+            return measure
+        return f"{head} - {measure}"
 
     def _ratio_follows(self, after: str) -> str | None:
-        mm = re.match(r"^[\s,]*(?:\([^)]*\))?[\s,]*(đạt\s+tỷ\s+lệ|chiếm|đạt|bằng)\s+(" + _NUM + r")\s*%(.{0,40})", after, re.IGNORECASE)
+        mm = re.match(r"^[\s,]*(?:\([^)]*\))?[\s,]*(đạt\s+tỷ\s+lệ|chiếm\s+tỷ\s+lệ|chiếm|đạt|bằng)\s+("
+                      + _NUM + r")\s*%(.{0,40})", after, re.IGNORECASE)
         if not mm:
             return None
         if mm.group(1).lower().startswith(("đạt tỷ", "chiếm")):
@@ -557,7 +1137,8 @@ class NarrativeExtractor:
     @staticmethod
     def _base_text(after: str) -> tuple[str, int]:
         """The words naming a ratio's base, right after the percent: up to a comma, ';', '(' or 'và'."""
-        mm = re.match(r"^\s*((?:so\s+với\s+)?[^,;.()]*?)(?=\s*(?:[,;.()]|\bvà\s+(?:bằng|đạt|so)|$))", after, re.IGNORECASE)
+        mm = re.match(r"^\s*((?:so\s+với\s+)?[^,;.()…]*?)(?=\s*(?:[,;.()…]|\bvà\s+(?:bằng|đạt|so)|$))", after,
+                      re.IGNORECASE)
         if not mm:
             return "", 0
         text = clean_line(mm.group(1))
@@ -615,8 +1196,9 @@ class NarrativeExtractor:
         """Indicator as written from the words before a figure, or None when there are none."""
         t = re.sub(r"\([^()]*\)", " ", text)  # parenthetical asides ("(tính đến ngày ...)")
         t = t.split("(")[-1]
-        # the clause: after the last ';' or ',' that leaves words
-        parts = re.split(r"[;,]", t)
+        # the clause: after the last ';' or ',' that leaves words (not the commas of a label "Lớp 7,8,9:")
+        t = re.sub(r"(?<=\d),(?=\d[\d,]*\s*:)", "\x00", t)
+        parts = [p.replace("\x00", ",") for p in re.split(r"[;,]", t)]
         t = parts[-1]
         if len(clean_line(self._strip_tail(t))) < 3 and len(parts) > 1:
             if sentence_start and len(parts[0].split()) > 2:
@@ -626,25 +1208,40 @@ class NarrativeExtractor:
             else:
                 t = parts[-2] + " " + t if len(parts[-2].split()) <= 8 else t
         head = None
+        if ":" in t and not t.rpartition(":")[2].strip() and ":" in t.rpartition(":")[0]:
+            t = t.rpartition(":")[0]  # "Hạnh kiểm: Tốt: 86,52%": the label before the figure is the name
         if ":" in t:
             left, _, right = t.rpartition(":")
-            left_clean = clean_line(_LEAD_NOISE.sub("", left))
+            left_clean = _head_label(_LEAD_NOISE.sub("", left)) or ""
+            grade = _qualifier_only(clean_line(right).strip(" ,;:"))
+            if len(left_clean.split()) > (10 if grade else 6) and ":" in left_clean:
+                # "Kim 1 Kết quả gieo trồng: Lúa xuân: Diện tích": the nearest label is the head
+                left_clean = _head_label(left_clean.rpartition(":")[2]) or ""
             if right.strip():
-                if 0 < len(left_clean.split()) <= 6 and match_key(left_clean) not in _DISCOURSE_HEADS:
+                if 0 < len(left_clean.split()) <= (10 if grade else 6) and \
+                        match_key(left_clean) not in _DISCOURSE_HEADS:
                     head = left_clean
                     ctx.head = head
+                    ctx.head_fresh = True
                 t = right
             else:
                 t = left
-        t = clean_line(_LEAD_NOISE.sub("", self._strip_tail(t)))
-        t = self._strip_tail(t)
-        t = clean_line(t.strip(" ,;:-–"))
+        as_written = clean_line(_LEAD_NOISE.sub("", t)).strip(" ,;:-–")
+        if _qualifier_only(as_written) and match_key(as_written) != match_key("đạt"):
+            t = as_written  # "chưa đạt 5,9%": the grade keeps its verb
+        else:
+            t = clean_line(_LEAD_NOISE.sub("", self._strip_tail(t)))
+            t = self._strip_tail(t)
+            t = clean_line(t.strip(" ,;:-–"))
         if not t and head:
             return head  # "Riêng ước thu từ đầu giá: ước thực hiện 350 tỷ đồng"
         if not re.search(r"[^\W\d_]{2,}", t) or t[:1].isdigit() or re.search(r"\bvà$", t):
             return None  # no words, or a list whose objects follow the figures ("34 ha Dẻ hạt và 20 ha")
         # a generic measure name inherits its head: "Cây ngô - Sản lượng"
-        if match_key(t) in _GENERIC_NAMES or (head is None and len(t.split()) <= 2 and match_key(t.split()[0]) in {
+        if match_key(t) in _MONEY_MEASURES and head is None:
+            return t  # an amount belongs to the figure before it, not to a list head (see _money_head)
+        if match_key(t) in _GENERIC_NAMES or _CROP_MEASURE.match(t) or (
+                head is None and len(t.split()) <= 2 and match_key(t.split()[0]) in {
             match_key(w) for w in ("sản", "năng", "diện")
         }):
             inherited = head or ctx.head or self._head_from(ctx.last_indicator)
@@ -662,13 +1259,15 @@ class NarrativeExtractor:
         if not indicator:
             return None
         if " - " in indicator:
-            return indicator.split(" - ")[0]
+            return _head_label(indicator.split(" - ")[0])  # not "năng suất" of "năng suất - sản lượng"
         k = indicator
         for g in sorted(("Tổng diện tích gieo trồng", "Diện tích gieo trồng", "Diện tích trồng", "Diện tích",
                          "Tổng diện tích", "Sản lượng", "Năng suất"), key=len, reverse=True):
             if k.lower().startswith(g.lower() + " "):
                 rest = k[len(g) :].strip()
-                return rest or None
+                if not rest or _CROP_MEASURE.match(f"diện tích {rest}"):
+                    return None  # "diện tích cho thu hoạch": a qualifier of the measure, not a crop
+                return rest
         return None
 
     def _new_fact(self, para: Paragraph, base_offset: int, sentence: str, m: _Mention, indicator: str,
@@ -686,20 +1285,20 @@ class NarrativeExtractor:
             scenario = "target"
         elif re.search(r"(?:được|kế hoạch|KH|dự toán|chỉ tiêu)\s+(?:vốn\s+)?giao\b", indicator_raw, re.IGNORECASE):
             scenario = "plan"
-        # an explicit period in the indicator words
-        pm = re.search(r"(\d)\s+tháng\s+(?:đầu\s+)?năm\s+(\d{4})", indicator_raw)
-        if pm and ctx.plan_period is None:
-            months, year = int(pm.group(1)), int(pm.group(2))
-            kinds = {6: "first_half", 9: "nine_months", 3: "quarter"}
-            if months in kinds:
-                ptype = kinds[months]
-                pstart, pend = bounds(ptype, year, quarter=1)
-        else:
+        doubts: list[str] = []
+        # an explicit period before the figure ("10 tháng năm 2022, khai thác gỗ đạt ...", "tháng
+        # 9/2022 là 40,8"), else the one opening the paragraph
+        stated = self._stated_period(sentence[: m.start], pend or pstart, doubts) if ctx.plan_period is None else None
+        if stated is not None:
+            ptype, pstart, pend = stated
+        elif ctx.plan_period is None:
             ym = re.search(r"(?<!so với )\bnăm\s+(\d{4})\s*(?:(?:đạt|là|được|có|ước đạt|:)\s*)?$", indicator_raw.strip())
-            if ym and ctx.plan_period is None and not re.search(r"so\s+với[^,;]*năm\s+" + ym.group(1), indicator_raw):
+            if ym and not re.search(r"so\s+với[^,;]*năm\s+" + ym.group(1), indicator_raw):
                 y = int(ym.group(1))
                 if pstart is None or y != pstart.year:
                     ptype, pstart, pend = "year", date(y, 1, 1), date(y, 12, 31)
+            elif ctx.period is not None:
+                ptype, pstart, pend = ctx.period  # the paragraph's "10 tháng năm 2022, ..."
         fact = NarrativeFact(
             fact_index=len(self.facts),
             page=page,
@@ -716,9 +1315,44 @@ class NarrativeExtractor:
             as_of_date=ctx.as_of if ctx.plan_period is None else None,
             plan_value=plan_value,
             footnote=para.footnote,
+            doubts=doubts,
         )
+        if ctx.plan_period is not None and re.search(r"(?:^|\s)(?:đã|đạt\s+được)\s", indicator_raw, re.IGNORECASE):
+            # under a plan heading, but the words say it was done: plan or actual is unclear
+            fact.doubts.append("scenario unclear: a plan section, but the sentence reports a result")
         self.facts.append(fact)
         return fact
+
+    @staticmethod
+    def _stated_period(text: str, report_end: date | None, doubts: list[str]) -> tuple[str, date, date] | None:
+        """The period a figure's sentence states before it: N months, a quarter, a half or a month
+        (a year is read from the indicator words). Not a comparison base ("so với 9 tháng năm
+        2021", "cùng kỳ"), not the end of a stock ("đến hết tháng 6"), not a date."""
+        t = clean_line(text)
+        found = []
+        for pm in find_periods(t):
+            if pm.period_type in (None, "year"):
+                continue
+            pre = t[max(0, pm.start_pos - 30) : pm.start_pos]
+            if re.search(r"(?:so\s+với|cùng\s+kỳ|đến|tới|hết|từ|ngày(?:\s+\d{1,2})?|sau|trước|mỗi|vòng|kéo\s+dài|"
+                         r"thời\s+gian|vào|cuối|đầu)\s*$", pre, re.IGNORECASE):
+                continue
+            if re.match(r"\s*(?:tuổi|trở\s+lên|liên\s+tục)", t[pm.end_pos :], re.IGNORECASE):
+                continue
+            year = pm.year or (report_end.year if report_end else None)
+            if pm.period_type == "month" and pm.year is None and report_end and pm.month and \
+                    pm.month > report_end.month:
+                year = report_end.year - 1  # "tháng 12" in a January report: the year before
+            start, end = bounds(pm.effective_type, year, pm.month, pm.quarter)
+            if start is not None:
+                found.append((pm.effective_type, start, end))
+                if pm.year is None and report_end and end > report_end:
+                    doubts.append(f"year of '{pm.text}' not stated; the report's year taken")
+        if not found:
+            return None
+        if len(set(found)) > 1:
+            doubts.append("several periods stated before the figure; the nearest one taken")
+        return found[-1]
 
     def _unresolved(self, para: Paragraph, base_offset: int, sentence: str, m: _Mention, reason: str) -> None:
         self.unresolved.append(

@@ -13,7 +13,10 @@ _YEAR = r"((?:19|20)\d{2})"
 _ROMAN_Q = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 _N_MONTHS = re.compile(
-    r"(?<![\d,.])(\d{1,2})\s*tháng\s*(đầu\s*năm|cuối\s*năm|đầu|cuối)?(?:\s*(?:năm|/|-)?\s*" + _YEAR + r")?",
+    # "ngày 10 tháng 12": a date, not ten months
+    r"(?<![\d,.])(\d{1,2})\s*tháng(?!\s*\d{1,2}(?!\d))\s*(đầu\s*năm|cuối\s*năm|đầu|cuối)?"
+    r"(?:\s*(?:năm|/|-)?\s*" + _YEAR + r")?"
+    r"(?!\s*tuổi)",  # "6 tháng tuổi" is an age
     re.IGNORECASE,
 )
 _QUARTER = re.compile(r"quý\s*(IV|I{1,3}|[1-4])\b(?:\s*(?:năm|/|-)?\s*" + _YEAR + r")?", re.IGNORECASE)
@@ -59,6 +62,9 @@ def bounds(period_type: str | None, year: int | None, month: int | None = None, 
             return date(year, 7, 1), date(year, 12, 31)
         if period_type == "nine_months":
             return date(year, 1, 1), date(year, 9, 30)
+        if period_type == "months_to_date" and month:
+            # "10 tháng năm 2022": January to the end of month N
+            return date(year, 1, 1), date(year, month, calendar.monthrange(year, month)[1])
         if period_type == "year":
             return date(year, 1, 1), date(year, 12, 31)
     except ValueError:
@@ -94,6 +100,9 @@ def find_periods(text: str, bare_years: bool = False) -> list[PeriodMention]:
             add(m, PeriodMention("nine_months", year))
         elif n == 12:
             add(m, PeriodMention("year", year))
+        elif 2 <= n <= 11 and "cuối" not in qual:
+            # "5 tháng", "10 tháng năm 2022", "11 tháng đầu năm": January to the end of month N
+            add(m, PeriodMention("months_to_date", year, month=n))
     for m in _QUARTER.finditer(t):
         if not free(m.start(), m.end()):
             continue
