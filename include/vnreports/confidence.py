@@ -112,8 +112,8 @@ def is_complete_name(text: str | None) -> bool:
             return False  # the measure alone: "số tiền" is "số" + what? - "tiền" is no measure object
         if key.startswith(head + " "):
             rest = key[len(head) + 1 :].split()
-            if head in _classifier_keys() and len(rest) < 2:
-                return False  # "người lao động", "hộ nghèo": a class of things, not yet what is counted
+            if head in _classifier_keys() and (len(rest) < 2 or " ".join(rest) in _classifier_keys()):
+                return False  # "hộ nghèo", "người lao động": a class of things, not yet what is counted
             # "số tiền", "số lượng": one generic word after the head says nothing more
             return not (len(rest) == 1 and rest[0] in {"tiền", "lượng", "lần", "người", "cái", "đơn", "việc"})
     # "Cây ngô - Sản lượng": a head and a measure joined by the extractor

@@ -401,6 +401,7 @@ class _Context:
     period: tuple[str, date, date] | None = None  # "10 tháng năm 2022, ..." opening the paragraph
     subject: str | None = None  # "Giải ngân vốn đầu tư công" opening the paragraph
     sentence_first: int = 0  # index of the first fact of the current sentence
+    continued_estimate: bool = False  # the sentence goes on with the parts of an estimate before it
 
 
 @dataclass
@@ -505,7 +506,11 @@ class NarrativeExtractor:
         return unit.province_code if unit is not None else None
 
     def _typed_unit_in(self, text: str) -> tuple[str, str] | None:
-        """The most local unit named with its type in the clause ("(tại xã Thạch Lâm, huyện Bảo Lâm)")."""
+        """The most local unit named with its type in the clause ("(tại xã Thạch Lâm, huyện Bảo Lâm)").
+        None when the clause lists several of them ("trên địa bàn các xã Đức Hồng, Ngọc Côn, ..."):
+        the figure is then their total, the report's unit's figure."""
+        if re.search(r"\bcác\s+(?:xã|phường|thị\s+trấn|huyện|thị\s+xã)\b", text, re.IGNORECASE):
+            return None
         prov = self._province_code
         best = None
         for mention in find_mentions(text):
@@ -553,11 +558,13 @@ class NarrativeExtractor:
         ctx = _Context()
         title_key = fold_ascii(self.meta.title or "").lower()
         carried_head = None
+        last_body_estimate = False
         for para in paragraphs:
             if para.is_heading and para.footnote is None:
                 key = fold_ascii(para.text).lower()
                 ctx.head = None
                 carried_head = None
+                last_body_estimate = False
                 ctx.as_of = None
                 if title_key and key in title_key:
                     continue  # the document title names the plan part too; it does not open it
@@ -581,8 +588,23 @@ class NarrativeExtractor:
             para_ctx.subject = _paragraph_subject(para.text)
             if para.footnote is None and carried_head:
                 para_ctx.head = carried_head  # "Cây đỗ tương:" ending the paragraph before (a page break)
+            # the body paragraph before ended with an estimate: "Trong đó: ..." opening this one lists its parts
+            previous_estimate = para.footnote is None and last_body_estimate
+            previous_end = 0 if previous_estimate else None
             for start, end in _split_sentences(para.text):
+                # "Tổng thu ... ước đạt X. Trong đó: thu nội địa A; thu XNK B": the parts of an
+                # estimate, in clauses after ';' or opened by "Trong đó" / "gồm", are estimates too
+                continues = previous_end is not None and (
+                    (previous_end > 0 and para.text[previous_end - 1] == ";")
+                    or re.match(r"\W*(?:trong\s+đó|bao\s+gồm|gồm)\b", para.text[start:end], re.IGNORECASE))
+                para_ctx.continued_estimate = bool(previous_estimate and continues)
+                first = len(self.facts)
                 self._sentence(para, start, end, para_ctx)
+                new = self.facts[first:]
+                previous_estimate = any(f.scenario == "estimate" for f in new) if new else para_ctx.continued_estimate
+                previous_end = end
+            if para.footnote is None:
+                last_body_estimate = previous_estimate
             if para.footnote is None:
                 tail = re.search(r"(?:^|[.;]\s+)(?:[-+•*]\s*)?([^.;:()]{2,40}):\s*$", para.text)
                 carried_head = _head_label(tail.group(1)) if tail and len(tail.group(1).split()) <= 6 else None
@@ -1279,7 +1301,7 @@ class NarrativeExtractor:
         if ctx.plan_period is not None:
             scenario = "plan"
             ptype, pstart, pend = ctx.plan_period
-        elif ctx.estimate or re.search(r"\bước\b", clause):
+        elif ctx.estimate or ctx.continued_estimate or re.search(r"\bước\b", clause):
             scenario = "estimate"
         elif re.search(r"\bphấn\s+đấu\b", indicator_raw.lower()):
             scenario = "target"
