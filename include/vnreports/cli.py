@@ -147,6 +147,15 @@ def print_summary(url: str) -> None:
         facts = conn.execute(text(
             "SELECT admin_unit_name, period_type, period_start, count(*) AS facts "
             "FROM marts.indicator_values GROUP BY 1, 2, 3 ORDER BY 1, 3, 2")).all()
+        tiers = conn.execute(text("""
+            SELECT r.file_name,
+                   count(*) FILTER (WHERE o.source_kind = 'table' AND o.is_published) AS table_published,
+                   count(*) FILTER (WHERE o.source_kind = 'table' AND NOT o.is_published) AS table_held,
+                   count(*) FILTER (WHERE o.source_kind = 'narrative' AND o.is_published) AS sentence_published,
+                   count(*) FILTER (WHERE o.source_kind = 'narrative' AND NOT o.is_published) AS sentence_held
+              FROM marts.fct_indicator_observation o
+              JOIN marts.dim_report r ON r.report_id = o.report_id
+             GROUP BY 1 ORDER BY 1""")).all()
     print("\nReports by status")
     print(f"  {'status':<12} {'files':>5}  reason")
     for row in files:
@@ -156,6 +165,13 @@ def print_summary(url: str) -> None:
     for row in facts:
         print(f"  {row.admin_unit_name or '?':<28} {row.period_type or '?':<12} {row.period_start!s:<10} {row.facts:>6}")
     print(f"  total facts: {sum(r.facts for r in facts)}\n")
+    print("Figures by BI tier (published: indicator_values may show them; held: marts.indicator_review,"
+          " `vnreports review list`)")
+    print(f"  {'report':<44} {'table pub/held':>15} {'sentence pub/held':>18}")
+    for row in tiers:
+        print(f"  {row.file_name[:44]:<44} {row.table_published:>7}/{row.table_held:<7} "
+              f"{row.sentence_published:>9}/{row.sentence_held:<8}")
+    print()
     docs = config.gx_docs_dir() / "uncommitted" / "data_docs" / "local_site" / "index.html"
     if docs.exists():
         print(f"GX Data Docs: {docs}")
