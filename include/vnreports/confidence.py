@@ -114,8 +114,9 @@ def is_complete_name(text: str | None) -> bool:
             rest = key[len(head) + 1 :].split()
             if head in _classifier_keys() and (len(rest) < 2 or " ".join(rest) in _classifier_keys()):
                 return False  # "hộ nghèo", "người lao động": a class of things, not yet what is counted
-            # "số tiền", "số lượng": one generic word after the head says nothing more
-            return not (len(rest) == 1 and rest[0] in {"tiền", "lượng", "lần", "người", "cái", "đơn", "việc"})
+            # "tỷ lệ bao phủ" (of what?), "số tiền": a name outside the catalog needs three words
+            # after its measure noun to say what it measures on its own ("Tỷ lệ che phủ rừng")
+            return len(rest) >= 3
     # "Cây ngô - Sản lượng": a head and a measure joined by the extractor
     if " - " in text:
         head, _, tail = text.partition(" - ")

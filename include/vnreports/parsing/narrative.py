@@ -402,6 +402,7 @@ class _Context:
     subject: str | None = None  # "Giải ngân vốn đầu tư công" opening the paragraph
     sentence_first: int = 0  # index of the first fact of the current sentence
     continued_estimate: bool = False  # the sentence goes on with the parts of an estimate before it
+    results_period: tuple[str, date, date] | None = None  # "II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 ..."
 
 
 @dataclass
@@ -528,6 +529,19 @@ class NarrativeExtractor:
         m = self.meta
         return m.period_type, m.period_start, m.period_end
 
+    def _results_period_from_heading(self, heading: str) -> tuple[str, date, date] | None:
+        """"II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 VÀ ƯỚC THỰC HIỆN ... NĂM 2021" in a report about
+        the year: the section's results are for the first half (its estimates for the year). Only a
+        period shorter than the report's own, stated first in the heading."""
+        end = self.meta.period_end or self.meta.period_start
+        doubts: list[str] = []
+        stated = self._stated_period(heading.split(" VÀ ")[0].split(" và ")[0], end, doubts)
+        if stated is None or doubts or self.meta.period_start is None or self.meta.period_end is None:
+            return None
+        _, start, stop = stated
+        inside = self.meta.period_start <= start and stop <= self.meta.period_end
+        return stated if inside and (start, stop) != (self.meta.period_start, self.meta.period_end) else None
+
     def _plan_period_from_heading(self, heading: str) -> tuple[str, date, date] | None:
         key = fold_ascii(heading).lower()
         if not any(w in key for w in ("nhiem vu", "ke hoach", "muc tieu", "phuong huong")):
@@ -571,12 +585,17 @@ class NarrativeExtractor:
                 period = self._plan_period_from_heading(para.text)
                 if period is not None:
                     ctx.plan_period = period
+                    ctx.results_period = None
                 elif re.match(r"^(phan|[ivx]+\.|[a-z]\.)\s", key) and any(
                     w in key for w in ("ket qua", "tinh hinh", "danh gia", "boi canh")
                 ):
                     ctx.plan_period = None
+                    ctx.results_period = self._results_period_from_heading(para.text)
+                elif re.match(r"^(phan|[ivx]+\.)\s", key):
+                    ctx.results_period = None  # the next part of the report
                 continue
-            para_ctx = _Context(plan_period=ctx.plan_period if para.footnote is None else None)
+            para_ctx = _Context(plan_period=ctx.plan_period if para.footnote is None else None,
+                                results_period=ctx.results_period if para.footnote is None else None)
             # "Ước thực hiện 31/12/2022, ..." opening a paragraph or footnote: all its figures are estimates
             para_ctx.estimate = re.match(r"^\W*ước\b", para.text, re.IGNORECASE) is not None
             # "10 tháng năm 2022, ..." opening a paragraph: the period of all its figures
@@ -594,9 +613,11 @@ class NarrativeExtractor:
             for start, end in _split_sentences(para.text):
                 # "Tổng thu ... ước đạt X. Trong đó: thu nội địa A; thu XNK B": the parts of an
                 # estimate, in clauses after ';' or opened by "Trong đó" / "gồm", are estimates too
+                # only inside a list of parts: ';' alone separates parallel items ("...; đàn lợn có ...")
+                opens_parts = re.match(r"\W*(?:trong\s+đó|bao\s+gồm|gồm)\b", para.text[start:end], re.IGNORECASE)
                 continues = previous_end is not None and (
-                    (previous_end > 0 and para.text[previous_end - 1] == ";")
-                    or re.match(r"\W*(?:trong\s+đó|bao\s+gồm|gồm)\b", para.text[start:end], re.IGNORECASE))
+                    opens_parts or (para_ctx.continued_estimate and previous_end > 0
+                                    and para.text[previous_end - 1] == ";"))
                 para_ctx.continued_estimate = bool(previous_estimate and continues)
                 first = len(self.facts)
                 self._sentence(para, start, end, para_ctx)
@@ -609,6 +630,13 @@ class NarrativeExtractor:
                 tail = re.search(r"(?:^|[.;]\s+)(?:[-+•*]\s*)?([^.;:()]{2,40}):\s*$", para.text)
                 carried_head = _head_label(tail.group(1)) if tail and len(tail.group(1).split()) <= 6 else None
         for fact in self.facts:
+            if fact.change is not None:
+                if re.search(r"so\s+với\s+(?:thời\s+điểm\s+)?(?:đầu\s+năm|cuối\s+năm|31/12)", fact.sentence, re.IGNORECASE):
+                    # "tăng 5,497 tỷ so với đầu năm": a change of a stock since a date, not since last period
+                    fact.doubts.append("change compared with the start of the year, not with the previous period")
+                if fact.change.kind == "percentage_points" and fact.change.value > 15:
+                    # "Giảm tỷ lệ hộ nghèo đạt 23,77%": no rate moves that far in a period; a level?
+                    fact.doubts.append("a rate changing by more than 15 points: the level may be meant")
             # "2.755/11.000 liều đạt 24,05% KH" under a plan heading: a figure stated against its
             # plan is what was achieved, not the plan (the plan is plan_value)
             if fact.scenario == "plan" and fact.plan_value is not None:
@@ -738,7 +766,10 @@ class NarrativeExtractor:
         # the level after a change-only statement: "Tỷ lệ hộ nghèo giảm 3,12%, còn 31,27%"
         if (open_fact is not None and open_fact.fact.value is None and open_fact.fact.part_of is None
                 and open_fact.fact.change is not None and m.n2 is None
-                and re.search(r"(?:còn|là|đạt|xuống\s+còn|lên)\s*$", before, re.IGNORECASE)):
+                and re.search(r"(?:còn|là|đạt|xuống\s+còn|lên)\s*$", before, re.IGNORECASE)
+                # "Giảm tỷ lệ hộ nghèo đạt 4%, đạt 100% KH": a percent of a plan is the ratio, not the level
+                and not (is_percent and self._classify_base(self._base_text(after)[0], "đạt") not in (None, "previous_period")
+                         and self._base_text(after)[0])):
             f = open_fact.fact
             f.value, f.value_text, f.unit = m.n1, m.n1_text, m.u1
             if f.change.kind == "percent" and m.u1 == "%":
@@ -1321,6 +1352,8 @@ class NarrativeExtractor:
                     ptype, pstart, pend = "year", date(y, 1, 1), date(y, 12, 31)
             elif ctx.period is not None:
                 ptype, pstart, pend = ctx.period  # the paragraph's "10 tháng năm 2022, ..."
+            elif ctx.results_period is not None and scenario == "actual":
+                ptype, pstart, pend = ctx.results_period  # the section's "KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM"
         fact = NarrativeFact(
             fact_index=len(self.facts),
             page=page,
@@ -1339,6 +1372,11 @@ class NarrativeExtractor:
             footnote=para.footnote,
             doubts=doubts,
         )
+        if stated is None and ctx.plan_period is None and re.search(r"(?:tính\s+)?từ\s+đầu\s+năm|lũy\s+kế|luỹ\s+kế",
+                                                                    sentence[: m.start], re.IGNORECASE) \
+                and self.meta.issue_date and pend and self.meta.issue_date < pend:
+            # "tính từ đầu năm" in a report issued before its period ended: up to when?
+            fact.doubts.append("a year-to-date figure whose end date is not stated")
         if ctx.plan_period is not None and re.search(r"(?:^|\s)(?:đã|đạt\s+được)\s", indicator_raw, re.IGNORECASE):
             # under a plan heading, but the words say it was done: plan or actual is unclear
             fact.doubts.append("scenario unclear: a plan section, but the sentence reports a result")

@@ -290,6 +290,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
     try:
         paragraphs, footnotes = build_paragraphs(text_lines_only, {p.page_no: p.height for p in pages})
         narrative_facts, unresolved = extract_narrative(paragraphs, metadata)
+        scenarios_from_tables(narrative_facts, values, metadata)
     except Exception as e:  # the tables and metadata must not be lost to a narrative bug
         log.exception("narrative extraction failed for %s", name)
         warnings.append(f"narrative extraction failed ({type(e).__name__}: {e})")
@@ -309,3 +310,39 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         unresolved_mentions=unresolved,
         footnotes=footnotes,
     )
+
+
+def scenarios_from_tables(facts: list, values: list[IndicatorValue], metadata: ReportMetadata) -> int:
+    """A sentence restating a figure of the report's own table takes the column's scenario.
+
+    An annual report issued in November writes "Tỷ lệ gia đình văn hóa 85%" in its summary and
+    lists the same 85 under "Ước TH năm 2022" in its annex: the sentence's figure is that estimate,
+    not an actual. Same indicator (catalog code of both), same value, same period. Returns the
+    number of facts changed."""
+    from vnreports import catalog
+
+    def period(ptype, start, end):
+        return (start, end) if ptype is not None else (metadata.period_start, metadata.period_end)
+
+    by_figure: dict[tuple, set[str]] = {}
+    for v in values:
+        if v.role != "value" or v.scenario not in ("actual", "estimate") or v.value_number is None:
+            continue
+        found = catalog.match_indicator(v.indicator_name, unit=v.measure_unit, context=tuple(v.row_path[:-1]))
+        if found is not None:
+            key = (found.code, v.value_number.normalize(), period(v.period_type, v.period_start, v.period_end))
+            by_figure.setdefault(key, set()).add(v.scenario)
+    if not by_figure:
+        return 0
+    changed = 0
+    for f in facts:
+        if f.scenario != "actual" or f.value is None or f.as_of_date is not None:
+            continue
+        found = catalog.match_indicator(f.indicator_text, unit=f.unit)
+        if found is None:
+            continue
+        scenarios = by_figure.get((found.code, f.value.normalize(), period(f.period_type, f.period_start, f.period_end)))
+        if scenarios == {"estimate"}:
+            f.scenario = "estimate"
+            changed += 1
+    return changed
