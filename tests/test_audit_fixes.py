@@ -1,0 +1,88 @@
+"""Error classes found by the random audits of the published values (tests/truth/audit), each
+fixed at its root and checked on the real sentences where the audit found them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import SAMPLE_REPORTS
+from vnreports.parsing.model import ReportMetadata
+from vnreports.parsing.narrative import extract_narrative
+from vnreports.parsing.textflow import Paragraph
+
+YEAR_2022 = ReportMetadata(admin_unit_code="047", period_type="year", period_start=date(2022, 1, 1),
+                           period_end=date(2022, 12, 31), issue_date=date(2022, 12, 20))
+
+
+def facts_of(*paragraphs: str | tuple[str, bool], meta: ReportMetadata = YEAR_2022):
+    paras = []
+    for p in paragraphs:
+        text, heading = p if isinstance(p, tuple) else (p, False)
+        paras.append(Paragraph(text=text, page_at=[(0, 1)], is_heading=heading))
+    return extract_narrative(paras, meta)[0]
+
+
+def test_a_figure_over_several_listed_communes_is_the_report_units():
+    facts = facts_of("Công tác phòng, chống thiên tai và TKCN: Ngày 04 - 07 tháng 7 năm 2022, trên địa bàn các xã "
+                     "Đức Hồng, Ngọc Côn, Đoài Dương, Trung Phúc, Quang Hán đã xảy ra mưa cục bộ kèm gió lốc làm "
+                     "tốc mái nhà ở, tổng số nhà bị thiệt hại là 65 nhà.")
+    (fact,) = [f for f in facts if f.value == Decimal("65")]
+    assert fact.admin_unit_code is None
+
+
+def test_the_parts_of_an_estimate_are_estimates_but_parallel_items_are_not():
+    facts = facts_of("(5) Thu ngân sách trên địa bàn ước đạt 4.180.000 triệu đồng, bằng 207,1% KH.",
+                     "Trong đó: thu nội địa 1.575.205 triệu đồng, bằng 88,1% KH; thu xuất nhập khẩu 2.600.000 "
+                     "triệu đồng, bằng 1.130% KH.")
+    assert [f.scenario for f in facts if f.value is not None] == ["estimate"] * 3
+    parallel = facts_of("Đàn gia cầm ước đạt 1.286,5 nghìn con, tăng 4,5% so với cùng kỳ; đàn lợn hiện có 21.730 con.")
+    assert [f.scenario for f in parallel] == ["estimate", "actual"]
+
+
+def test_a_percent_of_plan_after_a_reduction_is_the_ratio_not_the_level():
+    (fact,) = facts_of("(11) Giảm tỷ lệ hộ nghèo đạt 4%, đạt 100% KH.")
+    assert fact.value is None
+    assert (fact.change.value, fact.change.direction) == (Decimal("4"), "decrease")
+    assert [(r.value, r.base) for r in fact.stated_ratios] == [(Decimal("100"), "plan")]
+
+
+def test_a_results_section_of_six_months_gives_its_actuals_that_period():
+    meta = ReportMetadata(admin_unit_code="048", period_type="year", period_start=date(2021, 1, 1),
+                          period_end=date(2021, 12, 31), issue_date=date(2021, 7, 30))
+    facts = facts_of(("II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 VÀ ƯỚC THỰC HIỆN", True),
+                     "Lực lượng quản lý thị trường tiến hành kiểm tra 134 lượt, xử lý vi phạm hành chính 10 vụ.",
+                     "Tổng sản lượng lương thực cả năm ước đạt 7.427 tấn.",
+                     ("IV. ĐÁNH GIÁ CHUNG", True),
+                     "Tổng đàn trâu hiện có 7.111 con.", meta=meta)
+    by = {f.value: f for f in facts}
+    assert (by[Decimal("134")].period_type, by[Decimal("134")].period_end) == ("first_half", date(2021, 6, 30))
+    assert (by[Decimal("7427")].scenario, by[Decimal("7427")].period_end) == ("estimate", date(2021, 12, 31))
+    assert by[Decimal("7111")].period_end == date(2021, 12, 31)  # the section ended
+
+
+@pytest.mark.parametrize("text, doubt", [
+    ("Dư nợ cho vay chính sách xã hội tăng 5.497 triệu đồng so với đầu năm.", "start of the year"),
+    ("Giảm tỷ lệ hộ nghèo (theo tiêu chí mới) đạt 23,77%.", "more than 15 points"),
+    ("Sản lượng thịt gia cầm hơi xuất chuồng tính từ đầu năm đạt 2.350 tấn.", "year-to-date"),
+])
+def test_uncertain_readings_carry_a_doubt(text, doubt):
+    facts = facts_of(text)
+    assert facts and any(doubt in d for f in facts for d in f.doubts), [(f.indicator_text, f.doubts) for f in facts]
+
+
+@pytest.fixture(scope="module")
+def province_report():
+    from vnreports.parsing import parse_report
+
+    return parse_report(SAMPLE_REPORTS / "001_66b76ee94201d24e.pdf")
+
+
+def test_a_sentence_restating_an_annex_estimate_is_an_estimate(province_report):
+    """001 (issued 14/11/2022) writes "(14) Tỷ lệ che phủ rừng 57,19%, đạt 100% KH." in its summary;
+    its annex lists 57,19 under "Ước TH năm 2022"."""
+    cover = [f for f in province_report.narrative_facts
+             if f.indicator_text == "Tỷ lệ che phủ rừng" and f.value == Decimal("57.19")]
+    assert cover and all(f.scenario == "estimate" for f in cover)
