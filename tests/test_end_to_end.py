@@ -155,7 +155,7 @@ def test_bi_reader_reads_marts_only(pipeline):
     bi_url = next(line.removeprefix("BI_READER_URL=") for line in pipeline["first"].stdout.splitlines()
                   if line.startswith("BI_READER_URL="))
     with psycopg.connect(bi_url, autocommit=True) as conn:
-        assert conn.execute("SELECT count(*) FROM marts.indicator_values").fetchone()[0] > 900  # the BI tier of the samples
+        assert conn.execute("SELECT count(*) FROM marts.indicator_values").fetchone()[0] > 800  # the BI tier of the samples (about 920 values)
         assert conn.execute("SELECT count(*) FROM marts.mart_plan_vs_actual").fetchone()[0] > 100
         for forbidden in ("SELECT * FROM staging.indicator_value LIMIT 1", "SELECT * FROM raw.report_file LIMIT 1",
                           "DELETE FROM marts.fct_indicator_value", "CREATE TABLE marts.x (i int)"):
