@@ -86,3 +86,24 @@ def test_a_sentence_restating_an_annex_estimate_is_an_estimate(province_report):
     cover = [f for f in province_report.narrative_facts
              if f.indicator_text == "Tỷ lệ che phủ rừng" and f.value == Decimal("57.19")]
     assert cover and all(f.scenario == "estimate" for f in cover)
+
+
+def test_a_reduction_down_to_a_bound_is_a_level_in_doubt_not_a_change():
+    (fact,) = facts_of("- Giảm tỷ lệ thất nghiệp ở khu vực thị trấn xuống dưới 4%.")
+    assert fact.change is None and fact.value == Decimal("4")
+    assert fact.indicator_text == "tỷ lệ thất nghiệp ở khu vực thị trấn"
+    assert any("bound" in d for d in fact.doubts)
+
+
+def test_a_unit_that_goes_on_after_a_slash_is_in_doubt():
+    facts = facts_of("Trong tháng 10/2022, trung bình ghi nhận 13 người/ngày mắc mới COVID-19.")
+    assert facts and all(any("unit goes on" in d for d in f.doubts) for f in facts if f.value == Decimal("13"))
+
+
+def test_an_estimate_compared_with_the_same_period_is_of_the_sections_period():
+    meta = ReportMetadata(admin_unit_code="048", period_type="year", period_start=date(2021, 1, 1),
+                          period_end=date(2021, 12, 31), issue_date=date(2021, 7, 30))
+    (fact,) = facts_of(("II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 VÀ ƯỚC THỰC HIỆN", True),
+                       "Sản lượng lương thực có hạt ước đạt 7.380/7.427 tấn, bằng 99,4% KH và bằng 99,6% so với "
+                       "cùng kỳ năm 2020;", meta=meta)
+    assert (fact.scenario, fact.period_type) == ("estimate", "first_half")

@@ -854,6 +854,9 @@ class NarrativeExtractor:
         if open_fact is not None and not re.search(r"[;,(]|\bvà\b", indicator_raw) and not indicator_raw.strip():
             return False, open_fact
         doubts: list[str] = []
+        if m.n2 is None and re.match(r"\s*/\s*[^\W\d_]", after):
+            # "13 người/ngày": the unit goes on past the lexicon's ("người") - a rate per something
+            doubts.append(f"the unit goes on after '/' ('{sentence[m.start:m.end]}{after[:8].rstrip()}')")
         if m.n2 is not None and m.u1 is None and self._fraction(m):
             # "hoàn thành 1/3 tiêu chí": one third, not 1 of 3 counted things, unless the paragraph
             # counts that thing elsewhere ("13 tiêu chí", "2/2 tiêu chí"); even then it stays in doubt
@@ -1030,6 +1033,13 @@ class NarrativeExtractor:
                     # "23/37 hộ", "100,7/100 ha" with no "đạt x% KH": actual/plan is a guess
                     doubts.append("'a/b' read as actual/plan without a plan ratio")
         verb = re.match(r"^(giảm|tăng)\s+(?=\S)", indicator, re.IGNORECASE)
+        level = re.search(r"\s+(?:xuống|lên)(?:\s+(còn|dưới|trên|mức))?$", indicator_raw.strip(), re.IGNORECASE)
+        if verb and level:
+            # "Giảm tỷ lệ thất nghiệp ... xuống dưới 4%": the level reached (a bound with dưới/trên), not the change
+            indicator = clean_line(re.sub(r"\s+(?:xuống|lên)(?:\s+(?:còn|dưới|trên|mức))?$", "", indicator[verb.end() :]))
+            if level.group(1) and level.group(1).lower() in ("dưới", "trên"):
+                doubts.append(f"a bound ('{level.group(1)} {m.n1_text}'), not a value")
+            verb = None
         if verb and m.n2 is None and value is not None and (unit == "%" or "tỷ lệ" in indicator.lower()):
             # "Giảm tỷ lệ hộ nghèo đạt 4%": the figure is the change of the rate
             indicator = indicator[verb.end() :]
@@ -1352,7 +1362,8 @@ class NarrativeExtractor:
                     ptype, pstart, pend = "year", date(y, 1, 1), date(y, 12, 31)
             elif ctx.period is not None:
                 ptype, pstart, pend = ctx.period  # the paragraph's "10 tháng năm 2022, ..."
-            elif ctx.results_period is not None and scenario == "actual":
+            elif ctx.results_period is not None and (scenario == "actual" or "cùng kỳ" in sentence.lower()):
+                # an estimate compared with the same period last year is of the section's period too
                 ptype, pstart, pend = ctx.results_period  # the section's "KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM"
         fact = NarrativeFact(
             fact_index=len(self.facts),
