@@ -328,7 +328,10 @@ def test_bare_subject_takes_measure_from_unit():
     assert _code("cây rau các loại", "ha") == "vegetable_area"
     assert _code("gà", "nghìn con") is None  # deaths? vaccinations? the herd is not assumed
     assert _code("Gieo trồng", "ha") is None  # a measure word alone is no subject
-    assert _code("trồng cây cam, quýt", "ha") == "citrus_area"
+    # planting a tree crop is new planting, not its standing area (audit 2026-12-04: "trồng được 16,8 ha
+    # cây cam, quýt" was published as the citrus area, 160 ha); an annual crop's is its sown area
+    assert _code("trồng cây cam, quýt", "ha") is None
+    assert _code("trồng được ngô", "ha") == "maize_area"
     assert _code("cây thuốc lá") is None  # no unit, no measure
 
 

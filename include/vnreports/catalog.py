@@ -63,7 +63,8 @@ fit the figure's unit is skipped (``units_compatible``):
 3. a bare subject with a unit that says the measure: "cây thuốc lá" in ha -> "diện tích
    thuốc lá", in tấn -> "sản lượng", in tạ/ha -> "năng suất" (not "con": a bare "Trâu"
    in con may count deaths or vaccinations, not the herd), only without ``context``; a
-   name that starts with a measure verb ("trồng cây cam, quýt" in ha) likewise;
+   name that starts with a measure verb ("trồng được ngô" in ha) likewise, except planting a
+   tree crop ("trồng được cây cam, quýt": new planting, not the standing area);
 4. fuzzy (method "fuzzy"): token based. An index of words without diacritics pre-selects
    the aliases; then every content word of the text must find its counterpart in the
    alias (equal; equal without diacritics when the text lost them; a different tone mark
@@ -918,6 +919,17 @@ def _compositions(head: str, tail: str) -> list[str]:
 _SEASON_WORDS = {"xuân", "hè", "thu", "mùa", "đông", "vụ"}
 
 
+# Tree crops: "trồng (được, mới) X ha" of them is new planting, while for an annual crop it is the sown area.
+_PERENNIALS = ("cam", "quyt", "buoi", "chanh", "cay an qua", "che", "que", "hoi", "thong", "keo", "rung", "mac ca",
+               "de", "le", "man", "dao", "nhan", "vai", "xoai", "ca phe", "ho tieu", "cao su", "dieu", "tre", "luong",
+               "truc", "sa nhan", "thach den", "hoe", "cay lau nam", "cay go")
+
+
+def _is_perennial(subject_key: str) -> bool:
+    words = f" {fold_ascii(subject_key)} "
+    return any(f" {p} " in words for p in _PERENNIALS)
+
+
 def _leading_measure(text: str, unit: str | None) -> list[str]:
     """Keys for a bare subject whose unit gives the measure, or a name starting with a measure."""
     raw = " ".join(_key_words(text))
@@ -929,7 +941,10 @@ def _leading_measure(text: str, unit: str | None) -> list[str]:
     words = raw.split()
     for n in (3, 2, 1):
         if len(words) > n:
-            mm = _measure_of(" ".join(words[:n]))
+            lead = " ".join(words[:n])
+            mm = _measure_of(lead)
+            if mm == "diện tích" and fold_ascii(lead).startswith("trong") and _is_perennial(" ".join(words[n:])):
+                break  # "trồng được 16,8 ha cây cam, quýt": newly planted this period, not the standing area
             if mm and (m is None or mm == m):
                 keys.append(normalise_name(f"{mm} {_strip_cay(' '.join(words[n:]))}"))
                 break
