@@ -107,3 +107,10 @@ def test_an_estimate_compared_with_the_same_period_is_of_the_sections_period():
                        "Sản lượng lương thực có hạt ước đạt 7.380/7.427 tấn, bằng 99,4% KH và bằng 99,6% so với "
                        "cùng kỳ năm 2020;", meta=meta)
     assert (fact.scenario, fact.period_type) == ("estimate", "first_half")
+
+
+def test_an_increment_under_a_total_name_is_in_doubt():
+    (fact,) = facts_of("Phấn đấu thêm 01 xã đạt chuẩn quốc gia về y tế xã.")
+    assert any("increment" in d for d in fact.doubts)
+    (school,) = facts_of("Xây dựng trường chuẩn quốc gia tăng thêm 10 trường mầm non và phổ thông.")
+    assert not any("increment" in d for d in school.doubts)  # "tăng thêm" names the flow itself

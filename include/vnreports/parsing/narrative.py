@@ -854,6 +854,9 @@ class NarrativeExtractor:
         if open_fact is not None and not re.search(r"[;,(]|\bvà\b", indicator_raw) and not indicator_raw.strip():
             return False, open_fact
         doubts: list[str] = []
+        if re.search(r"(?<!tăng)\s+thêm\s*$", " " + words_before) :
+            # "Phấn đấu thêm 01 xã đạt chuẩn": an increment, while the name reads as the total
+            doubts.append(f"an increment ('thêm {m.n1_text}') under a name that reads as a total")
         if m.n2 is None and re.match(r"\s*/\s*[^\W\d_]", after):
             # "13 người/ngày": the unit goes on past the lexicon's ("người") - a rate per something
             doubts.append(f"the unit goes on after '/' ('{sentence[m.start:m.end]}{after[:8].rstrip()}')")
