@@ -114,3 +114,9 @@ def test_an_increment_under_a_total_name_is_in_doubt():
     assert any("increment" in d for d in fact.doubts)
     (school,) = facts_of("Xây dựng trường chuẩn quốc gia tăng thêm 10 trường mầm non và phổ thông.")
     assert not any("increment" in d for d in school.doubts)  # "tăng thêm" names the flow itself
+
+
+def test_compound_nouns_do_not_cut_an_object():
+    facts = facts_of("Chỉ đạo đẩy nhanh tiến độ thực hiện 8 dự án nhân rộng mô hình giảm nghèo thuộc Chương trình "
+                     "mục tiêu quốc gia giảm nghèo bền vững.")
+    assert [f.indicator_text for f in facts if f.value == Decimal("8")] == ["dự án nhân rộng mô hình giảm nghèo"]

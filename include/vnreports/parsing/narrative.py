@@ -238,7 +238,9 @@ def _head_label(text: str) -> str | None:
 # nhà ở riêng lẻ, ...", "... đối với 02 hộ").
 _OBJECT = re.compile(
     r"^\s*([^\W\d][^,;:.()%\d=/]{1,70}?)(?=\s*(?:[,;:.()…=/]|\bvà\s+(?:đang|đã|sẽ|được)\b"
-    r"|\b(?:đạt|bằng)\s+(?:tỷ\s+lệ\s+)?\d|\bđối\s+với\b|\bvới\b|\bso\s+với\b|\btăng\b|\bgiảm\b"
+    r"|\b(?:đạt|bằng)\s+(?:tỷ\s+lệ\s+)?\d|\bđối\s+với\b|\bvới\b|\bso\s+với\b"
+    # "tăng"/"giảm" start a change, except in the compound nouns "giảm nghèo", "tăng trưởng", "tăng cường"
+    r"|\btăng\b(?!\s+(?:trưởng|cường|gia))|\bgiảm\b(?!\s+nghèo)"
     r"|\b(?:năm|tháng|cho|của|tại|và)\s+\d|\d|$))"
 )
 # words after a figure that start a predicate or a comparison, not its object
@@ -269,7 +271,7 @@ def _object_after(after: str) -> tuple[str | None, int]:
             return None, 0
         words = list(re.finditer(r"\S+", after[: long.end(1)]))[:8]
         for i, w in enumerate(words):
-            if i >= 2 and w.group(0).lower() in ("tại", "ở", "trên", "của", "về", "theo", "với", "cho", "do"):
+            if i >= 2 and w.group(0).lower() in ("tại", "ở", "trên", "của", "về", "theo", "với", "cho", "do", "thuộc"):
                 words = words[:i]  # "cơ sở sửa chữa ô tô tại thị trấn ...": the thing, not where it is
                 break
         while words and words[-1].group(0).lower() in _LINK_WORDS:
