@@ -117,6 +117,7 @@ def test_an_increment_under_a_total_name_is_in_doubt():
 
 
 def test_compound_nouns_do_not_cut_an_object():
-    facts = facts_of("Chỉ đạo đẩy nhanh tiến độ thực hiện 8 dự án nhân rộng mô hình giảm nghèo thuộc Chương trình "
-                     "mục tiêu quốc gia giảm nghèo bền vững.")
+    facts = facts_of("Chỉ đạo tiếp tục theo dõi, đôn đốc đẩy nhanh tiến độ thực hiện 40 dự án hỗ trợ phát triển sản "
+                     "xuất đa dạng hóa sinh kế và 8 dự án nhân rộng mô hình giảm nghèo thuộc Chương trình mục tiêu "
+                     "quốc gia giảm nghèo bền vững.")
     assert [f.indicator_text for f in facts if f.value == Decimal("8")] == ["dự án nhân rộng mô hình giảm nghèo"]
