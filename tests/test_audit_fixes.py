@@ -121,3 +121,11 @@ def test_compound_nouns_do_not_cut_an_object():
                      "xuất đa dạng hóa sinh kế và 8 dự án nhân rộng mô hình giảm nghèo thuộc Chương trình mục tiêu "
                      "quốc gia giảm nghèo bền vững.")
     assert [f.indicator_text for f in facts if f.value == Decimal("8")] == ["dự án nhân rộng mô hình giảm nghèo"]
+
+
+def test_a_base_written_after_the_percent_wins_over_a_comparison_before_the_comma():
+    (fact,) = facts_of("giá trị sản xuất công nghiệp theo giá hiện hành trong năm đạt 169.764 triệu đồng, tăng 127.042 "
+                       "triệu đồng so với cùng kỳ năm trước, bằng 375,78% KH so với UBND tỉnh giao, bằng 169,76% so "
+                       "với Nghị quyết HĐND huyện quyết định.")
+    assert [(r.value, r.base) for r in fact.stated_ratios] == [(Decimal("375.78"), "plan_ubnd_tinh"),
+                                                               (Decimal("169.76"), "plan_hdnd")]

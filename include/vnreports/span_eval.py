@@ -268,10 +268,7 @@ def evaluate_file(span_file: Path) -> ReportEval:
         row = _narrative_row(fact, matcher)
         for v in fact_values(fact, report.metadata, row, names, pdf.name):
             v.span_id = span["span_id"]
-            if v.slot == "value":
-                v.mention_pos = at + fact.span[0]
-            else:
-                v.mention_pos = at + fact.span[0]
+            v.mention_pos = at + fact.span[0]  # the fact's mention; its other figures are near it
             values.append(v)
     # one-to-one matching per span: values in reading order, each to the nearest unused figure
     # with its number (within the fact's sentence first)

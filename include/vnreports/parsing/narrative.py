@@ -781,7 +781,7 @@ class NarrativeExtractor:
 
         # a stated ratio of the open fact: "bằng 98,5% KH", "so với cùng kỳ đạt 104%"
         if is_percent and open_fact is not None:
-            vm = re.search(r"(bằng|đạt|=|tương\s+đương|chiếm|đạt\s+tỷ\s+lệ|tỷ\s+lệ|so\s+với\s+(.{0,60}?)\s+(?:đạt|bằng))\s*$",
+            vm = re.search(r"(bằng|đạt|=|tương\s+đương|chiếm|đạt\s+tỷ\s+lệ|tỷ\s+lệ|so\s+với\s+([^,;]{0,60}?)\s+(?:đạt|bằng))\s*$",
                            before, re.IGNORECASE)
             if vm is not None:
                 verb = vm.group(1).lower()
@@ -821,7 +821,7 @@ class NarrativeExtractor:
         # "bằng 101%KH", "bằng 108 % so với cùng kỳ" with no figure stated before it in the sentence:
         # a ratio to a base, never a value of its own
         if is_percent and open_fact is None:
-            vm = re.search(r"(?:^|\s)(bằng|đạt|so\s+với\s+(.{0,60}?)\s+(?:đạt|bằng))\s*$", before, re.IGNORECASE)
+            vm = re.search(r"(?:^|\s)(bằng|đạt|so\s+với\s+([^,;]{0,60}?)\s+(?:đạt|bằng))\s*$", before, re.IGNORECASE)
             if vm is not None:
                 base_text = clean_line(vm.group(2)) if vm.group(2) else self._base_text(after)[0]
                 if vm.group(2) is None and not re.match(_BASE_WORDS, base_text, re.IGNORECASE):
