@@ -129,3 +129,13 @@ def test_a_base_written_after_the_percent_wins_over_a_comparison_before_the_comm
                        "với Nghị quyết HĐND huyện quyết định.")
     assert [(r.value, r.base) for r in fact.stated_ratios] == [(Decimal("375.78"), "plan_ubnd_tinh"),
                                                                (Decimal("169.76"), "plan_hdnd")]
+
+
+def test_ước_thực_hiện_frames_the_rest_of_its_paragraph():
+    facts = facts_of("Tổng thu ngân sách nhà nước trên địa bàn tăng cao, ước thực hiện năm 2022, thu ngân sách trên "
+                     "địa bàn đạt 4.180.000 triệu đồng; so với dự toán HĐND giao đạt 207,1%. Chi ngân sách "
+                     "12.158.000 triệu đồng, so với dự toán HĐND giao đạt 111%; so với năm 2021 bằng 129%.",
+                     "Đàn trâu hiện có 7.111 con.")
+    by = {f.value: f.scenario for f in facts if f.value is not None}
+    assert by[Decimal("4180000")] == by[Decimal("12158000")] == "estimate"
+    assert by[Decimal("7111")] == "actual"  # the next paragraph is not framed

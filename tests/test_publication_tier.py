@@ -215,3 +215,12 @@ def test_held_figures_wait_for_review_and_a_decision_moves_them(tmp_path, wareho
     finally:
         engine.dispose()
         drop_database(url)
+
+
+def test_a_price_basis_is_not_lost_under_a_catalog_name():
+    none = confidence.Curation()
+    held = confidence.assess_narrative("giá trị sản xuất công nghiệp theo giá hiện hành", "industrial_production_value",
+                                       "tỷ đồng", [], none)
+    assert held.reasons == ("the name states a price basis the catalog's indicator does not",)
+    assert confidence.assess_narrative("giá trị sản xuất công nghiệp", "industrial_production_value", "tỷ đồng", [],
+                                       none).is_published

@@ -16,7 +16,9 @@ reason that failed:
    what is measured, with no verb fragment, date or dangling word);
 4. its unit of measure is a known one (the catalog's units and the parser's lexicon);
 5. a percent is the value of a rate or share ("Tỷ lệ ...", a catalog rate), not a comparison
-   with an unstated base ("thu ngân sách đạt 148,32%").
+   with an unstated base ("thu ngân sách đạt 148,32%");
+6. a name that states a price basis ("theo giá hiện hành", "giá so sánh") is not published under
+   a catalog indicator whose name lacks it.
 
 Table figures (a row of an indicator table names its indicator, a column its scenario and
 period) are published unless a curator rejected the row's name.
@@ -184,6 +186,8 @@ class Assessment:
         return self.tier == PUBLISHED
 
 
+_PRICE_BASIS = re.compile(r"giá\s+(?:hiện\s+hành|so\s+sánh|thực\s+tế|cố\s+định)", re.IGNORECASE)
+
 # Words that make a name a rate or a share, so that a percent is its value ("Tỷ lệ hộ nghèo 5%").
 _RATE_WORDS = ("tỷ lệ", "tỉ lệ", "tỷ trọng", "tốc độ", "tăng trưởng", "độ che phủ", "chỉ số", "cơ cấu", "mức giảm",
                "mức tăng", "tăng dân số", "phần trăm")
@@ -212,6 +216,12 @@ def assess_narrative(indicator_text: str, indicator_code: str | None, unit: str 
     reasons.extend(f"parser doubt: {d}" for d in doubts)
     if not indicator_code and decision != "accept" and not is_complete_name(indicator_text):
         reasons.append("indicator not in the catalog and its name is not a complete measure name")
+    if indicator_code and _PRICE_BASIS.search(indicator_text or ""):
+        ind = catalog.get_indicator(indicator_code)
+        if ind is not None and not _PRICE_BASIS.search(ind.name_vi):
+            # "giá trị sản xuất ... theo giá hiện hành" under a catalog name without its price basis:
+            # the same sentence often gives the other basis too, and BI would not tell them apart
+            reasons.append("the name states a price basis the catalog's indicator does not")
     if percent_of_non_rate(indicator_text, indicator_code, unit):
         reasons.append("a percent of an indicator that is not a rate (its base is not stated)")
     if unit is not None and not unit_is_known(unit):

@@ -626,6 +626,11 @@ class NarrativeExtractor:
                 new = self.facts[first:]
                 previous_estimate = any(f.scenario == "estimate" for f in new) if new else para_ctx.continued_estimate
                 previous_end = end
+                if para_ctx.plan_period is None and re.search(r"\bước\s+thực\s+hiện\b", para.text[start:end],
+                                                              re.IGNORECASE):
+                    # "Tổng thu ... tăng cao, ước thực hiện năm 2022, thu ... đạt X. Chi ngân sách Y, ...": the
+                    # framing "ước thực hiện" holds for the rest of the paragraph
+                    para_ctx.estimate = True
             if para.footnote is None:
                 last_body_estimate = previous_estimate
             if para.footnote is None:
