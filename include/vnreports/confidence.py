@@ -122,7 +122,9 @@ def is_complete_name(text: str | None) -> bool:
     # "Cây ngô - Sản lượng": a head and a measure joined by the extractor
     if " - " in text:
         head, _, tail = text.partition(" - ")
-        return len(head.split()) >= 1 and _key(tail) in _head_keys() or is_complete_name(tail)
+        if head.strip() and _key(tail) in _head_keys():
+            return True  # "Dứa - Sản lượng": a subject, then its measure
+        return is_complete_name(tail)
     return False
 
 

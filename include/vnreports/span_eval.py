@@ -193,8 +193,7 @@ def judge(value: Value, fig: dict | None, report_unit: str | None) -> dict[str, 
     if fig is None:
         return {d: False for d in DIMENSIONS}
     truth_unit = fig.get("unit")
-    unit_ok = truth_unit is None or value.unit is None and truth_unit is None or \
-        _unit_key(value.unit) == _unit_key(truth_unit)
+    unit_ok = truth_unit is None or _unit_key(value.unit) == _unit_key(truth_unit)
     indicator_ok = bool(fig.get("indicator_code")) and value.indicator_code == fig["indicator_code"]
     indicator_ok = indicator_ok or _name_has(value.indicator_name, fig.get("indicator_words") or [])
     scenario_ok = scenario_family(value.scenario) in {scenario_family(s) for s in _alternatives(fig["scenario"])}
