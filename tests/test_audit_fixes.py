@@ -88,6 +88,32 @@ def test_a_sentence_restating_an_annex_estimate_is_an_estimate(province_report):
     assert cover and all(f.scenario == "estimate" for f in cover)
 
 
+def test_figures_of_a_period_not_yet_over_at_signing_are_estimates(province_report):
+    """001 is signed 14/11/2022 about the year 2022: "sản lượng đạt 1.710,0 tấn/1.773,0 tấn" can only
+    be an estimate of the year, while a figure of the first ten months (already over) stays actual."""
+    pineapple = [f for f in province_report.narrative_facts if f.value == Decimal("1710.0")]
+    assert pineapple and all(f.scenario == "estimate" for f in pineapple)
+    year_actuals = [f for f in province_report.narrative_facts
+                    if f.scenario == "actual" and f.as_of_date is None
+                    and (f.period_end or province_report.metadata.period_end) > date(2022, 11, 14)]
+    assert year_actuals == []
+
+
+def test_the_period_end_rule_keeps_stocks_and_finished_periods_actual():
+    from vnreports.parsing.parser import estimates_before_period_end
+
+    meta = ReportMetadata(period_type="year", period_start=date(2022, 1, 1), period_end=date(2022, 12, 31),
+                          issue_date=date(2022, 11, 14))
+    facts = facts_of("Trong 10 tháng năm 2022, thu hút 1.200 lượt khách du lịch.",
+                     "Tính đến ngày 31/10/2022, toàn tỉnh có 15.000 hộ nghèo.",
+                     "Diện tích trồng rừng đạt 120 ha.", meta=meta)
+    assert estimates_before_period_end(facts, meta) == 1
+    assert {f.value: f.scenario for f in facts} == {Decimal("1200"): "actual", Decimal("15000"): "actual",
+                                                   Decimal("120"): "estimate"}
+    unsigned = ReportMetadata(period_type="year", period_start=date(2022, 1, 1), period_end=date(2022, 12, 31))
+    assert estimates_before_period_end(facts_of("Diện tích trồng rừng đạt 120 ha.", meta=unsigned), unsigned) == 0
+
+
 def test_a_reduction_down_to_a_bound_is_a_level_in_doubt_not_a_change():
     (fact,) = facts_of("- Giảm tỷ lệ thất nghiệp ở khu vực thị trấn xuống dưới 4%.")
     assert fact.change is None and fact.value == Decimal("4")
@@ -139,3 +165,21 @@ def test_ước_thực_hiện_frames_the_rest_of_its_paragraph():
     by = {f.value: f.scenario for f in facts if f.value is not None}
     assert by[Decimal("4180000")] == by[Decimal("12158000")] == "estimate"
     assert by[Decimal("7111")] == "actual"  # the next paragraph is not framed
+
+
+def test_a_period_opening_a_footnote_without_a_comma_frames_its_figures():
+    facts = facts_of("10 tháng năm 2022 xảy ra 17 đợt thiên tai, làm 08 người chết, nhiều vật nuôi bị cuốn trôi, ảnh "
+                     "hưởng nhiều công trình giao thông, điện và nhà dân; gần 1.400ha đất nông nghiệp bị ảnh hưởng. "
+                     "Ước tính giá trị thiệt hại khoảng 38,3 tỷ đồng.")
+    (damage,) = [f for f in facts if f.value == Decimal("38.3")]
+    assert (damage.period_start, damage.period_end) == (date(2022, 1, 1), date(2022, 10, 31))
+
+
+def test_a_year_in_the_words_introducing_a_list_is_the_period_of_its_items():
+    facts = facts_of("Ban hành Quyết định phê duyệt kết quả rà soát hộ nghèo, hộ cận nghèo năm 2021 theo tiêu chuẩn "
+                     "đa chiều giai đoạn 2022-2025: Tổng số hộ nghèo 5.858 hộ, tỷ lệ 33,59%; hộ cận nghèo 2.596 hộ, tỷ "
+                     "lệ 14,88%; giai đoạn hiện rà soát hộ nghèo, hộ cận nghèo năm 2022, kết quả rà soát hộ nghèo là "
+                     "4.997 hộ, bằng 28,58%.")
+    years = {f.value: f.period_start.year for f in facts if f.value in (Decimal("5858"), Decimal("2596"),
+                                                                      Decimal("4997"))}
+    assert years == {Decimal("5858"): 2021, Decimal("2596"): 2021, Decimal("4997"): 2022}

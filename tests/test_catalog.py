@@ -104,6 +104,21 @@ def test_aliases_unique_across_codes_after_normalisation():
     assert not clashes, clashes[:20]
 
 
+# Words that turn a stock into a flow: "Số xã ... tăng thêm" (communes added this year) is not
+# "Số xã ..." (all communes so far); an alias with one must belong to a name with it.
+_FLOW_WORDS = ("tăng thêm", "được công nhận")
+
+
+def test_an_alias_that_counts_a_flow_never_names_a_stock():
+    names = {r["indicator_code"]: r["name_vi"].lower() for r in _rows("indicator_catalog.csv")}
+    wrong = []
+    for r in _rows("indicator_aliases.csv"):
+        for word in _FLOW_WORDS:
+            if word in r["alias"].lower() and word not in names[r["indicator_code"]] and "tăng" not in names[r["indicator_code"]]:
+                wrong.append((r["indicator_code"], r["alias"]))
+    assert not wrong, wrong
+
+
 def test_unit_conversions_both_directions_and_consistent():
     rows = _rows("unit_conversions.csv")
     pairs = {(r["from_unit"], r["to_unit"]): Decimal(r["factor"]) for r in rows}

@@ -47,6 +47,7 @@ BUFFALO_SENTENCE = "Tính đến 31/5/2022, tổng đàn trâu 7.111/7.220 con, 
 COMMUNE_SENTENCE = "Xã Minh Long có 03/19 xóm đạt chuẩn nông thôn mới."
 POVERTY_SENTENCE = "Tỷ lệ hộ nghèo còn 12,5%, giảm 2,1% so với cùng kỳ."
 RAT_SENTENCE = f"{UNMATCHED} là 12.000 con."
+PIG_SENTENCE = "6 tháng đầu năm, đàn lợn 12.485/15.070 con, đạt 82,8% KH."
 
 
 def span_of(sentence: str, mention: str) -> tuple[int, int]:
@@ -87,6 +88,9 @@ def narrative_facts() -> list[NarrativeFact]:
         # the parser already set the code: stage_report keeps it
         fact(5, BUFFALO_SENTENCE, "7.111/7.220 con", "Đàn trâu của huyện", Decimal("7111"), "con",
              indicator_code="buffalo_herd", match_method="exact", match_score=1.0),
+        # six months against the year's plan: the plan slot is of the year
+        fact(6, PIG_SENTENCE, "12.485/15.070 con", "đàn lợn", Decimal("12485"), "con", period_type="first_half",
+             period_start=date(2022, 1, 1), period_end=date(2022, 6, 30), plan_value=Decimal("15070")),
     ]
 
 
@@ -190,9 +194,9 @@ def test_staging_twice_changes_nothing_and_restaging_replaces_atomically(engine)
     report = parsed_report()
     summary = stage_report(engine, report, "test", "run-1")
     first = counts(engine)
-    assert summary["narrative_facts"] == 6 and summary["unresolved_mentions"] == 1 and summary["footnotes"] == 1
+    assert summary["narrative_facts"] == 7 and summary["unresolved_mentions"] == 1 and summary["footnotes"] == 1
     assert first == {"report": 1, "report_page": 3, "indicator_table": 1, "table_row": 2, "table_cell": 12,
-                     "indicator_value": 6, "narrative_fact": 6, "unresolved_mention": 1, "footnote": 1}
+                     "indicator_value": 6, "narrative_fact": 7, "unresolved_mention": 1, "footnote": 1}
 
     stage_report(engine, report, "test", "run-1-retry")
     assert counts(engine) == first
@@ -228,7 +232,7 @@ def test_an_existing_warehouse_upgrades_in_place(engine):
     assert {"indicator_code", "match_method", "match_score", "catalog_version", "unit_normalised"} <= columns
     assert counts(engine)["indicator_value"] == 6
     stage_report(engine, parsed_report(), "test")
-    assert counts(engine)["narrative_fact"] == 6
+    assert counts(engine)["narrative_fact"] == 7
 
 
 def test_staging_writes_every_field_with_catalog_codes(engine):
@@ -331,6 +335,7 @@ def test_each_fact_becomes_its_value_rows(marts):
         (3, "value"), (3, "change"),
         (4, "value"),
         (5, "value"),
+        (6, "value"), (6, "plan"),
     }
 
     def pick(key, *cols):
@@ -355,10 +360,14 @@ def test_each_fact_becomes_its_value_rows(marts):
     # period: the fact's own, else the report's; a stock ("tính đến 31/5/2022") is about its
     # date (period as_of) and keeps the reporting period beside it
     stock = {k for k, r in rows.items() if r["as_of_date"] is not None}
-    assert {k[0] for k in stock} == {1}
-    assert {r["period_key"] for k, r in rows.items() if k not in stock} == {YEAR_2022}
+    assert stock == {(1, "value"), (1, "change")}
+    assert {r["period_key"] for k, r in rows.items() if k not in stock and k != (6, "value")} == {YEAR_2022}
+    # a plan is of a year: the plan of a stock ("7.111/7.220 con" at 31/5) and of six months'
+    # figures ("12.485/15.070 con" in 6 tháng đầu năm) is the year's
+    assert rows[(1, "plan")]["as_of_date"] is None and rows[(6, "plan")]["period_key"] == YEAR_2022
+    assert rows[(6, "value")]["period_key"] != YEAR_2022
     assert {rows[k]["period_key"] for k in stock} == {"as_of:2022-05-31:2022-05-31"}
-    assert {r["reporting_period_key"] for r in rows.values()} == {YEAR_2022}
+    assert {r["reporting_period_key"] for k, r in rows.items() if k != (6, "value")} == {YEAR_2022}
     assert {r["time_basis"] for k, r in rows.items()} == {"flow", "stock"}
     assert rows[(1, "value")]["as_of_date"] == date(2022, 5, 31) and rows[(1, "value")]["time_basis"] == "stock"
     assert rows[(0, "value")]["as_of_date"] is None
@@ -484,7 +493,7 @@ def test_review_views(marts):
         ("Tổng đàn trâu", "Đàn trâu của huyện", "Đàn trâu của huyện"),
     }
     # table + narrative rows of the valid report only: the quarantined copy never shows
-    assert n_bi == 6 + 13
+    assert n_bi == 6 + 15
     with marts.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM marts.fct_indicator_observation WHERE report_id = :r"),
                             {"r": QUARANTINED_ID}).scalar_one() == 0

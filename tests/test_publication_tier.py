@@ -224,3 +224,20 @@ def test_a_price_basis_is_not_lost_under_a_catalog_name():
     assert held.reasons == ("the name states a price basis the catalog's indicator does not",)
     assert confidence.assess_narrative("giá trị sản xuất công nghiệp", "industrial_production_value", "tỷ đồng", [],
                                        none).is_published
+
+
+@pytest.mark.parametrize("name, unit, contradicts", [
+    ("vụ vi phạm pháp luật liên quan đến ma túy", "đối tượng", True),  # 100 vụ, 113 đối tượng
+    ("Tỷ lệ chuồng trại gia súc di dời ra khỏi gầm sàn nhà ở", "hộ", True),  # a rate given in households
+    ("Tỷ lệ hộ nghèo", "%", False),
+    ("Tỷ lệ bác sĩ", "bác sĩ/vạn dân", False),
+    ("vụ vi phạm pháp luật liên quan đến ma túy", "vụ", False),
+    ("số lao động được đi làm việc ở nước ngoài theo hợp đồng", "người", False),
+    ("đàn lợn", "con", False),
+    ("Số hộ thoát nghèo", "hộ", False),
+    ("Số hộ thoát nghèo", "nhân khẩu", False),  # not a count noun of the lexicon: the parser's "/" doubt covers it
+])
+def test_a_unit_that_does_not_count_what_the_name_counts_is_held(name, unit, contradicts):
+    assert confidence.unit_contradicts_name(name, unit) is contradicts
+    assessed = confidence.assess_narrative(name, None, unit, [], confidence.Curation())
+    assert any("does not count what the name counts" in r for r in assessed.reasons) is contradicts

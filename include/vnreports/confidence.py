@@ -18,7 +18,9 @@ reason that failed:
 5. a percent is the value of a rate or share ("Tỷ lệ ...", a catalog rate), not a comparison
    with an unstated base ("thu ngân sách đạt 148,32%");
 6. a name that states a price basis ("theo giá hiện hành", "giá so sánh") is not published under
-   a catalog indicator whose name lacks it.
+   a catalog indicator whose name lacks it;
+7. the unit agrees with the name: a rate ("Tỷ lệ ...") is not given in a count ("2.215 hộ"), and
+   a name that counts one thing ("vụ vi phạm ...") is not given in another ("113 đối tượng").
 
 Table figures (a row of an indicator table names its indicator, a column its scenario and
 period) are published unless a curator rejected the row's name.
@@ -208,6 +210,44 @@ def percent_of_non_rate(indicator_text: str, indicator_code: str | None, unit: s
     return not any(w in low for w in _RATE_WORDS)
 
 
+# Units that count things (as opposed to measuring them), for rule 7.
+_COUNT_UNITS = {"đối tượng", "lượt", "cuộc", "trường hợp", "ca", "đơn", "lần", "người", "hộ", "vụ", "xã", "thôn",
+                "trường", "hồ sơ", "công trình", "dự án", "doanh nghiệp", "hợp tác xã", "cơ sở", "học sinh",
+                "giáo viên", "bác sĩ", "lao động", "khách", "lượt khách", "trẻ"}
+# Heads counted in a unit of their own kind ("đàn lợn ... con", "lúa ... ha"): never compared.
+_MEASURED_HEADS = {"trâu", "bò", "lợn", "gia cầm", "dê", "ngựa", "lúa", "ngô", "sản phẩm", "khách", "lượt khách"}
+_PEOPLE_HEADS = {"lao động", "học sinh", "giáo viên", "bác sĩ", "trẻ", "khách", "người"}
+_RATE_HEAD = re.compile(r"^\s*(tỷ lệ|tỉ lệ|tỷ trọng)\b", re.IGNORECASE)
+_NOT_COUNTS = {"%", "‰", "điểm %", "điểm phần trăm", "lần"}
+
+
+def unit_contradicts_name(indicator_text: str | None, unit: str | None) -> bool:
+    """A rate given in a count, or a count of one thing given in a count of another.
+
+    >>> unit_contradicts_name("vụ vi phạm pháp luật liên quan đến ma túy", "đối tượng")
+    True
+    >>> unit_contradicts_name("Tỷ lệ chuồng trại gia súc di dời", "hộ"), unit_contradicts_name("đàn lợn", "con")
+    (True, False)
+    """
+    if not indicator_text or not unit:
+        return False
+    u = _key(unit)
+    if _RATE_HEAD.search(indicator_text):
+        return u not in {_key(x) for x in _NOT_COUNTS} and "/" not in unit and u in {_key(x) for x in _COUNT_UNITS}
+    if u not in {_key(x) for x in _COUNT_UNITS}:
+        return False
+    name = _key(indicator_text)
+    name = re.sub(r"^(tổng số|số lượng|số)\s+", "", name)
+    for head in sorted(_classifier_keys(), key=len, reverse=True):
+        if name == head or name.startswith(head + " "):
+            if head in {_key(x) for x in _MEASURED_HEADS}:
+                return False
+            if u == _key("người") and head in {_key(x) for x in _PEOPLE_HEADS}:
+                return False  # "số lao động ... 200 người"
+            return u != head and not u.startswith(head + " ") and not head.startswith(u + " ")
+    return False
+
+
 def assess_narrative(indicator_text: str, indicator_code: str | None, unit: str | None,
                      doubts: Iterable[str], curation: Curation) -> Assessment:
     """The tier of a sentence's figure (see the module docstring for the rule)."""
@@ -226,6 +266,8 @@ def assess_narrative(indicator_text: str, indicator_code: str | None, unit: str 
             reasons.append("the name states a price basis the catalog's indicator does not")
     if percent_of_non_rate(indicator_text, indicator_code, unit):
         reasons.append("a percent of an indicator that is not a rate (its base is not stated)")
+    if unit_contradicts_name(indicator_text, unit):
+        reasons.append(f"the unit '{unit}' does not count what the name counts")
     if unit is not None and not unit_is_known(unit):
         reasons.append(f"unknown unit of measure '{unit}'")
     return Assessment(HELD if reasons else PUBLISHED, tuple(reasons))

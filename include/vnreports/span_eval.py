@@ -129,6 +129,24 @@ class Value:
         return all(self.right.get(d, False) for d in DIMENSIONS)
 
 
+_SHORTER_PLAN = re.compile(r"(KH|kế hoạch|chỉ tiêu)\s+(tháng|quý|vụ|[0-9]+\s+tháng)", re.IGNORECASE)
+
+
+def plan_period(fact, report_meta):
+    """The plan slot's period as stg_narrative_value gives it: the fact's period (else the
+    report's), widened to its year when it is part of one year (a plan is set for a year) unless
+    the sentence names a shorter plan; never an as-of date."""
+    if fact.period_type is not None and fact.period_start and fact.period_end:
+        start, end, ptype = fact.period_start, fact.period_end, fact.period_type
+    elif report_meta.period_start and report_meta.period_end:
+        start, end, ptype = report_meta.period_start, report_meta.period_end, report_meta.period_type
+    else:
+        return None
+    if ptype != "year" and start.year == end.year and not _SHORTER_PLAN.search(fact.sentence):
+        return date(start.year, 1, 1), date(start.year, 12, 31)
+    return start, end
+
+
 def fact_values(fact, report_meta, row: dict, catalog_names: dict[str, str], file_name: str) -> list[Value]:
     """The value rows of stg_narrative_value for one fact (same slots, same period rule)."""
     if fact.as_of_date is not None:
@@ -148,7 +166,8 @@ def fact_values(fact, report_meta, row: dict, catalog_names: dict[str, str], fil
     if fact.value is not None:
         out.append(Value(slot="value", number=fact.value, unit=fact.unit, scenario=fact.scenario, **common))
     if fact.plan_value is not None:
-        out.append(Value(slot="plan", number=fact.plan_value, unit=fact.unit, scenario="plan", **common))
+        plan_common = dict(common, period=plan_period(fact, report_meta))
+        out.append(Value(slot="plan", number=fact.plan_value, unit=fact.unit, scenario="plan", **plan_common))
     for i, r in enumerate(fact.stated_ratios):
         out.append(Value(slot=f"ratio:{i}", number=r.value, unit="%", scenario=f"ratio_to_{r.base}", **common))
     if fact.change is not None:

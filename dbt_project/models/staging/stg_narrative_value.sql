@@ -109,7 +109,7 @@ select
     s.sentence,
     s.span_start,
     s.span_end,
-    s.as_of_date,
+    case when s.value_slot = 'plan' then null else s.as_of_date end as as_of_date,
     nullif(btrim(s.admin_unit_code), '')        as admin_unit_code,
     s.admin_unit_text,
     s.change_kind,
@@ -120,8 +120,23 @@ select
     -- the BI tier of the sentence's fact (vnreports.confidence), the same for all its slots
     s.publication_tier,
     array_to_string(array(select jsonb_array_elements_text(s.hold_reasons)), '; ') as hold_reasons,
-    -- Same rule as table figures: the fact's own period if it has one, else the report's.
-    case when s.period_type is not null then s.period_type  else s.report_period_type  end as period_type,
-    case when s.period_type is not null then s.period_start else s.report_period_start end as period_start,
-    case when s.period_type is not null then s.period_end   else s.report_period_end   end as period_end
+    -- Same rule as table figures: the fact's own period if it has one, else the report's; but the
+    -- plan of "12.485/15.070 con, đạt 82,8% KH" in a 6-month report is the year's plan (a plan
+    -- is set for a year), unless the sentence names a shorter plan ("KH tháng", "kế hoạch 6 tháng").
+    case when p.is_year_plan then 'year' else p.period_type end as period_type,
+    case when p.is_year_plan then date_trunc('year', p.period_start)::date else p.period_start end as period_start,
+    case when p.is_year_plan then (date_trunc('year', p.period_start) + interval '1 year - 1 day')::date
+         else p.period_end end as period_end
 from slots as s
+cross join lateral (
+    select r.period_type, r.period_start, r.period_end,
+           s.value_slot = 'plan'
+           and r.period_type is distinct from 'year'
+           and extract(year from r.period_start) = extract(year from r.period_end)
+           and s.sentence !~* '(KH|kế hoạch|chỉ tiêu)\s+(tháng|quý|vụ|[0-9]+\s+tháng)' as is_year_plan
+    from (select
+        case when s.period_type is not null then s.period_type  else s.report_period_type  end as period_type,
+        case when s.period_type is not null then s.period_start else s.report_period_start end as period_start,
+        case when s.period_type is not null then s.period_end   else s.report_period_end   end as period_end
+    ) as r
+) as p

@@ -405,6 +405,7 @@ class _Context:
     sentence_first: int = 0  # index of the first fact of the current sentence
     continued_estimate: bool = False  # the sentence goes on with the parts of an estimate before it
     results_period: tuple[str, date, date] | None = None  # "II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 ..."
+    lead_year: tuple[int, int] | None = None  # (year, end of the lead-in) of "... năm 2021: item; item"
 
 
 @dataclass
@@ -601,8 +602,9 @@ class NarrativeExtractor:
             # "Ước thực hiện 31/12/2022, ..." opening a paragraph or footnote: all its figures are estimates
             para_ctx.estimate = re.match(r"^\W*ước\b", para.text, re.IGNORECASE) is not None
             # "10 tháng năm 2022, ..." opening a paragraph: the period of all its figures
-            opening = re.match(r"^\W*(?:trong\s+)?(\d{1,2}\s+tháng(?:\s+đầu\s+năm)?(?:\s+năm\s+\d{4})?)\s*[,:]",
-                               para.text, re.IGNORECASE)
+            # (or "10 tháng năm 2022 xảy ra 17 đợt thiên tai, ... Ước tính giá trị thiệt hại 38,3 tỷ")
+            opening = re.match(r"^\W*(?:trong\s+)?(\d{1,2}\s+tháng(?:\s+đầu\s+năm)?(?:\s+năm\s+\d{4})?)"
+                               r"(?:\s*[,:]|\s+(?=[^\W\d]))", para.text, re.IGNORECASE)
             if opening and para_ctx.plan_period is None:
                 para_ctx.period = self._stated_period(opening.group(1), self.meta.period_end or self.meta.period_start,
                                                       [])
@@ -680,6 +682,19 @@ class NarrativeExtractor:
             )
         # a head label "Cây ngô:" at the start of the sentence
         ctx.head_fresh = False
+        # "Phê duyệt kết quả rà soát hộ nghèo năm 2021 ...: Tổng số hộ nghèo 5.858 hộ; ...": a year
+        # in the words that introduce a list is the period of the list's figures
+        # (the list goes on in the clauses after ';')
+        if ctx.lead_year is not None and para.text[:s_start].rstrip().endswith(";") \
+                and not re.search(r"\bnăm\s+\d{4}", sentence):
+            ctx.lead_year = (ctx.lead_year[0], 0)
+        else:
+            ctx.lead_year = None
+        lead = re.match(r"^([^:]{10,300}?):\s", sentence)
+        if lead and ctx.plan_period is None:
+            years = [y for y in re.findall(r"(?<!so với )\bnăm\s+(\d{4})\b(?![-–]\d)", lead.group(1))]
+            if len(set(years)) == 1:
+                ctx.lead_year = (int(years[0]), lead.end())
         ctx.sentence_first = len(self.facts)
         hm = re.match(r"^(?:[-+•*]\s*)?([^:;,.()]{2,40}?)(?:\s*\([^)]{0,40}\))?\s*:\s*(?=\S)", sentence)
         if hm is None:
@@ -1369,6 +1384,10 @@ class NarrativeExtractor:
             if ym and not re.search(r"so\s+với[^,;]*năm\s+" + ym.group(1), indicator_raw):
                 y = int(ym.group(1))
                 if pstart is None or y != pstart.year:
+                    ptype, pstart, pend = "year", date(y, 1, 1), date(y, 12, 31)
+            elif ctx.lead_year is not None and m.start >= ctx.lead_year[1]:
+                y = ctx.lead_year[0]
+                if pstart is None or not (pstart.year == y == pend.year):
                     ptype, pstart, pend = "year", date(y, 1, 1), date(y, 12, 31)
             elif ctx.period is not None:
                 ptype, pstart, pend = ctx.period  # the paragraph's "10 tháng năm 2022, ..."

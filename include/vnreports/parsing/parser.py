@@ -291,6 +291,7 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         paragraphs, footnotes = build_paragraphs(text_lines_only, {p.page_no: p.height for p in pages})
         narrative_facts, unresolved = extract_narrative(paragraphs, metadata)
         scenarios_from_tables(narrative_facts, values, metadata)
+        estimates_before_period_end(narrative_facts, metadata)
     except Exception as e:  # the tables and metadata must not be lost to a narrative bug
         log.exception("narrative extraction failed for %s", name)
         warnings.append(f"narrative extraction failed ({type(e).__name__}: {e})")
@@ -310,6 +311,32 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
         unresolved_mentions=unresolved,
         footnotes=footnotes,
     )
+
+
+def estimates_before_period_end(facts: list, metadata: ReportMetadata) -> int:
+    """A figure of a period that had not ended when the report was signed is an estimate.
+
+    A report dated 14/11/2022 that writes "sản lượng đạt 1.710 tấn" for the year 2022 can only be
+    estimating the year; its annex says so ("Ước TH năm 2022"). Figures of periods already over
+    (10 tháng, 6 tháng đầu năm) and stocks dated on or before the issue date stay actual. Returns
+    the number of facts changed."""
+    issued = metadata.issue_date
+    if issued is None:
+        return 0
+    changed = 0
+    for f in facts:
+        if f.scenario != "actual":
+            continue
+        if f.as_of_date is not None:
+            ends = f.as_of_date
+        elif f.period_type is not None:
+            ends = f.period_end
+        else:
+            ends = metadata.period_end
+        if ends is not None and ends > issued:
+            f.scenario = "estimate"
+            changed += 1
+    return changed
 
 
 def scenarios_from_tables(facts: list, values: list[IndicatorValue], metadata: ReportMetadata) -> int:
