@@ -178,12 +178,37 @@ def test_cli_prints_a_line_per_sample(sample_results, monkeypatch, capsys):
 
     assert ev.main(["--no-generated", "--json", "--min-precision", "0.5", "--min-recall", "0.5"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [r["report"] for r in data["reports"]] == [p.stem for p in sorted(ev.SAMPLES_DIR.glob("*.pdf"))]
+    corpus = [f"corpus:{p.stem}" for p in sorted(ev.CORPUS_DIR.glob("*.pdf"))]
+    assert [r["report"] for r in data["reports"]] == [p.stem for p in sorted(ev.SAMPLES_DIR.glob("*.pdf"))] + corpus
+
+
+def test_corpus_metadata_is_scored_against_the_index():
+    """Reports of other provinces, years and writers: metadata per field against index.csv."""
+    results = ev.evaluate_corpus()
+    assert len(results) == len(list(ev.CORPUS_DIR.glob("*.pdf"))) >= 12
+    total = Score()
+    for r in results:
+        total.add(r.metadata)
+    assert total.precision == 1.0 and total.recall >= 0.95, [(r.report, r.metadata.mismatches) for r in results]
+    # what is still missed is a unit the PDF never names (index.csv has it from the page's URL)
+    missed = {(r.report, m["field"]) for r in results for m in r.metadata.mismatches}
+    assert {field for _, field in missed} <= {"admin_unit_code", "admin_level"}
+
+
+@pytest.mark.parametrize("start, end, ptype", [
+    ("2022-01-01", "2022-12-31", "year"), ("2017-01-01", "2017-05-31", "months_to_date"),
+    ("2022-10-01", "2022-10-31", "month"), ("2024-01-01", "2024-03-31", "quarter"),
+    ("2023-07-01", "2023-09-30", "quarter"), ("2023-01-01", "2023-09-30", "nine_months"),
+    ("2021-07-01", "2021-12-31", "second_half"), ("2021-01-01", "2021-06-30", "first_half"),
+])
+def test_period_type_of_an_index_span(start, end, ptype):
+    assert ev._period_type_of(date.fromisoformat(start), date.fromisoformat(end)) == ptype
 
 
 def test_thresholds_fail_the_exit_code(monkeypatch, capsys):
     bad = ev.ReportResult("x", "x.pdf", False, Score(tp=1, fp=1), Score(tp=1, fn=3))
     monkeypatch.setattr(ev, "evaluate_samples", lambda *a, **k: [bad])
+    monkeypatch.setattr(ev, "evaluate_corpus", lambda *a, **k: [])
     assert ev.main(["--no-generated"]) == 0  # reports, does not judge
     assert ev.main(["--no-generated", "--min-precision", "0.9"]) == 1
     assert "BELOW THRESHOLD: metadata precision 0.500 < 0.9" in capsys.readouterr().out

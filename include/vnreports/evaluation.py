@@ -93,6 +93,7 @@ generated reports; --report PREFIX: only the sample reports whose name starts wi
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import sys
@@ -183,6 +184,7 @@ class ReportResult:
     tables: Score
     error: str | None = None
     narrative: NarrativeScore | None = None  # None: no narrative truth for this report
+    corpus: bool = False  # a corpus excerpt (tests/fixtures/corpus_pdfs), scored on metadata
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -1138,6 +1140,71 @@ def evaluate_samples(
     return results
 
 
+CORPUS_DIR = ROOT / "tests" / "fixtures" / "corpus_pdfs"
+CORPUS_UNITS = TRUTH_DIR / "corpus" / "units.csv"
+
+
+def _period_type_of(start: date, end: date) -> str | None:
+    """The PERIOD_TYPES name of a span index.csv writes as start/end dates."""
+    if start.year != end.year or start.day != 1:
+        return None
+    last = (end + timedelta(days=1)).day == 1
+    if not last:
+        return None
+    if start.month == 1:
+        return {12: "year", 6: "first_half", 9: "nine_months", 3: "quarter", 1: "month"}.get(end.month, "months_to_date")
+    if start.month == end.month:
+        return "month"
+    if (start.month, end.month) == (7, 12):
+        return "second_half"
+    if end.month - start.month == 2 and start.month % 3 == 1:
+        return "quarter"
+    return None
+
+
+def corpus_metadata_truth(index_row: dict[str, str], unit_code: str | None) -> dict[str, Any]:
+    """Metadata truth of a corpus PDF from its hand-checked index.csv row (and the GSO code of the
+    unit, tests/truth/corpus/units.csv). A field the index leaves empty is not scored."""
+    truth: dict[str, Any] = {}
+    if unit_code:
+        truth["admin_unit_code"] = unit_code
+    for field_name, column in (("admin_level", "admin_level"), ("doc_type", "doc_type"),
+                               ("doc_number", "doc_number_as_written"), ("issue_date", "issue_date"),
+                               ("period_start", "period_start"), ("period_end", "period_end")):
+        value = (index_row.get(column) or "").strip()
+        if value:
+            truth[field_name] = value
+    if truth.get("period_start") and truth.get("period_end"):
+        ptype = _period_type_of(date.fromisoformat(truth["period_start"]), date.fromisoformat(truth["period_end"]))
+        if ptype:
+            truth["period_type"] = ptype
+    return truth
+
+
+def evaluate_corpus(corpus_dir: Path = CORPUS_DIR, units_file: Path = CORPUS_UNITS) -> list[ReportResult]:
+    """Metadata of every corpus PDF (reports of other provinces, years and writers) against
+    index.csv: `make eval` prints them as the "corpus" group."""
+    index_file = corpus_dir / "index.csv"
+    if not index_file.exists():
+        return []
+    with index_file.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if (r.get("pdf") or "").strip()]
+    units: dict[str, str] = {}
+    if units_file.exists():
+        with units_file.open(encoding="utf-8", newline="") as fh:
+            units = {r["pdf"]: r["admin_unit_code"] for r in csv.DictReader(fh)}
+    results = []
+    for row in rows:
+        pdf = corpus_dir / row["pdf"]
+        if not pdf.exists():
+            continue
+        result = evaluate_report(pdf, f"corpus:{pdf.stem}", corpus_metadata_truth(row, units.get(row["pdf"])), None,
+                                 table_note="no table truth")
+        result.corpus = True
+        results.append(result)
+    return results
+
+
 def _fixture_metadata_truth(truth: Any) -> dict[str, Any]:
     return {
         "issuer_name": " ".join(truth.issuer_lines),
@@ -1181,7 +1248,8 @@ def evaluate_generated() -> list[ReportResult]:
 
 def totals(results: list[ReportResult]) -> dict[str, dict[str, Score]]:
     groups = {
-        "samples": [r for r in results if not r.generated],
+        "samples": [r for r in results if not r.generated and not r.corpus],
+        "corpus": [r for r in results if r.corpus],
         "generated": [r for r in results if r.generated],
         "all": results,
     }
@@ -1238,7 +1306,9 @@ def _fmt(x: float | None) -> str:
 
 
 def _kinds(r: ReportResult, narrative_only: bool = False) -> list[tuple[str, Score]]:
-    kinds: list[tuple[str, Score]] = [] if narrative_only else [("metadata", r.metadata), ("tables", r.tables)]
+    kinds: list[tuple[str, Score]] = [] if narrative_only else [("metadata", r.metadata)]
+    if not (narrative_only or r.corpus):
+        kinds.append(("tables", r.tables))
     if r.narrative is not None:
         kinds.append(("narrative", r.narrative))
     return kinds
@@ -1389,6 +1459,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     else:
         results = evaluate_samples(args.samples, args.truth)
+    if not (args.narrative or args.report):
+        results = results + evaluate_corpus()
     if not (args.no_generated or args.narrative or args.report):
         try:
             results += evaluate_generated()

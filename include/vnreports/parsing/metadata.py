@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .admin_units import find_mentions, province_context, resolve_admin_unit
+from .admin_units import find_mentions, load_admin_units, province_context, resolve_admin_unit, split_mention
 from .model import FieldSource, ReportMetadata
 from .pdftext import Line
 from .periods import PeriodMention, bounds, find_periods
@@ -47,7 +47,7 @@ _DATE_WORDS = re.compile(
     r"ngày\s*(\d{1,2})?\s*(?:tháng|/)\s*(\d{1,2})?\s*(?:năm|/)\s*((?:19|20)\d{2})", re.IGNORECASE
 )
 _PLACE_DATE = re.compile(
-    r"([^\W\d_][^,;:()]{0,60}?),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*((?:19|20)\d{2})"
+    r"([^\W\d_][^,;:()]{0,60}?|[.…]{2,}),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*((?:19|20)\d{2})"
 )
 _MOTTO = [
     re.compile(r"CỘNG\s+H(?:ÒA|OÀ|OA)\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?", re.IGNORECASE),
@@ -167,25 +167,93 @@ def _title(page1: list[Line], idx: int | None) -> tuple[str | None, str | None, 
     return heading, clean_line(" ".join(subject)) or None, DOC_HEADINGS.get(fold_ascii(heading).strip(" :."))
 
 
-def _classify_periods(text: str, default_role: str) -> tuple[list[PeriodMention], list[PeriodMention]]:
-    """Split the period mentions of a title-like text into (actual, plan) by the words before each."""
-    actual: list[PeriodMention] = []
-    plan: list[PeriodMention] = []
-    prev_end = 0
+# Words before a period that make it the part of results, or the part of plans, of a title.
+_RESULT_WORDS = ("tinh hinh", "ket qua", "thuc hien", "uoc thuc hien", "uoc", "tong ket", "so ket", "danh gia")
+_PLAN_WORDS = ("phuong huong", "nhiem vu", "du kien", "ke hoach", "muc tieu", "du toan")
+_COMPARISON_BEFORE = re.compile(r"(?:so\s+với|cùng\s+kỳ)\s*\S*\s*$", re.IGNORECASE)
+_ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+@dataclass
+class TitlePeriods:
+    """The reporting period (of the results) and the plan period a title or heading names."""
+
+    actual: PeriodMention | None = None
+    plan: PeriodMention | None = None
+
+    @property
+    def actual_type(self) -> str | None:
+        return self.actual.effective_type if self.actual else None
+
+    @property
+    def actual_start(self) -> date | None:
+        return self._bounds()[0]
+
+    @property
+    def actual_end(self) -> date | None:
+        return self._bounds()[1]
+
+    def _bounds(self) -> tuple[date | None, date | None]:
+        if self.actual is None:
+            return None, None
+        a = self.actual
+        return bounds(a.effective_type, a.year, a.month, a.quarter)
+
+    @property
+    def plan_year(self) -> int | None:
+        return self.plan.year if self.plan is not None and self.plan.effective_type == "year" else None
+
+
+def title_periods(text: str, default_role: str = "actual") -> TitlePeriods:
+    """The period grammar of a title, a heading or a closing sentence.
+
+    1. Each period mention takes the role of the words before it: results ("tình hình", "kết
+       quả", "thực hiện", "ước", "tổng kết", "đánh giá") or plan ("phương hướng", "nhiệm vụ", "kế
+       hoạch", "dự toán", "mục tiêu"); with no such words it keeps the role of the mention before
+       it (the first one: `default_role`, "plan" for a plan document). Comparisons ("so với năm
+       2021", "cùng kỳ") are no period of the report.
+    2. A mention without a year takes the next year written after it (the year written once at
+       the end: "6 tháng đầu năm; phương hướng, nhiệm vụ 6 tháng cuối năm 2021"), else the last
+       one before it.
+    3. The results' period is the widest of the result mentions of that year that end last:
+       "tháng 12, quý IV và năm 2022" is the year, "tháng 5 và 5 tháng năm 2017" five months,
+       "9 tháng đầu năm, ước thực hiện cả năm 2024" the (estimated) year.
+    4. The plan period is the first plan mention with a year.
+    """
     # dates ("ngày 14 tháng 11 năm 2022") are not periods: blank them, keeping positions
-    text = _DATE_WORDS.sub(lambda m: " " * len(m.group(0)), text)
+    text = _DATE_WORDS.sub(lambda m: " " * len(m.group(0)), clean_line(text))
+    years = [(m.start(), int(m.group(1))) for m in _ANY_YEAR.finditer(text)]
+    role = default_role
+    prev_end = 0
+    results: list[PeriodMention] = []
+    plans: list[PeriodMention] = []
     for pm in find_periods(text):
-        ctx = fold_ascii(text[prev_end : pm.start_pos])
+        before = text[prev_end : pm.start_pos]
+        words = fold_ascii(before)
         prev_end = pm.end_pos
-        if has_words(ctx, "tinh hinh", "ket qua", "thuc hien", "uoc thuc hien", "uoc"):
-            actual.append(pm)
-        elif has_words(ctx, "phuong huong", "nhiem vu", "du kien", "ke hoach", "muc tieu", "du toan"):
-            plan.append(pm)
-        elif default_role == "plan":
-            plan.append(pm)
-        else:
-            actual.append(pm)
-    return actual, plan
+        if has_words(words, *_RESULT_WORDS):
+            role = "actual"
+        elif has_words(words, *_PLAN_WORDS):
+            role = "plan"
+        if _COMPARISON_BEFORE.search(text[max(0, pm.start_pos - 25) : pm.start_pos]):
+            continue
+        if pm.year is None:
+            later = [y for pos, y in years if pos >= pm.end_pos]
+            earlier = [y for pos, y in years if pos < pm.start_pos]
+            pm.year = later[0] if later else (earlier[-1] if earlier else None)
+        if pm.year is None:
+            continue
+        (results if role == "actual" else plans).append(pm)
+    found = TitlePeriods(plan=plans[0] if plans else None)
+    if results:
+        same_year = [pm for pm in results if pm.year == results[0].year]
+        spans = [(bounds(pm.effective_type, pm.year, pm.month, pm.quarter), pm) for pm in same_year]
+        spans = [(s, pm) for s, pm in spans if s[0] is not None]
+        if spans:
+            last_end = max(s[1] for s, _ in spans)
+            found.actual = min((pm for s, pm in spans if s[1] == last_end),
+                               key=lambda pm: bounds(pm.effective_type, pm.year, pm.month, pm.quarter)[0])
+    return found
 
 
 def extract_metadata(
@@ -354,7 +422,25 @@ def extract_metadata(
             src["admin_unit_name"] = fs
             src["admin_level"] = fs
         else:
-            warnings.append(f"admin unit not resolved for issuer {md.issuer_name!r}")
+            idx = load_admin_units()
+            names = ", ".join(mentions) if mentions else md.issuer_name
+            cands = []
+            for mention in mentions:
+                types, bare = split_mention(mention)
+                cands = [u for u in idx.candidates(bare) if types is None or u.unit_type in types]
+                if cands:
+                    break
+            levels = {u.level for u in cands}
+            if len(levels) == 1:
+                # "XÃ ĐỨC GIANG" names a commune even when three communes have that name
+                md.admin_level = levels.pop()
+                src["admin_level"] = FieldSource(src["issuer_name"].page, names, "admin_units:type_word")
+            if len(cands) > 1:
+                codes = ", ".join(f"{u.code} {u.name} ({u.province_name})" for u in cands[:6])
+                warnings.append(f"admin unit ambiguous for issuer {md.issuer_name!r}: {len(cands)} units are "
+                                f"named so ({codes}) and the report names no province")
+            else:
+                warnings.append(f"admin unit not resolved for issuer {md.issuer_name!r}")
 
     # ---- period and plan year
     default_role = "plan" if md.doc_type == "ke_hoach" else "actual"
@@ -374,29 +460,26 @@ def extract_metadata(
 
     actual_found = plan_found = None
     for text, p, method, role in period_sources:
-        actual, plan = _classify_periods(text, role)
-        if actual_found is None:
-            for pm in actual:
-                if pm.year is not None:
-                    actual_found = (pm, p, text, method)
-                    break
-        if plan_found is None:
-            for pm in plan:
-                if pm.year is not None and pm.effective_type == "year":
-                    plan_found = (pm, p, text, method)
-                    break
+        found = title_periods(text, role)
+        if actual_found is None and found.actual is not None:
+            actual_found = (found, p, text, method)
+        if plan_found is None and found.plan_year is not None:
+            plan_found = (found, p, text, method)
         if actual_found and plan_found:
             break
     if actual_found:
-        pm, p, text, method = actual_found
-        start, end = bounds(pm.effective_type, pm.year, pm.month, pm.quarter)
-        if start:
-            md.period_type, md.period_start, md.period_end = pm.effective_type, start, end
-            fs = FieldSource(p, clean_line(text), method)
-            src["period_type"] = src["period_start"] = src["period_end"] = fs
+        found, p, text, method = actual_found
+        md.period_type, md.period_start, md.period_end = found.actual_type, found.actual_start, found.actual_end
+        fs = FieldSource(p, clean_line(text), method)
+        src["period_type"] = src["period_start"] = src["period_end"] = fs
     if plan_found:
-        pm, p, text, method = plan_found
-        md.plan_year = pm.year
+        found, p, text, method = plan_found
+        md.plan_year = found.plan_year
         src["plan_year"] = FieldSource(p, clean_line(text), method)
+        if actual_found is None and md.doc_type == "ke_hoach":
+            # a plan with no results part: its period is the plan year (its figures are plans)
+            md.period_type, md.period_start, md.period_end = "year", date(md.plan_year, 1, 1), date(md.plan_year, 12, 31)
+            fs = FieldSource(p, clean_line(text), f"{method}:plan_year")
+            src["period_type"] = src["period_start"] = src["period_end"] = fs
     md.sources = src
     return md, warnings

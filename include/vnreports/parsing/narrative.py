@@ -573,6 +573,10 @@ class NarrativeExtractor:
     # -- main loop ------------------------------------------------------------------------------
     def run(self, paragraphs: Iterable[Paragraph]) -> None:
         ctx = _Context()
+        m = self.meta
+        if m.doc_type == "ke_hoach" and m.plan_year and m.period_type == "year" and m.period_start \
+                and m.period_start.year == m.plan_year:
+            ctx.plan_period = (m.period_type, m.period_start, m.period_end)  # a plan with no results part
         title_key = fold_ascii(self.meta.title or "").lower()
         carried_head = None
         last_body_estimate = False

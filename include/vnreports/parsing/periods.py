@@ -24,7 +24,17 @@ _MONTH = re.compile(
     r"(?<!\d\s)(?<!\d)tháng\s*(\d{1,2})(?!\d)(?:\s*(?:năm|/|-)\s*" + _YEAR + r")?", re.IGNORECASE
 )
 _MONTH_SHORT = re.compile(r"(?<!\w)T(\d{1,2})\s*/\s*" + _YEAR + r"(?!\d)")
-_YEAR_NAM = re.compile(r"năm\s*" + _YEAR + r"(?![\d/])", re.IGNORECASE)
+# "năm 2022", not "5 năm 2021-2025" (a span of years is no reporting period)
+_YEAR_NAM = re.compile(r"năm\s*" + _YEAR + r"(?![\d/])(?!\s*[-–]\s*(?:19|20)\d{2})", re.IGNORECASE)
+# "tháng Mười Hai và năm 2023", "THÁNG MƯỜI NĂM 2024": a month by its name, only where a year, a
+# list or the end follows (so that "tháng năm 2022" is no month)
+_MONTH_NAMES = {"một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+                "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
+_MONTH_WORD = re.compile(
+    r"(?<!\w)tháng\s+(mười\s+một|mười\s+hai|một|giêng|hai|ba|tư|năm|sáu|bảy|tám|chín|mười|chạp)"
+    r"(?:\s*(?:năm|/|-)\s*" + _YEAR + r")?(?=\s*(?:[,;.)]|và\b|$))",
+    re.IGNORECASE,
+)
 _YEAR_BARE = re.compile(r"(?<![\d/.,-])" + _YEAR + r"(?![\d/-])")
 
 
@@ -92,8 +102,8 @@ def find_periods(text: str, bare_years: bool = False) -> list[PeriodMention]:
         n = int(m.group(1))
         qual = (m.group(2) or "").lower()
         year = int(m.group(3)) if m.group(3) else None
-        if n == 3 and "cuối" not in qual:
-            add(m, PeriodMention("quarter", year, quarter=1))
+        if n == 3:
+            add(m, PeriodMention("quarter", year, quarter=4 if "cuối" in qual else 1))
         elif n == 6:
             add(m, PeriodMention("second_half" if "cuối" in qual else "first_half", year))
         elif n == 9:
@@ -103,6 +113,8 @@ def find_periods(text: str, bare_years: bool = False) -> list[PeriodMention]:
         elif 2 <= n <= 11 and "cuối" not in qual:
             # "5 tháng", "10 tháng năm 2022", "11 tháng đầu năm": January to the end of month N
             add(m, PeriodMention("months_to_date", year, month=n))
+        elif "cuối" in qual:
+            taken.append((m.start(), m.end()))  # "4 tháng cuối năm 2022": no period type; its year is not the year's
     for m in _QUARTER.finditer(t):
         if not free(m.start(), m.end()):
             continue
@@ -116,6 +128,10 @@ def find_periods(text: str, bare_years: bool = False) -> list[PeriodMention]:
             month = int(m.group(1))
             if not 1 <= month <= 12:
                 continue
+            add(m, PeriodMention("month", int(m.group(2)) if m.group(2) else None, month=month))
+    for m in _MONTH_WORD.finditer(t):
+        if free(m.start(), m.end()):
+            month = _MONTH_NAMES[re.sub(r"\s+", " ", m.group(1).lower())]
             add(m, PeriodMention("month", int(m.group(2)) if m.group(2) else None, month=month))
     for m in _YEAR_NAM.finditer(t):
         if free(m.start(), m.end()):
