@@ -183,3 +183,13 @@ def test_a_year_in_the_words_introducing_a_list_is_the_period_of_its_items():
     years = {f.value: f.period_start.year for f in facts if f.value in (Decimal("5858"), Decimal("2596"),
                                                                       Decimal("4997"))}
     assert years == {Decimal("5858"): 2021, Decimal("2596"): 2021, Decimal("4997"): 2022}
+
+
+def test_a_unit_named_right_after_the_figure_is_its_unit():
+    facts = facts_of("Thanh tra giải quyết đơn thư khiếu nại, tố cáo, thời kỳ thanh tra 2019-2021, kết quả thu hồi nộp "
+                     "NSNN 8,13 triệu đồng đối với UBND xã Lăng Hiếu, 5,437 triệu đồng đối với UBND thị trấn Trà Lĩnh "
+                     "do UBND 02 đơn vị đã thực hiện sai quy định.",
+                     meta=ReportMetadata(admin_unit_code="047", period_type="year", period_start=date(2022, 1, 1),
+                                         period_end=date(2022, 12, 31)))
+    units = {f.value: f.admin_unit_text for f in facts if f.value in (Decimal("8.13"), Decimal("5.437"))}
+    assert units == {Decimal("8.13"): "xã Lăng Hiếu", Decimal("5.437"): "thị trấn Trà Lĩnh"}

@@ -241,3 +241,16 @@ def test_a_unit_that_does_not_count_what_the_name_counts_is_held(name, unit, con
     assert confidence.unit_contradicts_name(name, unit) is contradicts
     assessed = confidence.assess_narrative(name, None, unit, [], confidence.Curation())
     assert any("does not count what the name counts" in r for r in assessed.reasons) is contradicts
+
+
+@pytest.mark.parametrize("name, published", [
+    ("vụ xảy ra tại trường Tiểu học Đức Hồng", False),  # one event at one school
+    ("hộ gia đình tại xóm Kéo Sy", False),
+    ("hồ sơ vợ liệt sĩ tái giá đề nghị hưởng", False),  # cut before "trợ cấp"
+    ("người có công và thân nhân người có công kinh phí", False),  # a clause cut around its measure
+    ("Kim ngạch xuất khẩu đăng ký tại địa bàn tỉnh", True),  # "tại địa bàn" is the unit's own area
+    ("Số hộ được hỗ trợ nhà ở", True),
+])
+def test_names_of_one_site_or_cut_clauses_are_held(name, published):
+    assessed = confidence.assess_narrative(name, None, "hộ", [], confidence.Curation())
+    assert assessed.is_published is published, assessed.reasons

@@ -20,7 +20,9 @@ reason that failed:
 6. a name that states a price basis ("theo giá hiện hành", "giá so sánh") is not published under
    a catalog indicator whose name lacks it;
 7. the unit agrees with the name: a rate ("Tỷ lệ ...") is not given in a count ("2.215 hộ"), and
-   a name that counts one thing ("vụ vi phạm ...") is not given in another ("113 đối tượng").
+   a name that counts one thing ("vụ vi phạm ...") is not given in another ("113 đối tượng");
+8. the name does not place the figure at one site ("vụ xảy ra tại trường ...", "hộ tại xóm ..."):
+   that is an event, not the unit's indicator.
 
 Table figures (a row of an indicator table names its indicator, a column its scenario and
 period) are published unless a curator rejected the row's name.
@@ -65,7 +67,11 @@ _MEASURE_HEADS = [
 _DANGLING_END = {
     "của", "và", "với", "cho", "tại", "trong", "được", "đã", "là", "các", "những", "về", "theo", "từ",
     "đến", "có", "để", "bằng", "đạt", "tăng", "giảm", "số", "tổng", "tỷ", "lệ", "mới", "cấp",
+    "hưởng", "nghị", "xin", "nộp",  # "hồ sơ ... đề nghị hưởng" (hưởng what?)
 }
+# Measure nouns that never end a name: "người có công và thân nhân người có công kinh phí" is a
+# clause cut around its measure, not a measure of something.
+_TRAILING_MEASURES = {"kinh phí", "số tiền", "giá trị", "tổng giá trị", "số lượng", "tổng số", "tổng kinh phí"}
 # Words that make a name a clause, not a measure ("duy trì đã", "Đến ngày 21/01/2022").
 _CLAUSE_WORDS = {"đã", "đang", "sẽ", "cần", "phải", "nhằm", "đến ngày", "tính đến", "ngày", "tháng", "năm"}
 
@@ -109,6 +115,8 @@ def is_complete_name(text: str | None) -> bool:
     if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", raw) for w in _CLAUSE_WORDS):
         return False
     if words[-1].strip(",;:-–") in _DANGLING_END:
+        return False
+    if len(words) > 2 and any(raw.endswith(" " + m) for m in _TRAILING_MEASURES):
         return False
     key = _key(text)
     for head in _head_keys():
@@ -221,6 +229,11 @@ _RATE_HEAD = re.compile(r"^\s*(tỷ lệ|tỉ lệ|tỷ trọng)\b", re.IGNORECA
 _NOT_COUNTS = {"%", "‰", "điểm %", "điểm phần trăm", "lần"}
 
 
+# "vụ xảy ra tại trường Tiểu học Đức Hồng", "hộ gia đình tại xóm Kéo Sy": a figure of one place
+_ONE_SITE = re.compile(r"\btại\s+(?:xóm|thôn|bản|tổ|trường|nhà|xã|phường|thị\s+trấn|khu|cơ\s+sở|công\s+ty|"
+                       r"điểm|bệnh\s+viện|trạm|chợ|cửa\s+khẩu|hộ)\b", re.IGNORECASE)
+
+
 def unit_contradicts_name(indicator_text: str | None, unit: str | None) -> bool:
     """A rate given in a count, or a count of one thing given in a count of another.
 
@@ -266,6 +279,8 @@ def assess_narrative(indicator_text: str, indicator_code: str | None, unit: str 
             reasons.append("the name states a price basis the catalog's indicator does not")
     if percent_of_non_rate(indicator_text, indicator_code, unit):
         reasons.append("a percent of an indicator that is not a rate (its base is not stated)")
+    if _ONE_SITE.search(indicator_text or ""):
+        reasons.append("the name places the figure at one site (an event or a case, not the unit's indicator)")
     if unit_contradicts_name(indicator_text, unit):
         reasons.append(f"the unit '{unit}' does not count what the name counts")
     if unit is not None and not unit_is_known(unit):

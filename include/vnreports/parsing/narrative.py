@@ -1081,6 +1081,19 @@ class NarrativeExtractor:
         fact = self._new_fact(para, base_offset, sentence, m, indicator, value, unit, plan_value, page, ctx, indicator_raw)
         fact.part_of = part
         fact.doubts.extend(d for d in doubts if d not in fact.doubts)
+        # "8,13 triệu đồng đối với UBND xã Lăng Hiếu, 5,437 triệu đồng đối với UBND thị trấn Trà
+        # Lĩnh": a unit named right after the figure (before the next one) is its unit; one named
+        # before it, after an earlier figure of the sentence, was that figure's
+        after_clause = re.split(r"[;.]|\d", after, maxsplit=1)[0][:120]
+        # ("tập trung ở xã Môn Sơn 68 người, ...", "ở huyện A và thị xã B": where a total is, not its unit)
+        if (named is None or prev_end > 0) and re.search(r"(?<!\w)(?:đối với|tại|của|ở)\s", after_clause,
+                                                         re.IGNORECASE) \
+                and not re.search(r"tập\s+trung", after_clause, re.IGNORECASE) and len(find_mentions(after_clause)) == 1:
+            after_named = self._typed_unit_in(after_clause)
+            if after_named is not None:
+                named = after_named
+                if indicator is not None:
+                    ctx.last_indicator = indicator  # the next "Y đối với B" is the same measure
         if named is None:
             typed = self._typed_unit_in(indicator_raw)
             if typed is not None:
