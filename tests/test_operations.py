@@ -33,6 +33,7 @@ from tests.conftest import SAMPLE_REPORTS, free_port
 
 DAG_ID = "vn_reports_ingest"
 REPROCESSED = "001_66b76ee94201d24e.pdf"
+CORPUS_PDFS = Path(__file__).parent / "fixtures" / "corpus_pdfs"
 STAGING_TABLES = ("report", "report_page", "indicator_table", "table_row", "table_cell",
                   "indicator_value", "narrative_fact", "unresolved_mention", "footnote")
 
@@ -493,3 +494,49 @@ def test_backfill_with_a_failed_task_cleared_loads_each_report_once_and_reproces
     parses = {run: [t for t in api.task_instances(run) if t["task_id"] == "parse"] for run in (month1, month2)}
     assert [t["state"] for t in parses[month1]] == ["success"]  # one file to parse, in month 1 only
     assert [t["state"] for t in parses[month2]] in ([], ["skipped"])
+
+
+def test_an_operator_sets_the_metadata_a_report_does_not_state_and_clearing_its_parse_loads_it(airflow):
+    """A commune report that names no province ("XÃ ĐỨC GIANG": three communes have the name) and
+    no period is quarantined with the reason and the command that fixes it. The operator runs it
+    (`vnreports metadata set`), clears the report's parse task in the failed-to-load run (the
+    Airflow UI's Clear, here through the REST API), and the report loads with those fields, their
+    source shown in marts.dim_report."""
+    api, engine, env, inbox = airflow["api"], airflow["engine"], airflow["env"], airflow["inbox"]
+    name = "032_ducgiang-xa-6t-khongro.pdf"
+    shutil.copy2(CORPUS_PDFS / name, inbox / name)
+    run_id = "manual__operator_override"
+    api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": "2024-03-01T00:00:00Z"})
+    assert api.wait_run(run_id) == "success"
+    with engine.connect() as conn:
+        status, reason = conn.execute(text("SELECT status, reason FROM raw.report_file WHERE file_name = :n"),
+                                      {"n": name}).one()
+    assert status == "quarantined"
+    assert "administrative unit not resolved" in reason and "18319 Xã Đức Giang (Tỉnh Hà Tĩnh)" in reason
+    assert f"vnreports metadata set '{name}' --unit" in reason and "--period 2021-H1" in reason
+    assert "clear the report's parse task" in reason
+
+    vnreports = str(Path(sys.executable).with_name("vnreports"))
+    done = subprocess.run([vnreports, "metadata", "set", name, "--unit", "18319", "--period", "2021-H1",
+                           "--why", "the portal page is vuquang.hatinh.gov.vn/ducgiang"],
+                          env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (inbox / "metadata_overrides.yaml").exists()
+    parses = [t for t in api.task_instances(run_id) if t["task_id"] == "parse"]
+    assert len(parses) == 1  # the one new file of this run
+    api.clear(run_id, [["parse", parses[0]["map_index"]]], include_downstream=True)
+    assert api.wait_run(run_id) == "success"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM raw.report_file WHERE file_name = :n"),
+                            {"n": name}).scalar_one() == "loaded"
+        report = conn.execute(text(
+            "SELECT admin_unit_code, period_type, period_start, unit_source, period_source, "
+            "metadata_sources -> 'admin_unit_code' ->> 'text' AS unit_note "
+            "FROM marts.dim_report WHERE file_name = :n"), {"n": name}).one()
+        facts = conn.execute(text(
+            "SELECT count(*) FROM marts.fct_indicator_observation o JOIN marts.dim_report r USING (report_id) "
+            "WHERE r.file_name = :n AND o.admin_unit_code = '18319'"), {"n": name}).scalar_one()
+    assert report.admin_unit_code == "18319" and report.period_type == "first_half"
+    assert (report.unit_source, report.period_source) == ("operator_override", "operator_override")
+    assert "vuquang.hatinh.gov.vn" in report.unit_note
+    assert facts > 10

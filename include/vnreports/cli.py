@@ -10,6 +10,12 @@
     vnreports review list|apply|accept|reject
                                   figures held back from the BI views, by indicator name; curators'
                                   decisions into the catalog seeds (see vnreports.curation)
+    vnreports metadata set FILE [--unit CODE] [--period 2021-H1] [--issued DATE] [--doc-number N] --why TEXT
+    vnreports metadata list       an operator's fields for a report whose metadata cannot be read
+                                  (see vnreports.overrides); the next run parses it with them
+    vnreports extract FILE [--json] [--unit CODE --period P --issued DATE]
+                                  parse one PDF (or .txt) without a warehouse: metadata with sources,
+                                  tables, sentence facts with their BI tier
 """
 
 from __future__ import annotations
@@ -318,6 +324,37 @@ def cmd_review(args: argparse.Namespace) -> None:
     print("the next DAG run resolves the staged figures with these decisions (accepted ones reach the BI views)")
 
 
+def cmd_metadata(args: argparse.Namespace) -> None:
+    """Record or list operators' metadata overrides (metadata_overrides.yaml in the inbox)."""
+    from vnreports import overrides
+
+    inbox = config.inbox_dir()
+    if args.action == "list":
+        entries = overrides.load(inbox)
+        if not entries:
+            print(f"no overrides in {overrides.overrides_path(inbox)}")
+        for name, entry in sorted(entries.items()):
+            fields = ", ".join(f"{k}={entry[k]}" for k in overrides.FIELDS if entry.get(k))
+            print(f"{name}: {fields}  (set by {entry.get('set_by')} at {entry.get('set_at')}: {entry.get('why', '')})")
+        return
+    try:
+        entry = overrides.set_override(inbox, args.file, unit=args.unit, period=args.period, issued=args.issued,
+                                       doc_number=args.doc_number, why=args.why)
+    except ValueError as error:
+        raise SystemExit(f"vnreports metadata set: {error}") from None
+    print(f"{args.file}: {entry} recorded in {overrides.overrides_path(inbox)}")
+    print("the next DAG run parses the report again with these fields (or clear its parse task in the Airflow UI)")
+
+
+def cmd_extract(args: argparse.Namespace) -> None:
+    from vnreports import extract
+
+    try:
+        print(extract.main(args.file, as_json=args.json, unit=args.unit, period=args.period, issued=args.issued))
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"vnreports extract: {error}") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="vnreports", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -358,6 +395,24 @@ def main(argv: list[str] | None = None) -> None:
         else:
             one.set_defaults(code=None, name_en=None, topic=None, unit=None)
     review.set_defaults(func=cmd_review)
+    meta = sub.add_parser("metadata", help="an operator's unit / period / date for a report that does not say them")
+    meta_sub = meta.add_subparsers(dest="action", required=True)
+    setter = meta_sub.add_parser("set", help="record fields for one report (file name as in the inbox)")
+    setter.add_argument("file")
+    setter.add_argument("--unit", help="GSO code of the unit the report is about")
+    setter.add_argument("--period", help="2021, 2021-05, 2021-Q2, 2021-H1, 2021-H2, 2021-9M or 2021-01/2021-10")
+    setter.add_argument("--issued", help="issue date, YYYY-MM-DD")
+    setter.add_argument("--doc-number")
+    setter.add_argument("--why", required=True, help="where the value comes from (kept with it)")
+    meta_sub.add_parser("list", help="the recorded overrides")
+    meta.set_defaults(func=cmd_metadata)
+    ext = sub.add_parser("extract", help="parse one file without a warehouse and print what it gives")
+    ext.add_argument("file")
+    ext.add_argument("--json", action="store_true")
+    ext.add_argument("--unit", help="GSO code (a .txt has no header; a PDF's reading is replaced)")
+    ext.add_argument("--period", help="as for `metadata set`")
+    ext.add_argument("--issued", help="YYYY-MM-DD")
+    ext.set_defaults(func=cmd_extract)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -104,6 +104,11 @@ def discover_step(warehouse_url: str, inbox: Path | None = None, dag_run_id: str
     engine = get_engine(warehouse_url)
     ensure_schema(engine)
     inbox = inbox or config.inbox_dir()
+    from vnreports import overrides
+
+    requeued = overrides.requeue_overridden(engine, inbox)
+    if requeued:
+        log.info("parsed again with an operator's metadata: %s", ", ".join(requeued))
     files = discover(engine, inbox, dag_run_id)
     log.info("%d file(s) to parse in %s", len(files), inbox)
     return [{"file_id": f.file_id, "report_id": f.report_id, "file_name": f.file_name,
@@ -116,9 +121,15 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
     from vnreports.parsing import PARSER_VERSION, parse_report
     from vnreports.parsing.model import ReportParseError
 
+    from vnreports import overrides
+
     engine = get_engine(warehouse_url)
     report_id, file_name = inbox_file["report_id"], inbox_file["file_name"]
     outcome = {"report_id": report_id, "file_name": file_name}
+    inbox = config.inbox_dir()
+    # a cleared task of a quarantined report whose metadata an operator has set since: parse again
+    overrides.requeue_overridden(engine, inbox, [file_name])
+    override = overrides.load(inbox).get(file_name)
     # The claim: only one run parses a report at a time, and only while it is 'discovered'.
     with claim_report(engine, report_id) as claim:
         if not claim.claimed:
@@ -132,7 +143,7 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
             reason = f"{file_name}: file is no longer in the inbox ({path})"
         else:
             try:
-                report = parse_report(path, file_name=file_name)
+                report = parse_report(path, file_name=file_name, metadata_override=override)
             except ReportParseError as error:
                 reason = str(error)
             except Exception as error:  # a parser bug on an unseen layout must not stop the batch
@@ -188,20 +199,26 @@ def _metadata_problems(engine, report_id: str) -> list[str]:
     failed not-null expectations). Empty when both were resolved."""
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT issuer_name, admin_unit_code, period_start, period_end, title "
+            text("SELECT issuer_name, admin_unit_code, period_start, period_end, title, file_name, warnings "
                  "FROM staging.report WHERE report_id = :r"),
             {"r": report_id},
         ).first()
     if row is None:
         return []
     problems = []
+    fix = f"vnreports metadata set {row.file_name!r}"
     if row.admin_unit_code is None:
-        problems.append(f"administrative unit not resolved: {row.issuer_name!r} names no unit of the GSO list"
-                        if row.issuer_name else
-                        "administrative unit not resolved: no issuing body found in the document header")
+        said = next((w for w in row.warnings if w.startswith("admin unit ambiguous")), None)
+        read = (said.split(": ", 1)[1] if said else f"{row.issuer_name!r} names no unit of the GSO list"
+                ) if row.issuer_name else "no issuing body found in the document header"
+        problems.append(f"administrative unit not resolved (read: {read}); fix: {fix} --unit <GSO code>")
     if row.period_start is None or row.period_end is None:
-        problems.append(f"reporting period not resolved: none found in the title {row.title!r} or the text"
-                        if row.title else "reporting period not resolved: no title or period found in the text")
+        read = f"no period in the title {row.title!r}, the headings or the closing sentence" if row.title else \
+            "no title and no period in the headings or the closing sentence"
+        problems.append(f"reporting period not resolved (read: {read}); fix: {fix} --period 2021-H1 "
+                        "(2021, 2021-05, 2021-Q2, 2021-H1, 2021-9M, 2021-01/2021-10)")
+    if problems:
+        problems[-1] += ", then clear the report's parse task in the Airflow UI or wait for the next run"
     return problems
 
 

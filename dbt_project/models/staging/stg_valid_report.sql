@@ -33,6 +33,11 @@ select
     r.period_end,
     {{ period_key('r.period_type', 'r.period_start', 'r.period_end') }} as period_key,
     r.plan_year,
+    -- where the unit and the period were read ("header", "title", "admin_units:...", or
+    -- "operator_override" when an operator set them: vnreports metadata set)
+    r.metadata_sources -> 'admin_unit_code' ->> 'method' as unit_source,
+    r.metadata_sources -> 'period_start' ->> 'method'    as period_source,
+    r.metadata_sources,
     jsonb_array_length(r.warnings)              as warning_count,
     r.parser_version,
     -- the catalog version the report's codes and BI tiers were resolved with (ingest.rematch_catalog)

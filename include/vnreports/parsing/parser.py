@@ -143,8 +143,12 @@ def _inside(ln: Line, f: Fragment) -> bool:
     return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1
 
 
-def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport:
-    """Parse one report PDF. Raises ReportParseError (message: file name + reason) on bad input."""
+def parse_report(path: Path | str, file_name: str | None = None,
+                 metadata_override: dict | None = None) -> ParsedReport:
+    """Parse one report PDF. Raises ReportParseError (message: file name + reason) on bad input.
+
+    metadata_override: an operator's fields for this file (vnreports.overrides), put in place of
+    what the parser read before the tables and sentences are read with them."""
     path = Path(path)
     name = file_name or path.name
     try:
@@ -269,6 +273,11 @@ def parse_report(path: Path | str, file_name: str | None = None) -> ParsedReport
     except Exception as e:
         warnings.append(f"metadata extraction failed ({type(e).__name__}: {e})")
         metadata = ReportMetadata()
+    if metadata_override:
+        from vnreports import overrides
+
+        applied = overrides.apply(metadata, metadata_override)
+        warnings.append(f"metadata override ({', '.join(applied.fields)}) {applied.note}")
 
     ctx = ReportContext(metadata.period_type, metadata.period_start, metadata.period_end, metadata.plan_year)
     tables: list[IndicatorTable] = []
