@@ -25,7 +25,7 @@ SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 
 @pytest.mark.parametrize("name", [
     "Số hộ thoát nghèo", "Tỷ lệ che phủ rừng", "Tổng vốn đầu tư toàn xã hội", "Diện tích lúa vụ mùa",
-    "Số lượt khách du lịch", "vụ tai nạn giao thông đường bộ",
+    "Số lượt khách du lịch", "Số vụ tai nạn giao thông đường bộ",
 ])
 def test_complete_measure_names(name):
     assert confidence.is_complete_name(name)
@@ -37,6 +37,8 @@ def test_complete_measure_names(name):
     "Huy động vốn", "Trâu", "tổng số nhà của", "người lao động",
     # outside the catalog, two words after the measure noun do not say enough ("bao phủ" of what?)
     "tỷ lệ bao phủ", "Hộ cá thể", "Diện tích lúa",
+    # what is counted, without the measure: the least reliable names of the audits (catalog them)
+    "vụ tai nạn giao thông đường bộ", "người hoạt động kháng chiến và con đẻ", "xã đủ điều kiện công nhận lại",
 ])
 def test_fragments_are_not_complete_names(name):
     assert not confidence.is_complete_name(name)

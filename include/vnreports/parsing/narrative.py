@@ -601,8 +601,10 @@ class NarrativeExtractor:
                 elif re.match(r"^(phan|[ivx]+\.)\s", key):
                     ctx.results_period = None  # the next part of the report
                 continue
+            # a footnote is read under the section its page is in: its results period too (the
+            # details of "Cây lạc ... đạt 96% KH" in a "KẾT QUẢ 6 THÁNG ĐẦU NĂM" section are of it)
             para_ctx = _Context(plan_period=ctx.plan_period if para.footnote is None else None,
-                                results_period=ctx.results_period if para.footnote is None else None)
+                                results_period=ctx.results_period)
             # "Ước thực hiện 31/12/2022, ..." opening a paragraph or footnote: all its figures are estimates
             para_ctx.estimate = re.match(r"^\W*ước\b", para.text, re.IGNORECASE) is not None
             # "10 tháng năm 2022, ..." opening a paragraph: the period of all its figures
