@@ -193,3 +193,29 @@ def test_a_unit_named_right_after_the_figure_is_its_unit():
                                          period_end=date(2022, 12, 31)))
     units = {f.value: f.admin_unit_text for f in facts if f.value in (Decimal("8.13"), Decimal("5.437"))}
     assert units == {Decimal("8.13"): "xã Lăng Hiếu", Decimal("5.437"): "thị trấn Trà Lĩnh"}
+
+
+# Found on the corpus texts (tests/truth/spans/0xx_*.spans.json, labelled after the tier rule)
+
+def test_an_as_of_date_of_an_earlier_sentence_does_not_hold_for_a_stated_year():
+    meta = ReportMetadata(admin_unit_code="710", period_type="year", period_start=date(2023, 1, 1),
+                          period_end=date(2023, 12, 31))
+    facts = facts_of("Tính đến ngày 31/10/2023, tổng vốn đầu tư đạt 120 tỷ đồng. Ước thu ngân sách Nhà nước năm 2023 "
+                     "đạt hơn 312 tỷ đồng, giảm 42,64% so cùng kỳ.", meta=meta)
+    as_of = {f.value: f.as_of_date for f in facts if f.value is not None}
+    assert as_of == {Decimal("120"): date(2023, 10, 31), Decimal("312"): None}
+
+
+def test_the_bare_name_of_the_reports_own_unit_is_the_report_unit():
+    meta = ReportMetadata(admin_unit_code="279", period_type="first_half", period_start=date(2024, 1, 1),
+                          period_end=date(2024, 6, 30))
+    (fact,) = facts_of("Tổng thu ngân sách nhà nước 6 tháng đầu năm tại Thường Tín ước đạt 868.000 triệu đồng.",
+                       meta=meta)
+    assert fact.admin_unit_code is None  # huyện Thường Tín itself, not thị trấn Thường Tín (10183)
+
+
+def test_a_restriction_before_the_name_is_a_doubt():
+    (fact,) = [f for f in facts_of("Loại trừ tiền sử dụng đất, tổng thu ngân sách nhà nước 6 tháng ước thực hiện "
+                                   "332.308 triệu đồng, đạt 67,16% dự toán thành phố giao.")
+               if f.value == Decimal("332308")]
+    assert any("restricts the indicator" in d for d in fact.doubts)

@@ -60,9 +60,11 @@ BAD = {
     "rất dài 400 trang.pdf": ("failed", [f"too many pages ({LARGE_PAGES}; the limit is {MAX_PAGES}"]),
     "bản sao; báo cáo tỉnh.pdf": ("duplicate", ["same content as", list(GOOD)[0]]),
     "huyện Nam Trường Sơn.pdf": ("quarantined", [
-        f"administrative unit not resolved: {edge_pdfs.UNKNOWN_UNIT_ISSUER!r}", "GX suite report_metadata failed"]),
+        f"administrative unit not resolved (read: {edge_pdfs.UNKNOWN_UNIT_ISSUER!r} names no unit",
+        "fix: vnreports metadata set 'huyện Nam Trường Sơn.pdf' --unit <GSO code>", "GX suite report_metadata failed"]),
     "không rõ kỳ báo cáo.pdf": ("quarantined", [
-        "reporting period not resolved", "GX suite report_metadata failed"]),
+        "reporting period not resolved (read: ", "fix: vnreports metadata set 'không rõ kỳ báo cáo.pdf' --period",
+        "GX suite report_metadata failed"]),
 }
 
 

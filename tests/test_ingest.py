@@ -128,10 +128,10 @@ def test_parse_step_records_unreadable_changed_and_crashing_files_and_goes_on(en
     outcomes = {name: parse_step(url, pending[name]) for name in ("bad.pdf", "replaced.pdf", "good.pdf")}
     real_parse = vnreports.parsing.parse_report
 
-    def parser_bug(path, file_name=None):  # fault injection: a parser crash on an unseen layout
+    def parser_bug(path, file_name=None, metadata_override=None):  # fault injection: a crash on an unseen layout
         if file_name == "crash.pdf":
             raise IndexError("list index out of range")
-        return real_parse(path, file_name=file_name)
+        return real_parse(path, file_name=file_name, metadata_override=metadata_override)
 
     monkeypatch.setattr(vnreports.parsing, "parse_report", parser_bug)
     outcomes["crash.pdf"] = parse_step(url, pending["crash.pdf"])

@@ -16,12 +16,18 @@ from vnreports.evaluation import vn_number
 SPAN_FILES = sorted(span_eval.SPANS_DIR.glob("*.spans.json"))
 
 
-def test_every_span_file_has_its_pdf_and_labels_every_figure_it_lists():
-    assert len(SPAN_FILES) == 16
+def test_every_span_file_has_its_source_and_labels_every_figure_it_lists():
+    assert len(SPAN_FILES) == 34  # 4 samples, 12 corpus PDFs, 18 corpus texts without a PDF
     figures = 0
     for path in SPAN_FILES:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        assert any((d / doc["source"]).exists() for d in span_eval.PDF_DIRS), path.name
+        dirs = [span_eval.TEXT_DIR] if doc["source"].endswith(".txt") else span_eval.PDF_DIRS
+        assert any((d / doc["source"]).exists() for d in dirs), path.name
+        if doc["source"].endswith(".txt"):  # a span is a paragraph of the text as `vnreports extract` reads it
+            text = (span_eval.TEXT_DIR / doc["source"]).read_text(encoding="utf-8")
+            paragraphs = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
+            for span in doc["spans"]:
+                assert paragraphs[span["paragraph_index"]] == span["text"], (path.name, span["span_id"])
         for span in doc["spans"]:
             for fig in span["figures"]:
                 figures += 1
@@ -33,7 +39,7 @@ def test_every_span_file_has_its_pdf_and_labels_every_figure_it_lists():
                 if not re.search(r"\d\.\d(?!\d\d)", fig["text"]) and fig["value"] != "92310":
                     # the value is the number as written, except documented format traps
                     assert vn_number(fig["text"]) == Decimal(fig["value"]) or fig.get("note"), where
-    assert figures >= 250
+    assert figures >= 500
 
 
 def _value(**over) -> span_eval.Value:

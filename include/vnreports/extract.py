@@ -10,6 +10,7 @@ copied from a portal) has no header to read, so its unit, period and issue date 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -52,7 +53,8 @@ def extract_file(path: Path, unit: str | None = None, period: str | None = None,
     meta = ReportMetadata()
     if override:
         overrides.apply(meta, override)
-    chunks = [" ".join(block.split()) for block in text.replace("\r", "").split("\n")]
+    # paragraphs are blocks between blank lines; a hard-wrapped line goes on in the next one
+    chunks = [" ".join(block.split()) for block in re.split(r"\n\s*\n", text.replace("\r", ""))]
     paragraphs = [Paragraph(text=c, page_at=[(0, 1)], is_heading=False) for c in chunks if c]
     facts, unresolved = extract_narrative(paragraphs, meta)
     return ParsedReport(file_name=path.name, sha256="", page_count=1, producer="text", metadata=meta, pages=[],

@@ -39,6 +39,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SPANS_DIR = PROJECT_ROOT / "tests" / "truth" / "spans"
 PDF_DIRS = (PROJECT_ROOT / "include" / "sample_reports", PROJECT_ROOT / "tests" / "fixtures" / "corpus_pdfs")
 SAMPLE_DIR = PDF_DIRS[0]
+TEXT_DIR = PROJECT_ROOT / "tests" / "fixtures" / "corpus_texts"  # corpus excerpts with no PDF (news, portals)
+
+
+def _index_issue_date(file_name: str) -> str | None:
+    """The issue (or posting) date index.csv records for a corpus text."""
+    import csv
+
+    with (PDF_DIRS[1] / "index.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["file"] == file_name:
+                return row["issue_date"] or None
+    return None
 DIMENSIONS = ("value", "indicator", "scenario", "period", "admin_unit")
 TARGET_ALL_FIVE = 0.95
 
@@ -227,7 +239,7 @@ def judge(value: Value, fig: dict | None, report_unit: str | None) -> dict[str, 
 @dataclass
 class ReportEval:
     file_name: str
-    group: str  # "samples" | "corpus"
+    group: str  # "samples" | "corpus" (PDFs) | "texts" (corpus excerpts without a PDF)
     figures: int
     values: list[Value]
     matched_figures: set = field(default_factory=set)
@@ -262,10 +274,21 @@ def evaluate_file(span_file: Path) -> ReportEval:
     from vnreports.parsing import parse_report
 
     doc = json.loads(span_file.read_text(encoding="utf-8"))
-    pdf = next((d / doc["source"] for d in PDF_DIRS if (d / doc["source"]).exists()), None)
-    if pdf is None:
-        raise FileNotFoundError(f"{span_file.name}: source PDF {doc['source']} not found in {PDF_DIRS}")
-    report = parse_report(pdf)
+    if doc["source"].endswith(".txt"):
+        # a page copied from a portal has no header: read as `vnreports extract FILE.txt --unit
+        # --period --issued` reads it, with the unit and period of the truth and index.csv's date
+        from vnreports.extract import extract_file
+
+        pdf = TEXT_DIR / doc["source"]
+        if not pdf.exists():
+            raise FileNotFoundError(f"{span_file.name}: source text {pdf} not found")
+        report = extract_file(pdf, unit=doc.get("report_unit"), period=doc.get("report_period"),
+                              issued=_index_issue_date(doc["source"]))
+    else:
+        pdf = next((d / doc["source"] for d in PDF_DIRS if (d / doc["source"]).exists()), None)
+        if pdf is None:
+            raise FileNotFoundError(f"{span_file.name}: source PDF {doc['source']} not found in {PDF_DIRS}")
+        report = parse_report(pdf)
     matcher = _CatalogMatcher()
     names = {i.code: i.name_vi for i in catalog.indicators()}
     spans = doc["spans"]
@@ -307,7 +330,8 @@ def evaluate_file(span_file: Path) -> ReportEval:
             v.figure = fig
             v.figure_key = (span["span_id"], i)
         v.right = judge(v, v.figure, report_unit)
-    result = ReportEval(pdf.name, "samples" if pdf.parent == SAMPLE_DIR else "corpus",
+    group = "samples" if pdf.parent == SAMPLE_DIR else ("texts" if pdf.suffix == ".txt" else "corpus")
+    result = ReportEval(pdf.name, group,
                         sum(len(s["figures"]) for s in spans), values)
     for v in values:
         if v.figure is not None:
@@ -371,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         files = [f for f in files if f.name.startswith(args.report)]
     evals = [evaluate_file(f) for f in files]
     groups = {"samples": [e for e in evals if e.group == "samples"],
-              "corpus": [e for e in evals if e.group == "corpus"], "all": evals}
+              "corpus": [e for e in evals if e.group == "corpus"],
+              "corpus texts": [e for e in evals if e.group == "texts"], "all": evals}
     summary = {k: summarise(v) for k, v in groups.items() if v}
     if args.json:
         print(json.dumps(summary, indent=1, default=str))

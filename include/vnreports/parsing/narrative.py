@@ -405,6 +405,7 @@ class _Context:
     sentence_first: int = 0  # index of the first fact of the current sentence
     continued_estimate: bool = False  # the sentence goes on with the parts of an estimate before it
     results_period: tuple[str, date, date] | None = None  # "II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 ..."
+    as_of_here: bool = False  # the current sentence states the as-of date itself
     lead_year: tuple[int, int] | None = None  # (year, end of the lead-in) of "... năm 2021: item; item"
 
 
@@ -450,6 +451,8 @@ class NarrativeExtractor:
         self.unresolved: list[UnresolvedMention] = []
         self._local_units = self._load_local_units()
         self._province_code = self._province()
+        own = load_admin_units().by_code.get(metadata.admin_unit_code) if metadata.admin_unit_code else None
+        self._own_bare_name = match_key(own.bare_name) if own is not None else None
 
     # -- administrative units named in sentences --------------------------------------------
     def _load_local_units(self) -> dict[str, AdminUnit]:
@@ -492,6 +495,8 @@ class NarrativeExtractor:
                 if r is not None and (prov is None or r.unit.province_code == prov) and r.level != "province":
                     return r.code, cand
                 continue
+            if self._own_bare_name and match_key(cand) == self._own_bare_name:
+                return None  # "tại Thường Tín" in a report of huyện Thường Tín: the report's own unit
             u = self._local_units.get(match_key(cand))
             if u is not None and all(w[:1].isupper() for w in cand.split()) and not (
                 len(words) > n and words[-n - 1].lower() in ("huyện", "tỉnh", "thành", "phố")
@@ -667,6 +672,7 @@ class NarrativeExtractor:
         m_as_of = None
         for m in _AS_OF.finditer(sentence):
             m_as_of = m
+        ctx.as_of_here = m_as_of is not None
         if m_as_of is not None:
             try:
                 if m_as_of.group(1):
@@ -885,6 +891,10 @@ class NarrativeExtractor:
         if re.search(r"(?<!tăng)\s+thêm\s*$", " " + words_before) :
             # "Phấn đấu thêm 01 xã đạt chuẩn": an increment, while the name reads as the total
             doubts.append(f"an increment ('thêm {m.n1_text}') under a name that reads as a total")
+        if re.match(r"\W*(?:loại\s+trừ|không\s+kể|không\s+tính|trừ)\s+[^,;]{2,60},", sentence, re.IGNORECASE) \
+                and prev_end == 0:
+            # "Loại trừ tiền sử dụng đất, tổng thu ngân sách ...": the name leaves out what it excludes
+            doubts.append("the sentence restricts the indicator ('" + sentence.split(",", 1)[0].strip() + "')")
         if m.n2 is None and re.match(r"\s*/\s*[^\W\d_]", after):
             # "13 người/ngày": the unit goes on past the lexicon's ("người") - a rate per something
             doubts.append(f"the unit goes on after '/' ('{sentence[m.start:m.end]}{after[:8].rstrip()}')")
@@ -1396,6 +1406,7 @@ class NarrativeExtractor:
         # an explicit period before the figure ("10 tháng năm 2022, khai thác gỗ đạt ...", "tháng
         # 9/2022 là 40,8"), else the one opening the paragraph
         stated = self._stated_period(sentence[: m.start], pend or pstart, doubts) if ctx.plan_period is None else None
+        own_period = stated is not None or re.search(r"(?<!so với )\bnăm\s+\d{4}", sentence[: m.start]) is not None
         if stated is not None:
             ptype, pstart, pend = stated
         elif ctx.plan_period is None:
@@ -1426,7 +1437,9 @@ class NarrativeExtractor:
             period_type=ptype,
             period_start=pstart,
             period_end=pend,
-            as_of_date=ctx.as_of if ctx.plan_period is None else None,
+            # "Tính đến 31/10/2023, ... Ước thu ngân sách năm 2023 đạt 312 tỷ": the date of an earlier
+            # sentence does not hold for one that states its own period
+            as_of_date=ctx.as_of if ctx.plan_period is None and (ctx.as_of_here or not own_period) else None,
             plan_value=plan_value,
             footnote=para.footnote,
             doubts=doubts,
