@@ -56,6 +56,9 @@ _UNITS = [
     "kg", "lít", "liều", "mũi", "ca", "vụ", "USD", "đồng", "trường", "nhà", "căn nhà", "đơn vị", "tác phẩm",
     "buổi", "cuộc", "lớp", "sản phẩm", "mô hình", "chợ", "tuyến", "cháu", "trẻ", "bệnh nhân",
     "thẻ", "vụ việc", "đơn", "chuyến", "phương tiện", "máy", "Quyết định", "HTX", "điểm phần trăm", "điểm %",
+    # seen in other provinces' reports (tests/truth/spans: corpus texts)
+    # (not "chỉ tiêu": "13/16 chỉ tiêu đạt" counts the report's own indicators, not a measure)
+    "nghìn tỷ đồng", "tỉ đồng", "triệu lượt khách", "triệu lượt", "văn bản", "cơ quan",
 ]
 # Units that count things: a fraction of them is a part of a whole ("03/19 xã", "31/36 hồ sơ").
 _COUNT_UNITS = {
@@ -74,7 +77,8 @@ _SCALE_ALIASES = {"tỷ": "tỷ đồng", "tr.đ": "triệu đồng", "trđ": "t
 _UNIT_ANY = rf"(?:%|(?:{_UNIT_RE}|tỷ(?!\s*đồng))(?![^\W\d_]))"
 # a mention: number [unit] [/ number [unit]]; the unit must end at a word boundary
 _MENTION = re.compile(
-    rf"(?<![\d.,/\w])(?P<n1>{_NUM})(?:\s*(?P<u1>{_UNIT_ANY}))?"
+    # a number starts a word, or follows a verb it was glued to ("nướctăng1,06%": typed without spaces)
+    rf"(?:(?<![\d.,/\w])|(?<=tăng)|(?<=giảm)|(?<=đạt))(?P<n1>{_NUM})(?:\s*(?P<u1>{_UNIT_ANY}))?"
     rf"(?:\s*/\s*(?P<n2>{_NUM})(?![\d/])(?:\s*(?P<u2>{_UNIT_ANY}))?)?",
     re.IGNORECASE,
 )
@@ -734,7 +738,8 @@ class NarrativeExtractor:
                  open_fact: _OpenFact | None, ctx: _Context) -> tuple[bool, _OpenFact | None]:
         full_before = sentence[: m.start]
         words_before = full_before.rstrip()
-        if _NOT_FIGURE_BEFORE.search(words_before) or _NOT_FIGURE_AFTER.match(after):
+        signed = re.search(r"\(\s*[-+]$", words_before) is not None  # "(-717 ha)": a signed change, not a range
+        if (_NOT_FIGURE_BEFORE.search(words_before) and not signed) or _NOT_FIGURE_AFTER.match(after):
             return False, open_fact
         if m.n1 == 1 and m.n2 is None and re.search(r"(?:^|\s)(?:trên|mỗi|/)\s*$", words_before, re.IGNORECASE):
             return False, open_fact  # "trên 01 đơn vị diện tích", "mỗi 1 ha": per one unit, part of a name
@@ -745,6 +750,22 @@ class NarrativeExtractor:
         is_percent = (m.u1 == "%") and m.n2 is None
         low_before = words_before.lower()
         page = para.page_of(base_offset + m.start)
+
+        # "đạt 64.462 ha, giảm 1,1% (-717 ha)": the same change in the figure's own unit, signed, in brackets
+        sm = re.search(r"\(\s*([+-])\s*$", before)
+        if sm and open_fact is not None and open_fact.fact.change is not None and m.n2 is None and m.u1 \
+                and m.u1 != "%" and open_fact.fact.indicator_text:
+            f = open_fact.fact
+            fact = self._new_fact(para, base_offset, sentence, m, f.indicator_text, None, m.u1, None, page, ctx,
+                                  sentence[prev_end : m.start])
+            fact.change = ValueChange(m.n1, m.u1, "decrease" if sm.group(1) == "-" else "increase", "absolute")
+            fact.scenario = f.scenario
+            fact.period_type, fact.period_start, fact.period_end, fact.as_of_date = (
+                f.period_type, f.period_start, f.period_end, f.as_of_date)
+            fact.admin_unit_code, fact.admin_unit_text = f.admin_unit_code, f.admin_unit_text
+            fact.doubts.extend(d for d in f.doubts if d not in fact.doubts)
+            open_fact.clause_end = max(open_fact.clause_end, m.end)
+            return True, open_fact
 
         # a change: "tăng 92 con", "giảm 52,6%"
         cm = re.search(r"(tăng|giảm)(?:\s+(?:được|hơn|khoảng|gần|trên))?\s*$", low_before)
@@ -783,8 +804,11 @@ class NarrativeExtractor:
                 f.span = (f.span[0], m.end)
                 open_fact.last_change, open_fact.change_end = change, m.end
                 return True, open_fact
-            if open_fact is None:
-                indicator = self._indicator(sentence[prev_end : max(prev_end, cm.start())], ctx)
+            named = self._indicator(sentence[prev_end : max(prev_end, cm.start())], ctx) if open_fact is not None else None
+            if open_fact is None or named:
+                # (or after a change already read: "tăng 1,34%, trong đó ngành khai khoáng tăng 1,75%;
+                # công nghiệp chế biến tăng 1,36%": the change of each part the sentence names)
+                indicator = named or self._indicator(sentence[prev_end : max(prev_end, cm.start())], ctx)
                 if indicator is None:
                     self._unresolved(para, base_offset, sentence, m, "change without an indicator")
                     return True, open_fact
@@ -813,8 +837,8 @@ class NarrativeExtractor:
 
         # a stated ratio of the open fact: "bằng 98,5% KH", "so với cùng kỳ đạt 104%"
         if is_percent and open_fact is not None:
-            vm = re.search(r"(bằng|đạt|=|tương\s+đương|chiếm|đạt\s+tỷ\s+lệ|tỷ\s+lệ|so\s+với\s+([^,;]{0,60}?)\s+(?:đạt|bằng))\s*$",
-                           before, re.IGNORECASE)
+            vm = re.search(r"(bằng|đạt|=|tương\s+đương|chiếm|đạt\s+tỷ\s+lệ|tỷ\s+lệ|so\s+với\s+([^,;]{0,60}?)\s+(?:đạt|bằng))"
+                           r"(?:\s+(?:gần|hơn|trên|khoảng|xấp\s+xỉ))?\s*$", before, re.IGNORECASE)
             if vm is not None:
                 verb = vm.group(1).lower()
                 if verb.startswith("chiếm") or "tỷ lệ" in verb or verb == "=":
@@ -853,7 +877,8 @@ class NarrativeExtractor:
         # "bằng 101%KH", "bằng 108 % so với cùng kỳ" with no figure stated before it in the sentence:
         # a ratio to a base, never a value of its own
         if is_percent and open_fact is None:
-            vm = re.search(r"(?:^|\s)(bằng|đạt|so\s+với\s+([^,;]{0,60}?)\s+(?:đạt|bằng))\s*$", before, re.IGNORECASE)
+            vm = re.search(r"(?:^|\s)(bằng|đạt|so\s+với\s+([^,;]{0,60}?)\s+(?:đạt|bằng))"
+                           r"(?:\s+(?:gần|hơn|trên|khoảng|xấp\s+xỉ))?\s*$", before, re.IGNORECASE)
             if vm is not None:
                 base_text = clean_line(vm.group(2)) if vm.group(2) else self._base_text(after)[0]
                 if vm.group(2) is None and not re.match(_BASE_WORDS, base_text, re.IGNORECASE):
@@ -1240,7 +1265,8 @@ class NarrativeExtractor:
         return f"{head} - {measure}"
 
     def _ratio_follows(self, after: str) -> str | None:
-        mm = re.match(r"^[\s,]*(?:\([^)]*\))?[\s,]*(đạt\s+tỷ\s+lệ|chiếm\s+tỷ\s+lệ|chiếm|đạt|bằng)\s+("
+        mm = re.match(r"^[\s,]*(?:\([^)]*\))?[\s,]*(đạt\s+tỷ\s+lệ|chiếm\s+tỷ\s+lệ|chiếm|đạt|bằng)\s+"
+                      r"(?:(?:gần|hơn|trên|khoảng|xấp\s+xỉ)\s+)?("
                       + _NUM + r")\s*%(.{0,40})", after, re.IGNORECASE)
         if not mm:
             return None
