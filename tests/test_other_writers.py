@@ -55,3 +55,17 @@ def test_units_of_other_offices():
                      "lịch ước đạt 2,842 triệu lượt khách.")
     assert {(f.value, f.unit) for f in facts if f.value is not None} >= {
         (Decimal("42"), "nghìn tỷ đồng"), (Decimal("2.842"), "triệu lượt khách")}
+
+
+def test_a_named_indicators_ratio_without_its_figure_is_a_fact_but_a_threshold_is_not():
+    """Thường Tín: "Cụ thể, tổng thu ngân sách đạt 70,47% dự toán thành phố giao, đạt 43,51% dự toán
+    huyện giao"; Hạ Lang: "cơ bản chưa đạt 50% chỉ tiêu giao" (a threshold)."""
+    meta = ReportMetadata(admin_unit_code="279", period_type="first_half", period_start=date(2024, 1, 1),
+                          period_end=date(2024, 6, 30))
+    (fact,) = facts_of("Cụ thể, tổng thu ngân sách đạt 70,47% dự toán thành phố giao, đạt 43,51% dự toán huyện giao "
+                       "và tăng 16,45% so với cùng kỳ năm 2023.", meta)
+    assert fact.value is None and "thu ngân sách" in fact.indicator_text
+    assert [r.value for r in fact.stated_ratios] == [Decimal("70.47"), Decimal("43.51")]
+    assert fact.change.value == Decimal("16.45")
+    assert not [f for f in facts_of("Kết quả tiêm phòng đợt 1/2021 cơ bản chưa đạt 50% chỉ tiêu giao.", meta)
+                if any(r.value == Decimal("50") for r in f.stated_ratios)]

@@ -58,7 +58,7 @@ _UNITS = [
     "thẻ", "vụ việc", "đơn", "chuyến", "phương tiện", "máy", "Quyết định", "HTX", "điểm phần trăm", "điểm %",
     # seen in other provinces' reports (tests/truth/spans: corpus texts)
     # (not "chỉ tiêu": "13/16 chỉ tiêu đạt" counts the report's own indicators, not a measure)
-    "nghìn tỷ đồng", "tỉ đồng", "triệu lượt khách", "triệu lượt", "văn bản", "cơ quan",
+    "nghìn tỷ đồng", "tỉ đồng", "triệu lượt khách", "triệu lượt", "văn bản",
 ]
 # Units that count things: a fraction of them is a part of a whole ("03/19 xã", "31/36 hồ sơ").
 _COUNT_UNITS = {
@@ -883,9 +883,25 @@ class NarrativeExtractor:
                 base_text = clean_line(vm.group(2)) if vm.group(2) else self._base_text(after)[0]
                 if vm.group(2) is None and not re.match(_BASE_WORDS, base_text, re.IGNORECASE):
                     base_text = ""  # "đạt 98,8%: vượt KH", "đạt 10%/năm dự toán": no base right after it
-                if base_text and self._classify_base(base_text, vm.group(1).lower()) is not None:
-                    self._unresolved(para, base_offset, sentence, m, "a ratio to a base without the figure it compares")
-                    return True, open_fact
+                base = self._classify_base(base_text, vm.group(1).lower()) if base_text else None
+                if base is not None:
+                    # "Cụ thể, tổng thu ngân sách đạt 70,47% dự toán thành phố giao": a named indicator's
+                    # ratio, its figure not stated; without a name before it, it compares nothing known
+                    lead = sentence[prev_end : prev_end + vm.start()]
+                    named = self._indicator(lead, ctx) if vm.start() else None
+                    if named is None or _verb_only(named) or _qualifier_only(named) or re.search(r"\d", named) \
+                            or re.search(r"(?:chưa|không|chỉ)\s*$", lead, re.IGNORECASE):
+                        # ("cơ bản chưa đạt 50% chỉ tiêu": a threshold; "hiện có 1242 bằng 108%": a figure
+                        # without its unit before it)
+                        self._unresolved(para, base_offset, sentence, m, "a ratio to a base without the figure it compares")
+                        return True, open_fact
+                    fact = self._new_fact(para, base_offset, sentence, m, named, None, None, None, page, ctx,
+                                          sentence[prev_end : m.start])
+                    fact.stated_ratios.append(StatedRatio(m.n1, base, base_text))
+                    base_end = self._base_text(after)[1] if vm.group(2) is None else 0
+                    fact.span = (fact.span[0], m.end + base_end)
+                    ctx.last_indicator = named
+                    return True, _OpenFact(fact, m.end + base_end)
 
         # a new value
         indicator_raw = sentence[prev_end : m.start]
