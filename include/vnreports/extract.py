@@ -63,20 +63,19 @@ def extract_file(path: Path, unit: str | None = None, period: str | None = None,
 
 
 def as_dict(report) -> dict[str, Any]:
-    from vnreports import catalog, confidence
+    from vnreports.ingest import _CatalogMatcher, _narrative_row
 
-    curation = confidence.load_curation()
+    matcher = _CatalogMatcher()  # the catalog code and BI tier exactly as staging resolves them
     facts = []
     for f in report.narrative_facts:
-        found = catalog.match_indicator(f.indicator_text, unit=f.unit)
-        code = f.indicator_code or (found.code if found else None)
-        tier = confidence.assess_narrative(f.indicator_text, code, f.unit, f.doubts, curation)
+        row = _narrative_row(f, matcher)
         facts.append({
-            "page": f.page, "indicator_text": f.indicator_text, "indicator_code": code, "value": f.value,
+            "page": f.page, "indicator_text": f.indicator_text, "indicator_code": row["indicator_code"], "value": f.value,
             "unit": f.unit, "scenario": f.scenario, "period": [f.period_type, f.period_start, f.period_end],
             "as_of": f.as_of_date, "plan_value": f.plan_value, "admin_unit": f.admin_unit_code,
             "stated_ratios": [[r.value, r.base] for r in f.stated_ratios],
-            "change": asdict(f.change) if f.change else None, "tier": tier.tier, "hold_reasons": list(tier.reasons),
+            "change": asdict(f.change) if f.change else None, "tier": row["publication_tier"],
+            "hold_reasons": json.loads(row["hold_reasons"]),
             "sentence": f.sentence,
         })
     md = report.metadata
