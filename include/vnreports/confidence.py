@@ -238,6 +238,13 @@ _ONE_SITE = re.compile(r"\btại\s+(?:xóm|thôn|bản|tổ|trường|nhà|xã|p
                        r"điểm|bệnh\s+viện|trạm|chợ|cửa\s+khẩu|hộ)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _unit_rule_keys() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """Keys of _NOT_COUNTS, _COUNT_UNITS, _MEASURED_HEADS, _PEOPLE_HEADS (built once)."""
+    return tuple(frozenset(_key(x) for x in group)
+                 for group in (_NOT_COUNTS, _COUNT_UNITS, _MEASURED_HEADS, _PEOPLE_HEADS))  # type: ignore[return-value]
+
+
 def unit_contradicts_name(indicator_text: str | None, unit: str | None) -> bool:
     """A rate given in a count, or a count of one thing given in a count of another.
 
@@ -248,18 +255,19 @@ def unit_contradicts_name(indicator_text: str | None, unit: str | None) -> bool:
     """
     if not indicator_text or not unit:
         return False
+    not_counts, count_units, measured_heads, people_heads = _unit_rule_keys()
     u = _key(unit)
     if _RATE_HEAD.search(indicator_text):
-        return u not in {_key(x) for x in _NOT_COUNTS} and "/" not in unit and u in {_key(x) for x in _COUNT_UNITS}
-    if u not in {_key(x) for x in _COUNT_UNITS}:
+        return u not in not_counts and "/" not in unit and u in count_units
+    if u not in count_units:
         return False
     name = _key(indicator_text)
     name = re.sub(r"^(tổng số|số lượng|số)\s+", "", name)
     for head in sorted(_classifier_keys(), key=len, reverse=True):
         if name == head or name.startswith(head + " "):
-            if head in {_key(x) for x in _MEASURED_HEADS}:
+            if head in measured_heads:
                 return False
-            if u == _key("người") and head in {_key(x) for x in _PEOPLE_HEADS}:
+            if u == _key("người") and head in people_heads:
                 return False  # "số lao động ... 200 người"
             return u != head and not u.startswith(head + " ") and not head.startswith(u + " ")
     return False

@@ -157,11 +157,12 @@ def apply(metadata, entry: dict[str, Any]) -> Applied:
     return Applied(changed, note)
 
 
-def requeue_overridden(engine: Engine, inbox: Path, file_names: list[str] | None = None) -> list[str]:
+def requeue_overridden(engine: Engine, inbox: Path, file_names: list[str] | None = None,
+                       entries: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """Set back to 'discovered' every report whose override is newer than its status (its last
     parse, validation or failure), so the next parse reads it with the override. Returns the file
     names set back."""
-    entries = load(inbox)
+    entries = load(inbox) if entries is None else entries
     if file_names is not None:
         entries = {k: v for k, v in entries.items() if k in set(file_names)}
     requeued = []

@@ -128,8 +128,9 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
     outcome = {"report_id": report_id, "file_name": file_name}
     inbox = config.inbox_dir()
     # a cleared task of a quarantined report whose metadata an operator has set since: parse again
-    overrides.requeue_overridden(engine, inbox, [file_name])
-    override = overrides.load(inbox).get(file_name)
+    entries = overrides.load(inbox)
+    overrides.requeue_overridden(engine, inbox, [file_name], entries)
+    override = entries.get(file_name)
     # The claim: only one run parses a report at a time, and only while it is 'discovered'.
     with claim_report(engine, report_id) as claim:
         if not claim.claimed:

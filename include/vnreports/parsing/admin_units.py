@@ -186,6 +186,16 @@ def split_mention(text: str) -> tuple[frozenset[str] | None, str]:
     return None, t
 
 
+def named_units(text: str | None, *, index: AdminUnitIndex | None = None) -> list[AdminUnit]:
+    """Every unit a mention can name: its name, and its type when written ("xã Đức Giang": three)."""
+    if not text or not clean_line(text):
+        return []
+    types, bare = split_mention(text)
+    if not bare:
+        return []
+    return [u for u in (index or load_admin_units()).candidates(bare) if types is None or u.unit_type in types]
+
+
 def resolve_admin_unit(
     text: str | None,
     province_code: str | None = None,
@@ -195,15 +205,9 @@ def resolve_admin_unit(
     """Resolve a name as written in a report to one GSO unit, or None (unknown / ambiguous)."""
     if not text or not clean_line(text):
         return None
-    idx = index or load_admin_units()
-    types, bare = split_mention(text)
-    if not bare:
-        return None
-    cands = idx.candidates(bare)
-    method = "name"
-    if types is not None:
-        cands = [u for u in cands if u.unit_type in types]
-        method = "type+name"
+    types, _ = split_mention(text)
+    cands = named_units(text, index=index)
+    method = "name" if types is None else "type+name"
     if not cands:
         return None
     if province_code and len(cands) > 1:

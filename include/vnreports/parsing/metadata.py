@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .admin_units import find_mentions, load_admin_units, province_context, resolve_admin_unit, split_mention
+from .admin_units import find_mentions, named_units, province_context, resolve_admin_unit
 from .model import FieldSource, ReportMetadata
 from .pdftext import Line
 from .periods import PeriodMention, bounds, find_periods
@@ -422,14 +422,8 @@ def extract_metadata(
             src["admin_unit_name"] = fs
             src["admin_level"] = fs
         else:
-            idx = load_admin_units()
             names = ", ".join(mentions) if mentions else md.issuer_name
-            cands = []
-            for mention in mentions:
-                types, bare = split_mention(mention)
-                cands = [u for u in idx.candidates(bare) if types is None or u.unit_type in types]
-                if cands:
-                    break
+            cands = next((c for c in (named_units(mention) for mention in mentions) if c), [])
             levels = {u.level for u in cands}
             if len(levels) == 1:
                 # "XÃ ĐỨC GIANG" names a commune even when three communes have that name
