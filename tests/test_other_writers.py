@@ -69,3 +69,62 @@ def test_a_named_indicators_ratio_without_its_figure_is_a_fact_but_a_threshold_i
     assert fact.change.value == Decimal("16.45")
     assert not [f for f in facts_of("Kết quả tiêm phòng đợt 1/2021 cơ bản chưa đạt 50% chỉ tiêu giao.", meta)
                 if any(r.value == Decimal("50") for r in f.stated_ratios)]
+
+
+def test_a_share_is_a_figure_of_its_own_and_its_change_is_in_doubt():
+    """Vĩnh Long, Chư Păh, Hải Dương, Nghệ An: "chiếm 71% trên tổng ...", "tương đương 77,86%"."""
+    facts = facts_of("Tổng nguồn vốn huy động đạt 60.000 tỷ đồng; trong đó tiền gửi tiết kiệm chiếm 71% trên tổng số "
+                     "dư nguồn vốn huy động, tăng 0,23% so với số đầu năm. Diện tích cây ăn quả 21.695 ha, chiếm 96,0%. "
+                     "Toàn tỉnh có 320/411 xã đạt chuẩn NTM, tương đương 77,86%; 101/320 xã đạt chuẩn NTM nâng cao, "
+                     "tương đương 30%.")
+    shares = {f.value: f for f in facts if f.unit == "%" and f.value is not None}
+    assert set(shares) == {Decimal("71"), Decimal("96.0"), Decimal("77.86"), Decimal("30")}
+    savings = shares[Decimal("71")]
+    assert savings.indicator_text == "Tỷ trọng tiền gửi tiết kiệm trên tổng số dư nguồn vốn huy động"
+    assert savings.change.value == Decimal("0.23") and savings.doubts  # points of the share, or growth?
+    assert shares[Decimal("96.0")].indicator_text == "Tỷ trọng Diện tích cây ăn quả"
+    assert shares[Decimal("77.86")].indicator_text == "Tỷ lệ xã đạt chuẩn NTM" and not shares[Decimal("77.86")].doubts
+    assert any("is not 101/320" in d for d in shares[Decimal("30")].doubts)  # 101/320 is 31,56%
+    # a figure in the words before the verb: the part is not named by them alone
+    assert not [f for f in facts_of("tiêm 2 mũi chiếm 92,3%.") if f.value == Decimal("92.3")]
+
+
+def test_exceeding_a_plan_by_a_percent_is_the_ratio_above_one_hundred():
+    """Phú Quốc, Ya Ma: "vượt 18,40% so kế hoạch" is 118,40% of the plan; "vượt 12 đàn so với cùng kỳ" a change."""
+    facts = facts_of("Thu ngân sách đạt 440,92 tỷ đồng, vượt 18,40% so kế hoạch, tăng 10,53% so cùng kỳ. Chi ngân sách "
+                     "vượt 65,9% kế hoạch. Tổng đàn ong là 867 đàn vượt 12 đàn so với cùng kỳ.")
+    revenue = next(f for f in facts if f.value == Decimal("440.92"))
+    assert [(r.value, r.base) for r in revenue.stated_ratios] == [(Decimal("118.40"), "plan")]
+    assert revenue.change.value == Decimal("10.53") and revenue.change.kind == "percent"
+    spending = next(f for f in facts if f.indicator_text == "Chi ngân sách")
+    assert [(r.value, r.base) for r in spending.stated_ratios] == [(Decimal("165.9"), "plan")]
+    bees = next(f for f in facts if f.value == Decimal("867"))
+    assert (bees.unit, bees.change.value, bees.change.direction) == ("đàn", Decimal("12"), "increase")
+
+
+def test_numbers_written_the_english_way_are_read_as_written_and_flagged():
+    """Đức Giang: "Diện tích 7.2 ha, sản lượng 46.8 tạ/ha"; a comma in a count ("1,200 con") may be a
+    thousands separator: the value stays as written, the fact is held with the reason."""
+    facts = facts_of("Rau màu: Diện tích 7.2 ha, năng suất 46.8 tạ/ha. Đàn lợn có 1,200 con, đàn gia cầm có 4,058 "
+                     "triệu con. Ước thu từ trồng trọt: 13.503.000.000đ.")
+    by_value = {f.value: f for f in facts if f.value is not None}
+    assert by_value[Decimal("7.2")].unit == "ha" and "decimal point" in by_value[Decimal("7.2")].doubts[0]
+    assert by_value[Decimal("46.8")].unit == "tạ/ha"
+    assert "thousands separator" in by_value[Decimal("1.200")].doubts[0]
+    assert not by_value[Decimal("4.058")].doubts  # millions of birds: a decimal is plausible
+    assert by_value[Decimal("13503000000")].unit == "đồng"
+
+
+def test_a_range_or_a_floor_of_a_target_is_kept_in_doubt():
+    """Tam Phước's plan: "tăng 7,5 - 8,0%", "tăng từ 10% trở lên", "đạt 100% trở lên"; a class of
+    communes ("xã đạt từ 3 tiêu chí trở lên") is no figure."""
+    facts = facts_of("Giá trị sản lượng nông nghiệp tăng 7,5 - 8,0%. Kinh doanh dịch vụ tăng từ 10% trở lên. Tỷ lệ học "
+                     "sinh lên lớp đạt 100% trở lên. Có 5 xã đạt từ 3 tiêu chí trở lên.")
+    bounds = sorted((f.change.value, f.doubts[0]) for f in facts if f.change and "nông nghiệp" in f.indicator_text)
+    assert [b[0] for b in bounds] == [Decimal("7.5"), Decimal("8.0")]
+    assert "lower bound" in bounds[0][1] and "upper bound" in bounds[1][1]
+    services = next(f for f in facts if "dịch vụ" in f.indicator_text)
+    assert services.change.value == Decimal("10") and "minimum" in services.doubts[0]
+    pupils = next(f for f in facts if f.value == Decimal("100"))
+    assert "minimum" in pupils.doubts[0]
+    assert not [f for f in facts if f.value == Decimal("3")]

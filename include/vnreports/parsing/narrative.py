@@ -30,6 +30,7 @@ a reason in NarrativeFact.doubts rather than guessed.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ _UNITS = [
     "thẻ", "vụ việc", "đơn", "chuyến", "phương tiện", "máy", "Quyết định", "HTX", "điểm phần trăm", "điểm %",
     # seen in other provinces' reports (tests/truth/spans: corpus texts)
     # (not "chỉ tiêu": "13/16 chỉ tiêu đạt" counts the report's own indicators, not a measure)
-    "nghìn tỷ đồng", "tỉ đồng", "triệu lượt khách", "triệu lượt", "văn bản",
+    "nghìn tỷ đồng", "tỉ đồng", "triệu lượt khách", "triệu lượt", "văn bản", "đàn", "đ",
 ]
 # Units that count things: a fraction of them is a part of a whole ("03/19 xã", "31/36 hồ sơ").
 _COUNT_UNITS = {
@@ -66,14 +67,15 @@ _COUNT_UNITS = {
     "trường hợp", "vụ", "vụ việc", "giấy phép", "trường", "đơn vị", "Quyết định", "đơn", "cơ sở",
     "doanh nghiệp", "hợp tác xã", "HTX", "dự án", "công trình", "mô hình", "sản phẩm", "cuộc",
 }
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+# "7.2 ha", "46.8 tạ/ha": a point before one or two digits is a decimal point typed the English way
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+\.\d{1,2}(?![\d.,])|\d+(?:,\d+)?"
 def _unit_pattern(unit: str) -> str:
     # "tạ /ha", "tạ/ ha", "triệu  đồng": spaces as written vary
     return r"\s*/\s*".join(r"\s+".join(re.escape(w) for w in part.split()) for part in unit.split("/"))
 
 
 _UNIT_RE = "|".join(_unit_pattern(u) for u in sorted(_UNITS, key=len, reverse=True))
-_SCALE_ALIASES = {"tỷ": "tỷ đồng", "tr.đ": "triệu đồng", "trđ": "triệu đồng", "tr đồng": "triệu đồng"}
+_SCALE_ALIASES = {"đ": "đồng", "tỷ": "tỷ đồng", "tr.đ": "triệu đồng", "trđ": "triệu đồng", "tr đồng": "triệu đồng"}
 _UNIT_ANY = rf"(?:%|(?:{_UNIT_RE}|tỷ(?!\s*đồng))(?![^\W\d_]))"
 # a mention: number [unit] [/ number [unit]]; the unit must end at a word boundary
 _MENTION = re.compile(
@@ -96,6 +98,11 @@ _NOT_FIGURE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NOT_FIGURE_AFTER = re.compile(r"^\s*(?:[-–]\s*\d|tuổi|năm\b|tháng\b|ngày\b|giờ\b|[-–/](?:QĐ|NQ|BC|KH|CT|TTr|UBND|HĐND|TB|CV))", re.IGNORECASE)
+
+_MINIMUM = re.compile(r"^\s*trở\s+lên", re.IGNORECASE)
+# "chiếm 12,2%", "tương đương 77,86%": the share of a part in its whole (see _share)
+_SHARE_VERB = re.compile(r"(?:^|[\s(*])(chiếm|tương\s+đương)(?:\s+(?:gần|hơn|trên|khoảng|xấp\s+xỉ))?\s*$", re.IGNORECASE)
+_SHARE_NAME = re.compile(r"^(?:tỷ\s+lệ|tỉ\s+lệ|tỷ\s+trọng|tỉ\s+trọng|cơ\s+cấu)\b", re.IGNORECASE)
 
 _VERB_TAIL = re.compile(
     r"(?:\s|^)(?:ước\s+tính\s+đạt|ước\s+đạt|ước\s+thực\s+hiện|ước\s+tính|ước|đạt\s+được|đạt|chỉ\s+đạt|là|được|"
@@ -367,7 +374,24 @@ def _strip_time(name: str) -> str:
 
 
 def _number(text: str) -> Decimal:
+    if re.fullmatch(r"\d+\.\d{1,2}", text):
+        return Decimal(text)  # "7.2": a decimal point (a thousands point takes three digits)
     return Decimal(text.replace(".", "").replace(",", "."))
+
+
+# Units whose figures are whole numbers: "1,200 con" is 1.200 con with a comma typed for a point
+_WHOLE_UNITS = _COUNT_UNITS | {"con", "hộ", "người", "lượt", "lượt người", "hộ gia đình", "học sinh", "lao động",
+                               "cây", "đàn", "trẻ", "bệnh nhân", "ca", "liều", "mũi", "công dân", "văn bản"}
+
+
+def _number_doubt(text: str, unit: str | None) -> str | None:
+    """A doubt about how a number was written, or None: the separators of Vietnamese numbers are
+    '.' for thousands and ',' for decimals; the value read is kept as written, never re-guessed."""
+    if re.fullmatch(r"\d+\.\d{1,2}", text):
+        return f"'{text}' read with '.' as the decimal point"
+    if unit in _WHOLE_UNITS and re.fullmatch(r"\d{1,3},\d{3}", text):
+        return f"'{text} {unit}' is not a whole number: ',' may be a thousands separator ({text.replace(',', '.')})"
+    return None
 
 
 def _unit(text: str | None) -> str | None:
@@ -392,6 +416,8 @@ class _Mention:
     u1: str | None
     n2: Decimal | None = None
     u2: str | None = None
+    n2_text: str | None = None
+    range_of: "_Mention | None" = None  # the other bound of "tăng 7,5 - 8,0%"
 
 
 @dataclass
@@ -423,6 +449,17 @@ class _OpenFact:
     change_end: int | None = None  # 618 lượt người)" lists changes
     consumed: bool = False  # the words after the figure were taken as its object
     subject: str | None = None  # what an amount or a count "với/cho ..." after it belongs to
+    share: bool = False  # the fact is a share ("chiếm 38,10%"); a '%' change after it is ambiguous
+
+
+def _same_frame(fact: NarrativeFact, base: NarrativeFact) -> None:
+    """A figure that restates another one's (its change in another unit, its share): same scenario,
+    period, unit of administration and doubts."""
+    fact.scenario = base.scenario
+    fact.period_type, fact.period_start, fact.period_end, fact.as_of_date = (
+        base.period_type, base.period_start, base.period_end, base.as_of_date)
+    fact.admin_unit_code, fact.admin_unit_text = base.admin_unit_code, base.admin_unit_text
+    fact.doubts.extend(d for d in base.doubts if d not in fact.doubts)
 
 
 def _split_sentences(text: str) -> list[tuple[int, int]]:
@@ -693,9 +730,14 @@ class NarrativeExtractor:
             mentions.append(
                 _Mention(
                     m.start(), m.end(), _number(m.group("n1")), m.group("n1"), _unit(m.group("u1")),
-                    _number(m.group("n2")) if m.group("n2") else None, _unit(m.group("u2")),
+                    _number(m.group("n2")) if m.group("n2") else None, _unit(m.group("u2")), m.group("n2"),
                 )
             )
+        # "tăng 7,5 - 8,0%", "tăng 5-7%": a range of percents, each bound a figure of its own (in doubt)
+        for low, high in zip(mentions, mentions[1:]):
+            if low.u1 is None and low.n2 is None and high.u1 == "%" and high.n2 is None \
+                    and re.fullmatch(r"\s*[-–]\s*", sentence[low.end : high.start]) and low.n1 < high.n1:
+                low.u1, low.range_of, high.range_of = "%", high, low
         # a head label "Cây ngô:" at the start of the sentence
         ctx.head_fresh = False
         # "Phê duyệt kết quả rà soát hộ nghèo năm 2021 ...: Tổng số hộ nghèo 5.858 hộ; ...": a year
@@ -726,7 +768,22 @@ class NarrativeExtractor:
         for mention in mentions:
             before = sentence[prev_end : mention.start]
             after = sentence[mention.end :]
+            first = len(self.facts)
             handled, open_fact = self._mention(para, base_offset, sentence, mention, before, after, prev_end, open_fact, ctx)
+            doubts = [d for d in (_number_doubt(mention.n1_text, mention.u1),
+                                  _number_doubt(mention.n2_text, mention.u2 or mention.u1) if mention.n2_text else None)
+                      if d]
+            if _MINIMUM.match(after) and re.search(r"(?:đạt|là|từ)\s*$", before, re.IGNORECASE) and mention.u1 == "%":
+                # "đạt 100% trở lên", "tăng từ 10% trở lên": a target's floor, not a figure reached
+                doubts.append(f"a minimum ('{mention.n1_text} ... trở lên'), not a figure reached")
+            if mention.range_of is not None:
+                low, high = (mention.range_of, mention) if mention.range_of.start < mention.start else (mention, mention.range_of)
+                doubts.append(f"a range ({low.n1_text}-{high.n1_text}): the {'lower' if mention is low else 'upper'} bound")
+            if doubts and handled:
+                touched = self.facts[first:] + ([open_fact.fact] if open_fact is not None else [])
+                for f in touched:
+                    if f.span[0] <= mention.start < f.span[1]:
+                        f.doubts.extend(d for d in doubts if d not in f.doubts)
             if handled:
                 prev_end = mention.end
                 # a ratio's base words belong to it
@@ -739,11 +796,27 @@ class NarrativeExtractor:
         full_before = sentence[: m.start]
         words_before = full_before.rstrip()
         signed = re.search(r"\(\s*[-+]$", words_before) is not None  # "(-717 ha)": a signed change, not a range
-        if (_NOT_FIGURE_BEFORE.search(words_before) and not signed) or _NOT_FIGURE_AFTER.match(after):
+        share = _SHARE_VERB.search(words_before[prev_end:]) if m.u1 == "%" and m.n2 is None else None
+        if share is not None and not _NOT_FIGURE_AFTER.match(after):
+            return self._share(para, base_offset, sentence, m, share, after, prev_end, open_fact, ctx)
+        not_figure = _NOT_FIGURE_BEFORE.search(words_before)
+        # "tăng từ 10% trở lên", "đạt 100% trở lên": a target's floor; but "xã đạt từ 3 tiêu chí trở lên"
+        # names a class of communes
+        minimum = _MINIMUM.match(after) is not None and re.search(
+            r"(?:tăng|giảm)(?:\s+từ)?\s*$" if m.u1 != "%" else r"(?:tăng|giảm|đạt|là)(?:\s+từ)?\s*$",
+            words_before, re.IGNORECASE) is not None
+        if not_figure and (m.range_of is not None and m.range_of.start < m.start
+                           or minimum and not_figure.group(0).strip().lower() == "từ"):
+            not_figure = None  # the upper bound of a range, "tăng từ 10% trở lên"
+        if not_figure and not_figure.group(0).strip().lower() == "năm" and (m.u1 or m.u2) and not 1900 <= m.n1 <= 2100:
+            not_figure = None  # "diện tích cây lâu năm 22.600 ha": a measured figure after the word, not a year
+        if (not_figure and not signed) or (_NOT_FIGURE_AFTER.match(after) and m.range_of is None):
             return False, open_fact
+        if m.range_of is not None and m.range_of.start < m.start:
+            return self._range_high(para, base_offset, sentence, m, open_fact)
         if m.n1 == 1 and m.n2 is None and re.search(r"(?:^|\s)(?:trên|mỗi|/)\s*$", words_before, re.IGNORECASE):
             return False, open_fact  # "trên 01 đơn vị diện tích", "mỗi 1 ha": per one unit, part of a name
-        if re.match(r"^\s*trở\s+lên", after) and not re.search(r"(?:tăng|giảm)\s*$", words_before, re.IGNORECASE):
+        if _MINIMUM.match(after) and not minimum:
             return False, open_fact  # "từ 3 tiêu chí trở lên": a threshold, not a figure
         if m.u1 is None and m.u2 is None:
             return False, open_fact  # a bare number: years, item numbers, codes
@@ -759,17 +832,38 @@ class NarrativeExtractor:
             fact = self._new_fact(para, base_offset, sentence, m, f.indicator_text, None, m.u1, None, page, ctx,
                                   sentence[prev_end : m.start])
             fact.change = ValueChange(m.n1, m.u1, "decrease" if sm.group(1) == "-" else "increase", "absolute")
-            fact.scenario = f.scenario
-            fact.period_type, fact.period_start, fact.period_end, fact.as_of_date = (
-                f.period_type, f.period_start, f.period_end, f.as_of_date)
-            fact.admin_unit_code, fact.admin_unit_text = f.admin_unit_code, f.admin_unit_text
-            fact.doubts.extend(d for d in f.doubts if d not in fact.doubts)
+            _same_frame(fact, f)
             open_fact.clause_end = max(open_fact.clause_end, m.end)
             return True, open_fact
 
         # a change: "tăng 92 con", "giảm 52,6%"
-        cm = re.search(r"(tăng|giảm)(?:\s+(?:được|hơn|khoảng|gần|trên))?\s*$", low_before)
+        cm = re.search(r"(tăng|giảm)(?:\s+(?:được|hơn|khoảng|gần|trên|từ))?\s*$", low_before)
         points = m.u1 in ("điểm phần trăm", "điểm %")
+        vm_over = re.search(r"(?:^|\s)(vượt)(?:\s+(?:hơn|khoảng|gần|trên))?\s*$", low_before)
+        if vm_over and m.n2 is None and m.u1 and not points:
+            over_base_text, over_base_end = self._base_text(after)
+            over_base = self._classify_base(over_base_text, "vượt") if over_base_text else None
+            if over_base == "previous_period":
+                cm = vm_over  # "vượt 12 đàn so với cùng kỳ": an increase
+            elif over_base is not None and m.u1 == "%" and open_fact is not None and open_fact.fact.change is None:
+                # "440,92 tỷ đồng, vượt 18,40% so kế hoạch": exceeded the plan by 18,40%, i.e. 118,40% of it
+                f = open_fact.fact
+                f.stated_ratios.append(StatedRatio(100 + m.n1, over_base, over_base_text))
+                f.span = (f.span[0], m.end + over_base_end)
+                open_fact.clause_end = m.end + over_base_end
+                return True, open_fact
+            elif over_base is not None and m.u1 == "%" and open_fact is None:
+                # "Thu ngân sách vượt 65,9% kế hoạch": a named indicator's ratio, its figure not stated
+                named = self._indicator(sentence[prev_end : max(prev_end, vm_over.start())], ctx)
+                if named is None or _verb_only(named) or _qualifier_only(named) or re.search(r"\d", named):
+                    self._unresolved(para, base_offset, sentence, m, "a ratio to a base without the figure it compares")
+                    return True, open_fact
+                fact = self._new_fact(para, base_offset, sentence, m, named, None, None, None, page, ctx,
+                                      sentence[prev_end : m.start])
+                fact.stated_ratios.append(StatedRatio(100 + m.n1, over_base, over_base_text))
+                fact.span = (fact.span[0], m.end + over_base_end)
+                ctx.last_indicator = named
+                return True, _OpenFact(fact, m.end + over_base_end)
         if points and not cm:
             return False, open_fact  # "vượt 12,3 điểm phần trăm so với KH": a gap, not a figure
         if cm and m.n2 is None:
@@ -779,7 +873,7 @@ class NarrativeExtractor:
                 kind = "percent"
             if points:
                 kind, unit = "percentage_points", "%"
-            change = ValueChange(m.n1, unit, "increase" if cm.group(1) == "tăng" else "decrease", kind)
+            change = ValueChange(m.n1, unit, "decrease" if cm.group(1) == "giảm" else "increase", kind)
             if open_fact is not None and kind == "absolute" and unit:
                 same = [f for f in self.facts[ctx.sentence_first :] if f.sentence == sentence and f.unit == unit
                         and f.value is not None and f.change is None]
@@ -800,6 +894,9 @@ class NarrativeExtractor:
                 f = open_fact.fact
                 if change.kind == "percent" and (f.unit == "%" or "tỷ lệ" in f.indicator_text.lower()):
                     change.kind = "percentage_points"
+                    if open_fact.share:
+                        # "chiếm 71% tổng nguồn vốn, tăng 0,23%": the share's points, or the part's growth?
+                        f.doubts.append("a change after a share, written in '%': read as points of the share")
                 f.change = change
                 f.span = (f.span[0], m.end)
                 open_fact.last_change, open_fact.change_end = change, m.end
@@ -1357,6 +1454,8 @@ class NarrativeExtractor:
         t = t.split("(")[-1]
         # the clause: after the last ';' or ',' that leaves words (not the commas of a label "Lớp 7,8,9:")
         t = re.sub(r"(?<=\d),(?=\d[\d,]*\s*:)", "\x00", t)
+        # "nông, lâm nghiệp", "trung, dài hạn": a comma inside a compound name, not between clauses
+        t = re.sub(r"(?i)\b(nông|lâm|trung|ngắn)\s*,(?=\s*(?:lâm|thủy|thuỷ|ngư|dài|trung)\b)", "\\1\x00", t)
         parts = [p.replace("\x00", ",") for p in re.split(r"[;,]", t)]
         t = parts[-1]
         if len(clean_line(self._strip_tail(t))) < 3 and len(parts) > 1:
@@ -1428,6 +1527,73 @@ class NarrativeExtractor:
                     return None  # "diện tích cho thu hoạch": a qualifier of the measure, not a crop
                 return rest
         return None
+
+    def _range_high(self, para, base_offset, sentence, m: _Mention, open_fact: _OpenFact | None):
+        """The upper bound of "tăng 7,5 - 8,0%": the fact of the lower bound again, with this number."""
+        low = m.range_of
+        f = open_fact.fact if open_fact is not None else None
+        if f is None or not (f.span[0] <= low.start < f.span[1] + 1):
+            self._unresolved(para, base_offset, sentence, m, "the upper bound of a range whose lower bound was not read")
+            return True, open_fact
+        high = copy.deepcopy(f)
+        high.fact_index = len(self.facts)
+        high.span = (m.start, m.end)
+        if f.change is not None and f.change.value == low.n1:
+            high.change.value = m.n1
+        elif f.value == low.n1:
+            high.value, high.value_text = m.n1, m.n1_text
+        else:
+            self._unresolved(para, base_offset, sentence, m, "the upper bound of a range whose lower bound was not read")
+            return True, open_fact
+        high.doubts = [d for d in f.doubts if not d.startswith("a range (")]
+        self.facts.append(high)
+        return True, _OpenFact(high, m.end)
+
+    def _share(self, para, base_offset, sentence, m: _Mention, share: re.Match, after: str, prev_end: int,
+               open_fact: _OpenFact | None, ctx: _Context) -> tuple[bool, _OpenFact | None]:
+        """"17 xã đạt chuẩn NTM, chiếm 12,2% trên tổng số xã", "320/411 xã ..., tương đương 77,86%",
+        "Ngành nông-lâm nghiệp chiếm 38,10%, giảm 0,07%": the share of a part in its whole is a figure
+        of its own (the part's rate or weight), and a change after it is the share's change."""
+        page = para.page_of(base_offset + m.start)
+        clause = sentence[prev_end : prev_end + share.start()]
+        # the words right before the verb name the part, unless the share follows its figure
+        # directly ("17 xã ..., chiếm 12,2%": the part is that figure's)
+        last_words = clean_line(_LEAD_NOISE.sub("", re.split(r"[,;(]", clause)[-1]))
+        own = self._indicator(clause, ctx, sentence_start=prev_end == 0) if re.search(r"[^\W\d_]", last_words) else None
+        whole = re.match(r"\s*(?:trên|trong|so\s+với|của)?\s*(tổng\s+[^,;.()\d]{2,60}?)\s*(?=[,;.()]|$)", after,
+                         re.IGNORECASE)
+        # a figure before the verb in the same clause ("tiêm 2 mũi chiếm 92,3%"): its words do not name
+        # the part alone, and the share is not that figure's
+        broken = prev_end == 0 or re.search(r"[,;:(]", clause) is not None
+        base = open_fact.fact if open_fact is not None and broken else None
+        if own and broken and not _verb_only(own) and not _qualifier_only(own):
+            subject, base = own, None
+        elif base is not None and base.indicator_text and (
+                base.unit != "%" and base.value is not None or base.part_of is not None):
+            subject = base.indicator_text
+            unit = (base.part_of.unit if base.part_of is not None else None) or base.unit
+            if _is_count_unit(unit) and match_key(unit) not in match_key(subject):
+                subject = f"{unit} {subject}"  # "320/411 xã đạt chuẩn NTM": the rate of xã
+        else:
+            self._unresolved(para, base_offset, sentence, m, "a share without the part it is a share of")
+            return True, open_fact
+        counted = base is not None and (base.part_of is not None or _is_count_unit(base.unit))
+        name = subject if _SHARE_NAME.match(subject) else f"{'Tỷ lệ' if counted else 'Tỷ trọng'} {subject}"
+        if whole is not None:
+            name = f"{name} trên {clean_line(whole.group(1))}"
+        fact = self._new_fact(para, base_offset, sentence, m, name, m.n1, "%", None, page, ctx, clause)
+        if base is not None:
+            _same_frame(fact, base)
+            if base.part_of is not None and base.part_of.denominator:
+                stated = base.part_of.numerator / base.part_of.denominator * 100
+                decimals = len(m.n1_text.partition(",")[2])
+                if abs(stated - m.n1) > Decimal(5) / (10 ** (decimals + 1)) + Decimal("0.01"):
+                    fact.doubts.append(f"the share {m.n1_text}% is not {_plain(base.part_of.numerator)}/"
+                                       f"{_plain(base.part_of.denominator)}")
+        ctx.last_indicator = name
+        end = m.end + (whole.end() if whole is not None else 0)
+        fact.span = (fact.span[0], end)
+        return True, _OpenFact(fact, end, share=True)
 
     def _new_fact(self, para: Paragraph, base_offset: int, sentence: str, m: _Mention, indicator: str,
                   value: Decimal | None, unit: str | None, plan_value: Decimal | None, page: int, ctx: _Context,
