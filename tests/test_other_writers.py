@@ -128,3 +128,43 @@ def test_a_range_or_a_floor_of_a_target_is_kept_in_doubt():
     pupils = next(f for f in facts if f.value == Decimal("100"))
     assert "minimum" in pupils.doubts[0]
     assert not [f for f in facts if f.value == Decimal("3")]
+
+
+def test_a_comparison_pair_gives_the_figure_of_the_compared_period():
+    """Hậu Giang: "tăng 08 cuộc (72/64); tăng 22 cuộc (72/50) ... so với cùng kỳ": 64 is December's
+    figure, 50 January 2017's; the pair's first number restates the figure (no second fact of it)."""
+    meta = ReportMetadata(admin_unit_code="93", period_type="month", period_start=date(2018, 1, 1),
+                          period_end=date(2018, 1, 31))
+    facts = facts_of("Trong tháng 01 năm 2018, Chủ tịch UBND tỉnh đã chủ trì và dự 72 cuộc họp các loại, so với tháng "
+                     "trước tăng 08 cuộc (72/64); tăng 22 cuộc (72/50) họp, lễ, hội nghị và làm việc so với cùng kỳ.", meta)
+    values = sorted((f.value, f.period_start, f.period_end) for f in facts if f.value is not None)
+    assert values == [(Decimal("50"), date(2017, 1, 1), date(2017, 1, 31)),
+                      (Decimal("64"), date(2017, 12, 1), date(2017, 12, 31)),
+                      (Decimal("72"), date(2018, 1, 1), date(2018, 1, 31))]
+    assert sorted(f.change.value for f in facts if f.change) == [Decimal("8"), Decimal("22")]
+    assert len({f.indicator_text for f in facts}) == 1
+    # numbers that do not agree with the change are not read as a pair
+    odd = facts_of("Đã chủ trì 72 cuộc họp, so với tháng trước tăng 08 cuộc (70/64).", meta)
+    assert not [f for f in odd if f.value == Decimal("64")]
+
+
+def test_a_change_with_a_qualifier_and_a_signed_percent():
+    """"giảm nhiều (-9,28%)": the change is the bracketed percent."""
+    (accidents,) = facts_of("Số vụ tai nạn giao thông 120 vụ, giảm nhiều (-9,28%) so với cùng kỳ.")
+    assert (accidents.change.value, accidents.change.direction, accidents.change.kind) == (
+        Decimal("9.28"), "decrease", "percent")
+
+
+def test_figures_of_a_named_part_carry_its_unit():
+    """A merged province's report names its former provinces ("Gia Lai (cũ)"); a province report names
+    its communes ("xã Yang Mao"): the figure is the part's, under the indicator of the whole."""
+    merged = ReportMetadata(admin_unit_code="52", period_type="nine_months", period_start=date(2025, 1, 1),
+                            period_end=date(2025, 9, 30))
+    facts = facts_of("Tổng thu ngân sách 9 tháng đạt 25.000 tỷ đồng, trong đó Gia Lai (cũ) đạt 7.500 tỷ đồng.", merged)
+    part = next(f for f in facts if f.value == Decimal("7500"))
+    assert (part.indicator_text, part.admin_unit_code) == ("Tổng thu ngân sách", "64")
+    province = ReportMetadata(admin_unit_code="66", period_type="year", period_start=date(2024, 1, 1),
+                              period_end=date(2024, 12, 31))
+    facts = facts_of("Toàn tỉnh có 1.200 hộ thoát nghèo, trong đó xã Yang Mao 54 hộ, xã Cư Pui 40 hộ.", province)
+    assert {f.value: f.admin_unit_code for f in facts if f.admin_unit_code} == {
+        Decimal("54"): "24487", Decimal("40"): "24478"}

@@ -18,7 +18,7 @@ SPAN_FILES = sorted(span_eval.SPANS_DIR.glob("*.spans.json"))
 
 def test_every_span_file_has_its_source_and_labels_every_figure_it_lists():
     assert len(SPAN_FILES) == 34  # 4 samples, 12 corpus PDFs, 18 corpus texts without a PDF
-    figures = 0
+    figures = corpus_figures = 0
     for path in SPAN_FILES:
         doc = json.loads(path.read_text(encoding="utf-8"))
         dirs = [span_eval.TEXT_DIR] if doc["source"].endswith(".txt") else span_eval.PDF_DIRS
@@ -31,6 +31,7 @@ def test_every_span_file_has_its_source_and_labels_every_figure_it_lists():
         for span in doc["spans"]:
             for fig in span["figures"]:
                 figures += 1
+                corpus_figures += not (span_eval.SAMPLE_DIR / doc["source"]).exists()
                 where = f"{path.name} {span['span_id']} {fig['text']!r}"
                 assert span["text"].count(fig["text"]) >= fig.get("occurrence", 1), where
                 assert fig["indicator_words"], where
@@ -39,7 +40,9 @@ def test_every_span_file_has_its_source_and_labels_every_figure_it_lists():
                 if not re.search(r"\d\.\d(?!\d\d)", fig["text"]) and fig["value"] != "92310":
                     # the value is the number as written, except documented format traps
                     assert vn_number(fig["text"]) == Decimal(fig["value"]) or fig.get("note"), where
-    assert figures >= 500
+    # (the first number of a comparison pair "(72/64)" restates a figure: not labelled, see 003_haugiang)
+    assert figures >= 495
+    assert corpus_figures >= 300  # issue 12: at least 300 labelled facts of other writers
 
 
 def _value(**over) -> span_eval.Value:

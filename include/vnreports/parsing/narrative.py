@@ -34,7 +34,7 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .admin_units import AdminUnit, find_mentions, load_admin_units, resolve_admin_unit
@@ -545,6 +545,79 @@ class NarrativeExtractor:
                 return u.code, cand
         return None
 
+    def _former_unit(self, text: str) -> tuple[str, str] | None:
+        """(GSO code, name as written) of a former unit named before a figure: "trong đó Gia Lai (cũ) đạt":
+        a province or district as it was before a merger, named by its old name."""
+        mm = re.search(r"((?:[^\W\d_]+\s+){0,3}[^\W\d_]+)\s*\(\s*cũ\s*\)\s*(?:đạt|là|có|:)?\s*$", text, re.IGNORECASE)
+        if mm is None:
+            return None
+        words = mm.group(1).split()
+        for n in range(min(4, len(words)), 0, -1):
+            cand = " ".join(words[-n:])
+            if not cand[:1].isupper() and not re.match(r"(?i)(tỉnh|huyện|thị xã|thành phố|xã|phường)\b", cand):
+                continue
+            r = resolve_admin_unit(cand)
+            if r is not None and r.level in ("province", "district") and r.code != self.meta.admin_unit_code:
+                return r.code, cand
+        return None
+
+    def _clause_before(self, para: Paragraph, base_offset: int, change: ValueChange) -> NarrativeFact | None:
+        """The fact whose change the clause before this one (ended by ';') stated, in the same unit."""
+        if not para.text[:base_offset].rstrip().endswith(";"):
+            return None
+        for f in reversed(self.facts):
+            at = para.text.find(f.sentence)
+            if at < 0 or at >= base_offset:
+                return None
+            if f.change is not None and f.change.kind == change.kind and (f.unit or f.change.unit) == change.unit:
+                return f
+        return None
+
+    def _compared_pair(self, para, base_offset, sentence, m: _Mention, open_fact: _OpenFact, ctx: _Context):
+        """"tăng 08 cuộc (72/64) so với tháng trước": the figure now and the one it is compared with. The
+        first number restates the figure; the second is the figure of the compared period, a fact of its
+        own when the numbers agree with the change (72 - 64 = 8) and the sentence names that period."""
+        f = open_fact.fact
+        c = f.change
+        if c is None or c.kind != "absolute":
+            return None
+        current = f.value
+        if current is None:  # a change-only clause restating the figure of the clause before
+            current = next((g.value for g in reversed(self.facts[:-1]) if g.indicator_text == f.indicator_text
+                            and g.value is not None and g.period_start == f.period_start), None)
+        signed = c.value if c.direction == "increase" else -c.value
+        if current != m.n1 or m.n1 - m.n2 != signed:
+            return None
+        clause = re.split(r"[;]", sentence[m.end :])[0] + " " + sentence[: m.start].rsplit(";", 1)[-1]
+        period = self._compared_period(f, clause)
+        if period is None:
+            return None
+        page = para.page_of(base_offset + m.start)
+        base = self._new_fact(para, base_offset, sentence, m, f.indicator_text, m.n2, f.unit or c.unit, None, page, ctx,
+                              sentence[: m.start])
+        _same_frame(base, f)
+        base.scenario = "actual"
+        base.period_type, base.period_start, base.period_end = period
+        base.value_text = sentence[m.start : m.end].split("/")[-1].strip()
+        base.as_of_date = None
+        return _OpenFact(f, m.end, last_change=open_fact.last_change, change_end=m.end)
+
+    @staticmethod
+    def _compared_period(f: NarrativeFact, clause: str) -> tuple[str, date, date] | None:
+        """The period a change compares with: the same period a year before ("cùng kỳ", "năm trước")
+        or the month before ("tháng trước")."""
+        if f.period_type is None or f.period_start is None or f.period_end is None:
+            return None
+        key = fold_ascii(clause).lower()
+        if "cung ky" in key or "nam truoc" in key:
+            start = f.period_start.replace(year=f.period_start.year - 1)
+            _, last = bounds("month", f.period_end.year - 1, f.period_end.month)
+            return f.period_type, start, last if f.period_end.day >= 28 else f.period_end.replace(year=f.period_end.year - 1)
+        if "thang truoc" in key and f.period_type == "month":
+            prev = f.period_start.replace(day=1) - timedelta(days=1)
+            return ("month", *bounds("month", prev.year, prev.month))
+        return None
+
     def _province(self) -> str | None:
         code = self.meta.admin_unit_code
         if not code:
@@ -818,6 +891,11 @@ class NarrativeExtractor:
             return False, open_fact  # "trên 01 đơn vị diện tích", "mỗi 1 ha": per one unit, part of a name
         if _MINIMUM.match(after) and not minimum:
             return False, open_fact  # "từ 3 tiêu chí trở lên": a threshold, not a figure
+        if m.n2 is not None and m.u1 is None and m.u2 is None and open_fact is not None \
+                and re.search(r"\(\s*$", before) and re.match(r"\s*\)", after):
+            pair = self._compared_pair(para, base_offset, sentence, m, open_fact, ctx)
+            if pair is not None:
+                return True, pair
         if m.u1 is None and m.u2 is None:
             return False, open_fact  # a bare number: years, item numbers, codes
         is_percent = (m.u1 == "%") and m.n2 is None
@@ -837,7 +915,10 @@ class NarrativeExtractor:
             return True, open_fact
 
         # a change: "tăng 92 con", "giảm 52,6%"
-        cm = re.search(r"(tăng|giảm)(?:\s+(?:được|hơn|khoảng|gần|trên|từ))?\s*$", low_before)
+        cm = re.search(r"(tăng|giảm)(?:\s+(?:được|hơn|khoảng|gần|trên|từ|nhiều|mạnh|nhẹ|sâu))?"
+                       r"(?:\s*\(\s*[-+]?)?\s*$", low_before)
+        if cm and re.search(r"\(\s*[-+]?\s*$", low_before) and not re.match(r"\s*\)", after):
+            cm = None  # "tăng (so với ...": the bracket opens words, not the figure
         points = m.u1 in ("điểm phần trăm", "điểm %")
         vm_over = re.search(r"(?:^|\s)(vượt)(?:\s+(?:hơn|khoảng|gần|trên))?\s*$", low_before)
         if vm_over and m.n2 is None and m.u1 and not points:
@@ -906,6 +987,16 @@ class NarrativeExtractor:
                 # (or after a change already read: "tăng 1,34%, trong đó ngành khai khoáng tăng 1,75%;
                 # công nghiệp chế biến tăng 1,36%": the change of each part the sentence names)
                 indicator = named or self._indicator(sentence[prev_end : max(prev_end, cm.start())], ctx)
+                prior = self._clause_before(para, base_offset, change) if indicator is None and open_fact is None \
+                    and not clean_line(_LEAD_NOISE.sub("", sentence[: cm.start()])) else None
+                if prior is not None:
+                    # "... tăng 08 cuộc so với tháng trước; tăng 22 cuộc so với cùng kỳ": the same figure's
+                    # change against another base
+                    fact = self._new_fact(para, base_offset, sentence, m, prior.indicator_text, None, prior.unit, None,
+                                          page, ctx, sentence[prev_end : m.start])
+                    _same_frame(fact, prior)
+                    fact.change = change
+                    return True, _OpenFact(fact, m.end, last_change=change, change_end=m.end)
                 if indicator is None:
                     self._unresolved(para, base_offset, sentence, m, "change without an indicator")
                     return True, open_fact
@@ -1044,12 +1135,12 @@ class NarrativeExtractor:
                 return True, open_fact
             doubts.append(f"'{m.n1_text}/{_plain(m.n2)}' may be a fraction, not a count")
         unit = m.u2 or m.u1
-        named = self._unit_named(self._strip_tail(indicator_raw))
+        named = self._former_unit(indicator_raw) or self._unit_named(self._strip_tail(indicator_raw))
         indicator = self._indicator(indicator_raw, ctx, sentence_start=prev_end == 0)
         if named is not None:
             # "Đàm Thủy 54 hộ": the indicator is the one before the list
             written = self._strip_tail(indicator_raw)
-            rest = written[: len(written) - len(named[1])].strip(" ,;:(")
+            rest = written[: written.rfind(named[1]) if named[1] in written else len(written) - len(named[1])].strip(" ,;:(")
             own = self._indicator(rest, ctx) if rest and len(rest.split()) > 3 else None
             if own:
                 ctx.last_indicator = own
