@@ -412,7 +412,7 @@ def _truth_facts():
 
 def test_truth_indicator_texts_match_with_compatible_units():
     facts = _truth_facts()
-    assert len(facts) == 265
+    assert len(facts) == 266
     matched = 0
     by_method: dict[str, int] = {}
     for f in facts:

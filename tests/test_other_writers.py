@@ -168,3 +168,23 @@ def test_figures_of_a_named_part_carry_its_unit():
     facts = facts_of("Toàn tỉnh có 1.200 hộ thoát nghèo, trong đó xã Yang Mao 54 hộ, xã Cư Pui 40 hộ.", province)
     assert {f.value: f.admin_unit_code for f in facts if f.admin_unit_code} == {
         Decimal("54"): "24487", Decimal("40"): "24478"}
+
+
+def test_a_rank_and_a_contribution_are_figures_of_the_figure_before():
+    """Gia Lai: "tăng 6,88% ..., xếp vị trí thứ 26/34 tỉnh, thành phố"; Huế: "dịch vụ tăng 8,17%, đóng góp
+    4,02 điểm phần trăm"; a gap "vượt 12,3 điểm phần trăm so với KH" is no figure."""
+    quarter = ReportMetadata(admin_unit_code="64", period_type="quarter", period_start=date(2025, 7, 1),
+                             period_end=date(2025, 9, 30))
+    facts = facts_of("Tốc độ tăng trưởng GRDP quý III-2025 tăng 6,88% so với cùng kỳ năm trước, xếp vị trí thứ 26/34 "
+                     "tỉnh, thành phố. Thu ngân sách đạt 20.000 tỷ đồng, tăng 13,6% cùng kỳ, đứng thứ 9 cả nước.", quarter)
+    ranks = {f.value: f for f in facts if f.indicator_text.startswith("Thứ hạng")}
+    assert ranks[Decimal("26")].part_of.denominator == Decimal("34")
+    assert ranks[Decimal("26")].part_of.unit == "tỉnh, thành phố"
+    assert ranks[Decimal("26")].period_start == date(2025, 7, 1)
+    assert ranks[Decimal("9")].indicator_text == "Thứ hạng Thu ngân sách" and ranks[Decimal("9")].part_of is None
+    facts = facts_of("Tăng trưởng kinh tế ước tăng 7,5%, trong đó khu vực dịch vụ tăng 8,17%, đóng góp 4,02 điểm phần "
+                     "trăm. Tỷ lệ tiêm chủng đạt 98%, vượt 12,3 điểm phần trăm so với KH.")
+    (services,) = [f for f in facts if f.unit == "điểm %"]
+    assert services.value == Decimal("4.02") and services.indicator_text == \
+        "Đóng góp vào tăng trưởng của khu vực dịch vụ"
+    assert not [f for f in facts if f.value == Decimal("12.3")]

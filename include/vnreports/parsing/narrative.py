@@ -100,6 +100,8 @@ _NOT_FIGURE_BEFORE = re.compile(
 _NOT_FIGURE_AFTER = re.compile(r"^\s*(?:[-–]\s*\d|tuổi|năm\b|tháng\b|ngày\b|giờ\b|[-–/](?:QĐ|NQ|BC|KH|CT|TTr|UBND|HĐND|TB|CV))", re.IGNORECASE)
 
 _MINIMUM = re.compile(r"^\s*trở\s+lên", re.IGNORECASE)
+# "xếp vị trí thứ 26/34 tỉnh, thành phố", "đứng thứ 9 cả nước": the rank of the figure before
+_RANK = re.compile(r"(?:xếp|đứng)(?:\s+(?:vị\s+trí|hạng))?\s+thứ\s*$", re.IGNORECASE)
 # "chiếm 12,2%", "tương đương 77,86%": the share of a part in its whole (see _share)
 _SHARE_VERB = re.compile(r"(?:^|[\s(*])(chiếm|tương\s+đương)(?:\s+(?:gần|hơn|trên|khoảng|xấp\s+xỉ))?\s*$", re.IGNORECASE)
 _SHARE_NAME = re.compile(r"^(?:tỷ\s+lệ|tỉ\s+lệ|tỷ\s+trọng|tỉ\s+trọng|cơ\s+cấu)\b", re.IGNORECASE)
@@ -869,6 +871,9 @@ class NarrativeExtractor:
         full_before = sentence[: m.start]
         words_before = full_before.rstrip()
         signed = re.search(r"\(\s*[-+]$", words_before) is not None  # "(-717 ha)": a signed change, not a range
+        rank = _RANK.search(words_before[prev_end:]) if m.u1 is None and open_fact is not None else None
+        if rank is not None and open_fact.fact.indicator_text:
+            return self._rank(para, base_offset, sentence, m, open_fact, ctx)
         share = _SHARE_VERB.search(words_before[prev_end:]) if m.u1 == "%" and m.n2 is None else None
         if share is not None and not _NOT_FIGURE_AFTER.match(after):
             return self._share(para, base_offset, sentence, m, share, after, prev_end, open_fact, ctx)
@@ -945,6 +950,15 @@ class NarrativeExtractor:
                 fact.span = (fact.span[0], m.end + over_base_end)
                 ctx.last_indicator = named
                 return True, _OpenFact(fact, m.end + over_base_end)
+        if points and not cm and open_fact is not None and open_fact.fact.change is not None and m.n2 is None \
+                and re.search(r"đóng\s+góp(?:\s+(?:khoảng|gần|hơn))?\s*$", low_before):
+            # "khu vực dịch vụ tăng 8,17%, đóng góp 4,02 điểm phần trăm": the part's contribution to the growth
+            f = open_fact.fact
+            fact = self._new_fact(para, base_offset, sentence, m, f"Đóng góp vào tăng trưởng của {f.indicator_text}",
+                                  m.n1, "điểm %", None, page, ctx, sentence[prev_end : m.start])
+            _same_frame(fact, f)
+            open_fact.clause_end = max(open_fact.clause_end, m.end)
+            return True, open_fact
         if points and not cm:
             return False, open_fact  # "vượt 12,3 điểm phần trăm so với KH": a gap, not a figure
         if cm and m.n2 is None:
@@ -1639,6 +1653,30 @@ class NarrativeExtractor:
         high.doubts = [d for d in f.doubts if not d.startswith("a range (")]
         self.facts.append(high)
         return True, _OpenFact(high, m.end)
+
+    def _rank(self, para, base_offset, sentence, m: _Mention, open_fact: _OpenFact, ctx: _Context):
+        """"GRDP quý III tăng 6,88%, xếp vị trí thứ 26/34 tỉnh, thành phố": the rank of the figure before
+        among the units compared (the whole, when written), with that figure's period and scenario."""
+        f = open_fact.fact
+        page = para.page_of(base_offset + m.start)
+        among = re.match(r"\s*(tỉnh,\s*thành(?:\s+phố)?)(?!\w)", sentence[m.end :]) or re.match(
+            r"\s*([^\W\d_][^,;.()\d]{0,60}?)\s*(?=[,;.()]|$)", sentence[m.end :])
+        name = f"Thứ hạng {f.indicator_text}"
+        fact = self._new_fact(para, base_offset, sentence, m, name, m.n1, None, None, page, ctx, sentence[: m.start])
+        _same_frame(fact, f)
+        end = m.end
+        if m.n2 is not None:
+            fact.part_of = PartWhole(m.n1, m.n2, clean_line(among.group(1)) if among else None)
+        else:
+            # "xếp thứ 6 trong tổng số 10 huyện, thành phố": the whole written after the rank
+            total = re.match(rf"\s*trong\s+(?:tổng\s+)?(?:số\s+)?({_NUM})\s+(tỉnh,\s*thành(?:\s+phố)?(?!\w)|[^\W\d_][^,;.()\d]{{0,40}}?(?=\s*[,;.()]|\s+của\b|$))",
+                             sentence[m.end :], re.IGNORECASE)
+            if total is not None:
+                fact.part_of = PartWhole(m.n1, _number(total.group(1)), clean_line(total.group(2)))
+                end = m.end + total.end()
+        fact.span = (fact.span[0], end)
+        open_fact.clause_end = max(open_fact.clause_end, end)
+        return True, open_fact
 
     def _share(self, para, base_offset, sentence, m: _Mention, share: re.Match, after: str, prev_end: int,
                open_fact: _OpenFact | None, ctx: _Context) -> tuple[bool, _OpenFact | None]:
