@@ -450,7 +450,7 @@ def test_every_expectation_can_fail(engine, docs_dir):
              for f in outcome.failed if f["table"] == "narrative_fact"}
     assert facts["unknown_ratio_bases"]["observed"]["partial_unexpected_list"] == ["nam_truoc"]
     assert facts["unknown_admin_unit"]["observed"]["partial_unexpected_list"] == ["99999"]
-    assert facts["value_number"]["condition"] == "(part_numerator IS NULL AND change_value IS NULL)"
+    assert facts["value_number"]["condition"] == "(part_numerator IS NULL AND change_value IS NULL AND min_ratio_value IS NULL)"
     assert facts["page_no"]["observed"]["partial_unexpected_list"] == [9]
     # both value_number range checks fail: percent 1053 and ratio -5
     ranges = [f for f in outcome.failed if f["expectation"] == "expect_column_values_to_be_between"

@@ -75,7 +75,7 @@ def _unit_pattern(unit: str) -> str:
 
 
 _UNIT_RE = "|".join(_unit_pattern(u) for u in sorted(_UNITS, key=len, reverse=True))
-_SCALE_ALIASES = {"đ": "đồng", "tỷ": "tỷ đồng", "tr.đ": "triệu đồng", "trđ": "triệu đồng", "tr đồng": "triệu đồng"}
+_SCALE_ALIASES = {"tỷ": "tỷ đồng", "tr.đ": "triệu đồng", "trđ": "triệu đồng", "tr đồng": "triệu đồng"}
 _UNIT_ANY = rf"(?:%|(?:{_UNIT_RE}|tỷ(?!\s*đồng))(?![^\W\d_]))"
 # a mention: number [unit] [/ number [unit]]; the unit must end at a word boundary
 _MENTION = re.compile(
@@ -931,17 +931,26 @@ class NarrativeExtractor:
             over_base = self._classify_base(over_base_text, "vượt") if over_base_text else None
             if over_base == "previous_period":
                 cm = vm_over  # "vượt 12 đàn so với cùng kỳ": an increase
-            elif over_base is not None and m.u1 == "%" and open_fact is not None and open_fact.fact.change is None:
+            elif over_base is not None and m.u1 == "%" and open_fact is not None \
+                    and open_fact.fact.unit != "%" and not _SHARE_NAME.match(open_fact.fact.indicator_text or ""):
                 # "440,92 tỷ đồng, vượt 18,40% so kế hoạch": exceeded the plan by 18,40%, i.e. 118,40% of it
+                # (of a rate, "96,43%, vượt 1,43% chỉ tiêu" is points above the planned rate: not a ratio)
                 f = open_fact.fact
                 f.stated_ratios.append(StatedRatio(100 + m.n1, over_base, over_base_text))
                 f.span = (f.span[0], m.end + over_base_end)
                 open_fact.clause_end = m.end + over_base_end
                 return True, open_fact
-            elif over_base is not None and m.u1 == "%" and open_fact is None:
+            elif over_base is not None and m.u1 == "%" and (open_fact is None and re.search(r"\d", sentence[: vm_over.start()])
+                                                            or open_fact is not None):
+                # "96,43% ..., vượt 1,43% chỉ tiêu KH": the gap above the plan, of a figure read or not
+                self._unresolved(para, base_offset, sentence, m, "a gap above the plan, not a figure of its own")
+                return True, open_fact
+            elif over_base is not None and m.u1 == "%" and open_fact is None \
+                    and not re.search(r"\d", sentence[: vm_over.start()]):
                 # "Thu ngân sách vượt 65,9% kế hoạch": a named indicator's ratio, its figure not stated
                 named = self._indicator(sentence[prev_end : max(prev_end, vm_over.start())], ctx)
-                if named is None or _verb_only(named) or _qualifier_only(named) or re.search(r"\d", named):
+                if named is None or _verb_only(named) or _qualifier_only(named) or re.search(r"\d", named) \
+                        or _SHARE_NAME.match(named):
                     self._unresolved(para, base_offset, sentence, m, "a ratio to a base without the figure it compares")
                     return True, open_fact
                 fact = self._new_fact(para, base_offset, sentence, m, named, None, None, None, page, ctx,
