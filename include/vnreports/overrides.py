@@ -85,12 +85,14 @@ def parse_period(label: str) -> tuple[str, date, date]:
     return ("month", *span(month, month))
 
 
-def _unit(code: str):
-    from vnreports.parsing.admin_units import load_admin_units
+def _unit(code: str, on: date | None = None):
+    """The unit of this code valid on the report's date (the 2022 list before 2025-07-01, the
+    units of the reorganisation since), else of either list."""
+    from vnreports.parsing.admin_units import REFORM_DATE, unit_by_code
 
-    unit = load_admin_units().by_code.get(str(code).strip())
+    unit = unit_by_code(code, on) or unit_by_code(code, REFORM_DATE) or unit_by_code(code, None)
     if unit is None:
-        raise ValueError(f"unit {code!r} is no GSO code of the administrative unit list")
+        raise ValueError(f"unit {code!r} is no GSO code of the administrative unit lists (2022, 2025)")
     return unit
 
 
@@ -139,16 +141,18 @@ def apply(metadata, entry: dict[str, Any]) -> Applied:
     note = f"set by {who} at {entry.get('set_at', '?')}" + (f": {entry['why']}" if entry.get("why") else "")
     source = FieldSource(None, note, METHOD)
     changed = []
-    if entry.get("unit"):
-        unit = _unit(entry["unit"])
-        metadata.admin_unit_code, metadata.admin_unit_name, metadata.admin_level = unit.code, unit.name, unit.level
-        changed += ["admin_unit_code", "admin_unit_name", "admin_level"]
     if entry.get("period"):
         metadata.period_type, metadata.period_start, metadata.period_end = parse_period(entry["period"])
         changed += ["period_type", "period_start", "period_end"]
     if entry.get("issued"):
         metadata.issue_date = date.fromisoformat(str(entry["issued"]))
         changed.append("issue_date")
+    if entry.get("unit"):
+        from vnreports.parsing.admin_units import units_date
+
+        unit = _unit(entry["unit"], units_date(metadata.issue_date, metadata.period_end))
+        metadata.admin_unit_code, metadata.admin_unit_name, metadata.admin_level = unit.code, unit.name, unit.level
+        changed += ["admin_unit_code", "admin_unit_name", "admin_level"]
     if entry.get("doc_number"):
         metadata.doc_number = str(entry["doc_number"])
         changed.append("doc_number")

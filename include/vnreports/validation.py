@@ -977,11 +977,10 @@ def coverage(report: pd.DataFrame) -> tuple[datetime, datetime]:
 
 def _unknown_admin_units(codes: pd.Series) -> pd.Series:
     """The code where it is set and not in the GSO list (the seed of dim_admin_unit), else None."""
-    from vnreports.parsing.admin_units import load_admin_units
+    from vnreports.parsing.admin_units import known_code
 
-    known = load_admin_units().by_code
     return pd.Series(
-        [c if isinstance(c, str) and c.strip() and c.strip() not in known else None for c in codes],
+        [c if isinstance(c, str) and c.strip() and not known_code(c.strip()) else None for c in codes],
         index=codes.index,
         dtype="object",
     )

@@ -6,48 +6,61 @@
 --            every month from the province's first reported month to its last.
 -- Reports the parser could not place (no unit or period) cannot be expected anywhere; they
 -- are listed in raw.report_file with their reason.
+-- Units are expected in the generation valid for the period: a period ending before 2025-07-01
+-- expects the units of the 2022 list, a later one the provinces and communes of 2025-07-01 (no
+-- districts); a province or commune is followed across the reform through its successor (the
+-- communes expected after 2025-07-01 are those of the new province when any of them reported).
 with placed as (
-    select f.*, u.admin_level, u.province_code, u.district_code
+    select f.*, u.admin_level, u.province_code, u.district_code, u.unit_generation
     from {{ ref('stg_report_file') }} as f
-    join {{ ref('dim_admin_unit') }} as u on u.admin_unit_code = f.admin_unit_code
+    join {{ ref('dim_admin_unit') }} as u on u.admin_unit_key = f.admin_unit_key
     where f.period_key is not null
 ),
 
 expected_units as (
-    select u.province_code, u.admin_unit_code
+    select u.province_code, u.admin_unit_code, u.admin_unit_key, u.unit_generation
     from {{ ref('dim_admin_unit') }} as u
     where u.admin_level = 'province'
-      and u.province_code in (select province_code from placed)
+      and exists (select 1 from placed as p where p.province_code = u.province_code
+                  and p.unit_generation = u.unit_generation)
     union
-    select u.province_code, u.admin_unit_code
+    select u.province_code, u.admin_unit_code, u.admin_unit_key, u.unit_generation
     from {{ ref('dim_admin_unit') }} as u
     where u.admin_level = 'district'
       and u.province_code in (select province_code from placed where admin_level = 'district')
     union
-    select u.province_code, u.admin_unit_code
+    select u.province_code, u.admin_unit_code, u.admin_unit_key, u.unit_generation
     from {{ ref('dim_admin_unit') }} as u
-    where u.admin_level = 'commune'
-      and u.district_code in (select district_code from placed where admin_level = 'commune')
+    where u.admin_level = 'commune' and u.unit_generation = '2022'
+      and u.district_code in (select district_code from placed where admin_level = 'commune'
+                              and unit_generation = '2022')
+    union
+    select u.province_code, u.admin_unit_code, u.admin_unit_key, u.unit_generation
+    from {{ ref('dim_admin_unit') }} as u
+    where u.admin_level = 'commune' and u.unit_generation = '2025'
+      and u.province_code in (select province_code from placed where admin_level = 'commune'
+                              and unit_generation = '2025')
 ),
 
 reported_periods as (
-    select distinct province_code, period_type, period_start, period_end
+    select distinct province_code, unit_generation, period_type, period_start, period_end
     from placed
 ),
 
 month_span as (
-    select province_code, min(period_start) as first_month, max(period_start) as last_month
+    select province_code, unit_generation, min(period_start) as first_month, max(period_start) as last_month
     from placed
     where period_type = 'month'
-    group by province_code
+    group by province_code, unit_generation
 ),
 
 expected_periods as (
-    select province_code, period_type, period_start, period_end
+    select province_code, unit_generation, period_type, period_start, period_end
     from reported_periods
     union
     select
         m.province_code,
+        m.unit_generation,
         'month',
         month_start::date,
         (month_start + interval '1 month' - interval '1 day')::date
@@ -58,9 +71,12 @@ expected_periods as (
 select
     u.province_code,
     u.admin_unit_code,
+    u.admin_unit_key,
     {{ period_key('p.period_type', 'p.period_start', 'p.period_end') }} as period_key,
     p.period_type,
     p.period_start,
     p.period_end
 from expected_units as u
-join expected_periods as p on p.province_code = u.province_code
+join expected_periods as p
+    on p.province_code = u.province_code
+   and p.unit_generation = u.unit_generation

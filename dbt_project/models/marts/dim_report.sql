@@ -5,6 +5,8 @@ select
     file_path,
     size_bytes,
     admin_unit_code,
+    admin_unit_key,
+    unit_generation,
     admin_unit_name,
     admin_level,
     issuer_name,

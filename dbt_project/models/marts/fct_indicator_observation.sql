@@ -36,6 +36,7 @@ reports as (
     select
         r.report_id,
         r.admin_unit_code,
+        r.unit_generation,
         md5(r.report_id || '|' || coalesce(r.parsed_at::text, '') || '|' || coalesce(r.admin_unit_code, '')
             || '|' || coalesce(r.catalog_version, '') || '|' || reference.reference_version) as load_signature
     from {{ ref('stg_valid_report') }} as r
@@ -69,6 +70,7 @@ joined as (
     select
         f.*,
         r.admin_unit_code                       as report_admin_unit_code,
+        r.unit_generation                       as report_unit_generation,
         r.load_signature,
         p.indicator_code                        as path_code,
         c.canonical_unit                        as catalog_unit,
@@ -129,6 +131,15 @@ select
     -- A sentence about a commune of the report's district is about that commune; every other
     -- figure is about the unit the report is about.
     coalesce(admin_unit_code, report_admin_unit_code) as admin_unit_code,
+    -- the unit in its generation (dim_admin_unit): the report's, except a former unit a sentence
+    -- names ("Gia Lai (cũ)" in a report of 2025), which only the 2022 list holds
+    case
+        when admin_unit_code is not null and report_unit_generation = '2025' and not exists (
+            select 1 from {{ ref('dim_admin_unit') }} as u
+            where u.admin_unit_key = {{ admin_unit_key('resolved.admin_unit_code', "'2025'") }}
+        ) then {{ admin_unit_key('admin_unit_code', "'2022'") }}
+        else {{ admin_unit_key('coalesce(admin_unit_code, report_admin_unit_code)', 'report_unit_generation') }}
+    end                                         as admin_unit_key,
     -- the report's unit states its own figure (not a district report about a commune)
     admin_unit_code is null or admin_unit_code = report_admin_unit_code as is_own_unit,
     -- a stock is about the date it is stated as of; a flow about its period

@@ -39,7 +39,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by admin_unit_code, period_key, indicator_code, scenario, ratio_of_scenario
+            partition by admin_unit_key, period_key, indicator_code, scenario, ratio_of_scenario
             order by
                 is_own_unit desc,
                 source_kind = 'table' desc,
@@ -70,7 +70,7 @@ agreement as (
         ), false)                               as has_conflicting_values
     from selected as s
     join ranked as o
-        on o.admin_unit_code = s.admin_unit_code
+        on o.admin_unit_key = s.admin_unit_key
        and o.period_key = s.period_key
        and o.indicator_code = s.indicator_code
        and o.scenario = s.scenario
@@ -79,9 +79,12 @@ agreement as (
 )
 
 select
-    md5(s.admin_unit_code || '|' || s.period_key || '|' || s.indicator_code || '|' || s.scenario
+    -- (a unit of 2025-07-01 hashes with its generation: its code may be an old unit's)
+    md5(case when s.admin_unit_key like '%:2025' then s.admin_unit_key else s.admin_unit_code end
+        || '|' || s.period_key || '|' || s.indicator_code || '|' || s.scenario
         || '|' || coalesce(s.ratio_of_scenario, ''))  as value_id,
     s.admin_unit_code,
+    s.admin_unit_key,
     s.period_key,
     s.indicator_code,
     s.scenario,
@@ -102,7 +105,7 @@ select
         select 1
         from selected as a
         where a.scenario = 'actual'
-          and a.admin_unit_code = s.admin_unit_code
+          and a.admin_unit_key = s.admin_unit_key
           and a.period_key = s.period_key
           and a.indicator_code = s.indicator_code
     )                                           as is_superseded_by_actual,

@@ -5,6 +5,8 @@
 -- Left joins so a figure whose dimension row is missing still shows (the tests flag it).
 select
     f.admin_unit_code,
+    f.admin_unit_key,
+    a.unit_generation,
     a.admin_unit_name,
     a.admin_level,
     a.province_code,
@@ -60,7 +62,7 @@ select
 from {{ ref('fct_indicator_observation') }} as f
 left join {{ ref('fct_indicator_value') }} as v on v.fact_id = f.fact_id
 left join {{ ref('dim_scenario') }} as s on s.scenario = f.scenario
-left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_code = f.admin_unit_code
+left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_key = f.admin_unit_key
 left join {{ ref('dim_period') }} as p on p.period_key = f.period_key
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = f.indicator_code
 left join {{ ref('dim_report') }} as r on r.report_id = f.report_id

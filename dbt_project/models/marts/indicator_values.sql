@@ -5,6 +5,8 @@
 -- Left joins so a value whose dimension row is missing still shows (the tests flag it).
 select
     v.admin_unit_code,
+    v.admin_unit_key,
+    a.unit_generation,
     a.admin_unit_name,
     a.admin_unit_type,
     a.admin_level,
@@ -57,7 +59,7 @@ select
     v.fact_id,
     v.value_id
 from {{ ref('fct_indicator_value') }} as v
-left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_code = v.admin_unit_code
+left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_key = v.admin_unit_key
 left join {{ ref('dim_period') }} as p on p.period_key = v.period_key
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = v.indicator_code
 left join {{ ref('dim_scenario') }} as s on s.scenario = v.scenario

@@ -293,6 +293,7 @@ checked as (
 select
     c.plan_vs_actual_id,
     c.admin_unit_code,
+    a.admin_unit_key,
     a.admin_unit_name,
     a.admin_level,
     a.province_code,
@@ -343,7 +344,11 @@ select
     rs.file_name                                as stated_ratio_report_file,
     c.stated_ratio_page
 from checked as c
-left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_code = c.admin_unit_code
+-- the unit in the generation of the figures compared (codes repeat across 2022 and 2025)
+left join {{ ref('dim_admin_unit') }} as a on a.admin_unit_key = (
+    select o.admin_unit_key from {{ ref('fct_indicator_observation') }} as o
+    where o.fact_id = coalesce(c.outcome_fact_id, c.plan_fact_id, c.stated_ratio_fact_id)
+)
 left join {{ ref('dim_period') }} as p on p.period_key = c.period_key
 left join {{ ref('dim_indicator') }} as i on i.indicator_code = c.indicator_code
 left join {{ ref('dim_report') }} as rp on rp.report_id = c.plan_report_id

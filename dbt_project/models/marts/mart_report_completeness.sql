@@ -4,7 +4,7 @@
 -- but was quarantined. Reports are matched to a period by their own reporting period.
 with received as (
     select
-        admin_unit_code,
+        admin_unit_key,
         period_key,
         count(*)                                as n_reports,
         -- 'validated' reports are the ones this build puts into the marts (record marks them
@@ -19,16 +19,19 @@ with received as (
         )                                       as quarantine_reasons,
         max(discovered_at)                      as last_received_at
     from {{ ref('stg_report_file') }}
-    where admin_unit_code is not null
+    where admin_unit_key is not null
       and period_key is not null
-    group by admin_unit_code, period_key
+    group by admin_unit_key, period_key
 )
 
 select
-    md5(e.admin_unit_code || '|' || e.period_key) as completeness_id,
+    -- (a unit of 2025-07-01 hashes with its generation: its code may be an old unit's)
+    md5(case when e.admin_unit_key like '%:2025' then e.admin_unit_key else e.admin_unit_code end
+        || '|' || e.period_key)                 as completeness_id,
     e.province_code,
     u.province_name,
     e.admin_unit_code,
+    e.admin_unit_key,
     u.admin_unit_name,
     u.admin_level,
     e.period_key,
@@ -51,8 +54,8 @@ select
     r.quarantine_reasons,
     r.last_received_at
 from {{ ref('int_expected_report') }} as e
-join {{ ref('dim_admin_unit') }} as u on u.admin_unit_code = e.admin_unit_code
+join {{ ref('dim_admin_unit') }} as u on u.admin_unit_key = e.admin_unit_key
 left join {{ ref('dim_period') }} as p on p.period_key = e.period_key
 left join received as r
-    on r.admin_unit_code = e.admin_unit_code
+    on r.admin_unit_key = e.admin_unit_key
    and r.period_key = e.period_key

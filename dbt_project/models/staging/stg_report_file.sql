@@ -10,6 +10,7 @@ select
     f.discovered_at,
     f.status_at,
     nullif(btrim(r.admin_unit_code), '')        as admin_unit_code,
+    {{ admin_unit_key("nullif(btrim(r.admin_unit_code), '')", unit_generation('r.issue_date', 'r.period_end')) }} as admin_unit_key,
     r.doc_type,
     r.period_type,
     r.period_start,

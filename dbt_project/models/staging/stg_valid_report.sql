@@ -22,6 +22,9 @@ select
     r.producer,
     r.issuer_name,
     nullif(btrim(r.admin_unit_code), '')        as admin_unit_code,
+    -- the unit generation its codes belong to (2022 list, or the units since 2025-07-01)
+    {{ unit_generation('r.issue_date', 'r.period_end') }} as unit_generation,
+    {{ admin_unit_key("nullif(btrim(r.admin_unit_code), '')", unit_generation('r.issue_date', 'r.period_end')) }} as admin_unit_key,
     r.admin_unit_name,
     r.admin_level,
     r.doc_type,

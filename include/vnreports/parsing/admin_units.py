@@ -16,6 +16,13 @@ still left is ambiguous and gives None rather than a guess.
 The catalogue is the dbt seed ``dbt_project/seeds/gso_admin_units.csv`` (the GSO list of
 2022-04-10; one file feeds both the parser and dim_admin_unit). It is loaded once per
 process; set VNREPORTS_ADMIN_UNITS_CSV to use another file.
+
+Since 2025-07-01 the units are another generation: 34 provinces and 3,321 communes, wards and
+special zones, no districts (seed ``gso_admin_units_2025.csv``). Codes repeat across the two
+(the new Xã Hạ Lang is 01558, the code of the old Thị trấn Thanh Nhật), so a name is resolved
+against the generation valid on a date: ``resolve_admin_unit(text, on=date)``, ``units_at(date)``.
+A report's units are those valid on its issue date, else at the end of its period
+(``units_date``); dbt applies the same rule (macro ``unit_generation``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +41,9 @@ from vnreports.config import dbt_project_dir
 from .textutil import clean_line, match_key
 
 DEFAULT_CSV_NAME = "gso_admin_units.csv"
+CSV_2025_NAME = "gso_admin_units_2025.csv"
+# the first day of the two-level local government (Resolution 202/2025/QH15)
+REFORM_DATE = date(2025, 7, 1)
 
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 
@@ -47,6 +58,7 @@ _TYPE_LEVEL = {
     "Xã": "commune",
     "Phường": "commune",
     "Thị trấn": "commune",
+    "Đặc khu": "commune",
 }
 
 # type word as written in reports (match_key form) -> allowed official types
@@ -59,6 +71,7 @@ _TYPE_WORDS: list[tuple[str, frozenset[str]]] = [
     ("quận", frozenset({"Quận"})),
     ("phường", frozenset({"Phường"})),
     ("xã", frozenset({"Xã"})),
+    ("đặc khu", frozenset({"Đặc khu"})),
     ("tp.", frozenset({"Thành phố Trung ương", "Thành phố"})),
     ("tp", frozenset({"Thành phố Trung ương", "Thành phố"})),
     ("tx.", frozenset({"Thị xã"})),
@@ -149,21 +162,53 @@ def _read_csv(path: Path) -> list[AdminUnit]:
             pc, pn, pt = row["province_code"], row["province_name"], row["province_type"]
             if pc and pc not in units:
                 units[pc] = AdminUnit(pc, pn, "province", pt, _bare(pn, pt), pc, pn)
-            dc, dn, dt = row["district_code"], row["district_name"], row["district_type"]
+            dc, dn, dt = row.get("district_code"), row.get("district_name"), row.get("district_type")
             if dc and dc not in units:
                 units[dc] = AdminUnit(dc, dn, "district", dt, _bare(dn, dt), pc, pn, dc, dn)
             cc, cn, ct = row.get("commune_code"), row.get("commune_name"), row.get("commune_type")
             if cc and cc not in units:
-                units[cc] = AdminUnit(cc, cn, "commune", ct, _bare(cn, ct), pc, pn, dc, dn)
+                units[cc] = AdminUnit(cc, cn, "commune", ct, _bare(cn, ct), pc, pn, dc or None, dn or None)
     return list(units.values())
 
 
 @lru_cache(maxsize=4)
 def load_admin_units(path: str | None = None) -> AdminUnitIndex:
-    """Load (once per path) the GSO catalogue."""
+    """Load (once per path) the GSO catalogue of 2022 (the units until 2025-06-30)."""
     p = Path(path or os.environ.get("VNREPORTS_ADMIN_UNITS_CSV")
              or dbt_project_dir() / "seeds" / DEFAULT_CSV_NAME)
     return AdminUnitIndex(_read_csv(p))
+
+
+@lru_cache(maxsize=1)
+def load_admin_units_2025() -> AdminUnitIndex:
+    """The units since 2025-07-01: provinces and communes, no districts."""
+    return AdminUnitIndex(_read_csv(dbt_project_dir() / "seeds" / CSV_2025_NAME))
+
+
+def generation(on: date | None) -> str:
+    """'2025' for a date since the reform, else '2022' (also when the date is unknown)."""
+    return "2025" if on is not None and on >= REFORM_DATE else "2022"
+
+
+def units_at(on: date | None) -> AdminUnitIndex:
+    """The units valid on a date (the 2022 list when the date is unknown)."""
+    return load_admin_units_2025() if generation(on) == "2025" else load_admin_units()
+
+
+def units_date(issue_date: date | None, period_end: date | None) -> date | None:
+    """The date a report's units are read at: its issue date (the issuer signed as the unit it was
+    then), else the end of its period."""
+    return issue_date or period_end
+
+
+def unit_by_code(code: str | None, on: date | None = None) -> AdminUnit | None:
+    """The unit with this code in the generation valid on the date."""
+    return units_at(on).by_code.get(str(code).strip()) if code else None
+
+
+def known_code(code: str) -> bool:
+    """The code is a unit of either generation."""
+    return code in load_admin_units().by_code or code in load_admin_units_2025().by_code
 
 
 def split_mention(text: str) -> tuple[frozenset[str] | None, str]:
@@ -186,14 +231,14 @@ def split_mention(text: str) -> tuple[frozenset[str] | None, str]:
     return None, t
 
 
-def named_units(text: str | None, *, index: AdminUnitIndex | None = None) -> list[AdminUnit]:
+def named_units(text: str | None, *, index: AdminUnitIndex | None = None, on: date | None = None) -> list[AdminUnit]:
     """Every unit a mention can name: its name, and its type when written ("xã Đức Giang": three)."""
     if not text or not clean_line(text):
         return []
     types, bare = split_mention(text)
     if not bare:
         return []
-    return [u for u in (index or load_admin_units()).candidates(bare) if types is None or u.unit_type in types]
+    return [u for u in (index or units_at(on)).candidates(bare) if types is None or u.unit_type in types]
 
 
 def resolve_admin_unit(
@@ -201,12 +246,14 @@ def resolve_admin_unit(
     province_code: str | None = None,
     *,
     index: AdminUnitIndex | None = None,
+    on: date | None = None,
 ) -> ResolvedUnit | None:
-    """Resolve a name as written in a report to one GSO unit, or None (unknown / ambiguous)."""
+    """Resolve a name as written in a report to one GSO unit of the generation valid on the date
+    (``on``; the 2022 list when unknown), or None (unknown / ambiguous)."""
     if not text or not clean_line(text):
         return None
     types, _ = split_mention(text)
-    cands = named_units(text, index=index)
+    cands = named_units(text, index=index, on=on)
     method = "name" if types is None else "type+name"
     if not cands:
         return None
@@ -225,7 +272,7 @@ def resolve_admin_unit(
 
 
 _MENTION_RE = re.compile(
-    r"(?<!\w)(tỉnh|thành phố|tp\.?|huyện|thị xã|quận|thị trấn|phường|xã)\s+",
+    r"(?<!\w)(tỉnh|thành phố|tp\.?|huyện|thị xã|quận|thị trấn|phường|xã|đặc khu)\s+",
     re.IGNORECASE,
 )
 
@@ -259,9 +306,9 @@ def find_mentions(text: str, max_words: int = 4) -> list[str]:
     return out
 
 
-def province_context(texts: list[str], index: AdminUnitIndex | None = None) -> str | None:
+def province_context(texts: list[str], index: AdminUnitIndex | None = None, on: date | None = None) -> str | None:
     """Most often mentioned province ('tỉnh X' or a resolved unit's province) in the texts."""
-    idx = index or load_admin_units()
+    idx = index or units_at(on)
     counts: Counter[str] = Counter()
     for text in texts:
         for mention in find_mentions(text):

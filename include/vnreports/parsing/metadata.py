@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from .admin_units import find_mentions, named_units, province_context, resolve_admin_unit
+from .admin_units import (REFORM_DATE, find_mentions, generation, named_units, province_context,
+                          resolve_admin_unit, units_date)
 from .model import FieldSource, ReportMetadata
 from .pdftext import Line
 from .periods import PeriodMention, bounds, find_periods
@@ -397,45 +398,6 @@ def extract_metadata(
         md.issuer_name = str(issuer.value)
         src["issuer_name"] = FieldSource(issuer.page, issuer.text, issuer.method)
 
-    # ---- admin unit
-    if md.issuer_name:
-        texts = [_flat(page_lines[p]) for p in pages[:6]] + [_flat(page_lines[p]) for p in pages[-2:]]
-        prov = province_context(texts)
-        mentions = find_mentions(md.issuer_name)
-        resolved = None
-        for mention in mentions:
-            words = mention.split()
-            # "huyện Hạ Lang Hạ" (name glued to the next line): try shorter names too
-            for n in range(len(words), 1, -1):
-                resolved = resolve_admin_unit(" ".join(words[:n]), prov)
-                if resolved:
-                    break
-            if resolved:
-                break
-        if resolved:
-            md.admin_unit_code = resolved.code
-            md.admin_unit_name = resolved.name
-            md.admin_level = resolved.level
-            method = f"admin_units:{resolved.method}" + (f"(province {prov})" if prov else "")
-            fs = FieldSource(src["issuer_name"].page, resolved.mention, method)
-            src["admin_unit_code"] = fs
-            src["admin_unit_name"] = fs
-            src["admin_level"] = fs
-        else:
-            names = ", ".join(mentions) if mentions else md.issuer_name
-            cands = next((c for c in (named_units(mention) for mention in mentions) if c), [])
-            levels = {u.level for u in cands}
-            if len(levels) == 1:
-                # "XÃ ĐỨC GIANG" names a commune even when three communes have that name
-                md.admin_level = levels.pop()
-                src["admin_level"] = FieldSource(src["issuer_name"].page, names, "admin_units:type_word")
-            if len(cands) > 1:
-                codes = ", ".join(f"{u.code} {u.name} ({u.province_name})" for u in cands[:6])
-                warnings.append(f"admin unit ambiguous for issuer {md.issuer_name!r}: {len(cands)} units are "
-                                f"named so ({codes}) and the report names no province")
-            else:
-                warnings.append(f"admin unit not resolved for issuer {md.issuer_name!r}")
-
     # ---- period and plan year
     default_role = "plan" if md.doc_type == "ke_hoach" else "actual"
     period_sources: list[tuple[str, int | None, str, str]] = []  # text, page, method, default role
@@ -475,5 +437,58 @@ def extract_metadata(
             md.period_type, md.period_start, md.period_end = "year", date(md.plan_year, 1, 1), date(md.plan_year, 12, 31)
             fs = FieldSource(p, clean_line(text), f"{method}:plan_year")
             src["period_type"] = src["period_start"] = src["period_end"] = fs
+    # ---- admin unit
+    # (after the period: a unit is read among the units valid on the report's date, the 2022 list
+    # before 2025-07-01, the 34 provinces and their communes since)
+    on = units_date(md.issue_date, md.period_end)
+    if md.issuer_name:
+        texts = [_flat(page_lines[p]) for p in pages[:6]] + [_flat(page_lines[p]) for p in pages[-2:]]
+        prov = province_context(texts, on=on)
+        mentions = find_mentions(md.issuer_name)
+        resolved = None
+        for mention in mentions:
+            words = mention.split()
+            # "huyện Hạ Lang Hạ" (name glued to the next line): try shorter names too
+            for n in range(len(words), 1, -1):
+                resolved = resolve_admin_unit(" ".join(words[:n]), prov, on=on)
+                if resolved:
+                    break
+            if resolved:
+                break
+        if resolved:
+            md.admin_unit_code = resolved.code
+            md.admin_unit_name = resolved.name
+            md.admin_level = resolved.level
+            method = f"admin_units:{resolved.method}" + (f"(province {prov})" if prov else "")
+            fs = FieldSource(src["issuer_name"].page, resolved.mention, method)
+            src["admin_unit_code"] = fs
+            src["admin_unit_name"] = fs
+            src["admin_level"] = fs
+        else:
+            names = ", ".join(mentions) if mentions else md.issuer_name
+            cands = next((c for c in (named_units(mention, on=on) for mention in mentions) if c), [])
+            levels = {u.level for u in cands}
+            if len(levels) == 1:
+                # "XÃ ĐỨC GIANG" names a commune even when three communes have that name
+                md.admin_level = levels.pop()
+                src["admin_level"] = FieldSource(src["issuer_name"].page, names, "admin_units:type_word")
+            if len(cands) > 1:
+                codes = ", ".join(f"{u.code} {u.name} ({u.province_name})" for u in cands[:6])
+                warnings.append(f"admin unit ambiguous for issuer {md.issuer_name!r}: {len(cands)} units are "
+                                f"named so ({codes}) and the report names no province")
+            else:
+                other = REFORM_DATE - timedelta(days=1) if generation(on) == "2025" else REFORM_DATE
+                existed = next((r for r in (resolve_admin_unit(m, on=other) for m in mentions) if r), None)
+                if existed is not None:
+                    # "UBND huyện Hạ Lang" signing in 2026: districts ended on 2025-06-30
+                    warnings.append(f"admin unit {md.issuer_name!r} did not exist on {on}: it is {existed.name} "
+                                    f"({existed.code}), a unit {'until 2025-06-30' if generation(on) == '2025' else 'since 2025-07-01'}")
+                else:
+                    warnings.append(f"admin unit not resolved for issuer {md.issuer_name!r}")
+        if resolved and generation(on) == "2025" and md.period_start is not None and md.period_start < REFORM_DATE:
+            # a unit of 2025-07-01 reporting on a period that began before it existed
+            warnings.append(f"admin unit {resolved.name} ({resolved.code}) exists since 2025-07-01; the report's "
+                            f"period starts {md.period_start}: figures before that belong to its predecessors")
+
     md.sources = src
     return md, warnings

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .admin_units import AdminUnit, find_mentions, load_admin_units, resolve_admin_unit
+from .admin_units import AdminUnit, find_mentions, generation, resolve_admin_unit, units_at, units_date
 from .model import NarrativeFact, PartWhole, ReportMetadata, StatedRatio, UnresolvedMention, ValueChange
 from .periods import bounds, find_periods
 from .textflow import Paragraph
@@ -492,9 +492,11 @@ class NarrativeExtractor:
         self.meta = metadata
         self.facts: list[NarrativeFact] = []
         self.unresolved: list[UnresolvedMention] = []
+        # units named in sentences are read among those valid on the report's date (as its own unit)
+        self._on = units_date(metadata.issue_date, metadata.period_end)
         self._local_units = self._load_local_units()
         self._province_code = self._province()
-        own = load_admin_units().by_code.get(metadata.admin_unit_code) if metadata.admin_unit_code else None
+        own = units_at(self._on).by_code.get(metadata.admin_unit_code) if metadata.admin_unit_code else None
         self._own_bare_name = match_key(own.bare_name) if own is not None else None
 
     # -- administrative units named in sentences --------------------------------------------
@@ -504,13 +506,15 @@ class NarrativeExtractor:
         if not code:
             return {}
         try:
-            index = load_admin_units()
+            index = units_at(self._on)
         except Exception:  # the catalogue is optional for parsing
             return {}
+        # (since 2025-07-01 a province's next level is its communes)
+        below = "commune" if generation(self._on) == "2025" else "district"
         out: dict[str, AdminUnit] = {}
         for u in index.units:
             if (len(code) == 3 and u.level == "commune" and u.district_code == code) or (
-                len(code) == 2 and u.level == "district" and u.province_code == code
+                len(code) == 2 and u.level == below and u.province_code == code
             ):
                 out[match_key(u.bare_name)] = u
         return out
@@ -524,7 +528,7 @@ class NarrativeExtractor:
             cand = " ".join(words[-n:]).strip("(),;:")
             if not cand:
                 continue
-            typed = re.match(r"(?i)^(xã|phường|thị trấn|huyện|thị xã|thành phố)\s+(.+)$", cand)
+            typed = re.match(r"(?i)^(xã|phường|thị trấn|huyện|thị xã|thành phố|đặc khu)\s+(.+)$", cand)
             if typed is None and len(words) > n:
                 before = words[-n - 1].lower()
                 if before in ("xã", "phường", "huyện") or " ".join(words[-n - 2 : -n]).lower() in ("thị trấn", "thị xã"):
@@ -534,7 +538,7 @@ class NarrativeExtractor:
                 if local is not None and local.unit_type.lower() == typed.group(1).lower():
                     return local.code, cand
                 prov = self._province_code
-                r = resolve_admin_unit(cand, prov)
+                r = resolve_admin_unit(cand, prov, on=self._on)
                 if r is not None and (prov is None or r.unit.province_code == prov) and r.level != "province":
                     return r.code, cand
                 continue
@@ -558,7 +562,7 @@ class NarrativeExtractor:
             cand = " ".join(words[-n:])
             if not cand[:1].isupper() and not re.match(r"(?i)(tỉnh|huyện|thị xã|thành phố|xã|phường)\b", cand):
                 continue
-            r = resolve_admin_unit(cand)
+            r = resolve_admin_unit(cand)  # the 2022 list: the units before the merger
             if r is not None and r.level in ("province", "district") and r.code != self.meta.admin_unit_code:
                 return r.code, cand
         return None
@@ -625,7 +629,7 @@ class NarrativeExtractor:
         if not code:
             return None
         try:
-            unit = load_admin_units().by_code.get(code)
+            unit = units_at(self._on).by_code.get(code)
         except Exception:
             return None
         return unit.province_code if unit is not None else None
@@ -639,7 +643,7 @@ class NarrativeExtractor:
         prov = self._province_code
         best = None
         for mention in find_mentions(text):
-            r = resolve_admin_unit(mention, prov)
+            r = resolve_admin_unit(mention, prov, on=self._on)
             if r is None or r.level == "province" or r.code == self.meta.admin_unit_code:
                 continue
             if prov is not None and r.unit.province_code != prov:
