@@ -108,6 +108,8 @@ _SHARE_NAME = re.compile(r"^(?:tỷ\s+lệ|tỉ\s+lệ|tỷ\s+trọng|tỉ\s+tr�
 
 _VERB_TAIL = re.compile(
     r"(?:\s|^)(?:ước\s+tính\s+đạt|ước\s+đạt|ước\s+thực\s+hiện|ước\s+tính|ước|đạt\s+được|đạt|chỉ\s+đạt|là|được|"
+    # ("tỷ lệ hộ nghèo giảm còn 0,8%": the level after the fall, the name is the rate's)
+    r"(?:giảm|tăng)\s+(?:xuống\s+|lên\s+)?còn|giảm\s+xuống|tăng\s+lên|"
     r"hiện\s+có|có|với|khoảng|gần|trên|hơn|dưới|lên|tới|còn|bằng|thực\s+hiện|tiêm\s+được|:|=|đạt\s+tỷ\s+lệ|"
     r"tổng\s+số|tăng\s+thêm|cho|tại|của|trong\s+đó|gồm|làm)\s*$",
     re.IGNORECASE,
@@ -439,6 +441,7 @@ class _Context:
     results_period: tuple[str, date, date] | None = None  # "II. KẾT QUẢ THỰC HIỆN 6 THÁNG ĐẦU NĂM 2021 ..."
     as_of_here: bool = False  # the current sentence states the as-of date itself
     lead_year: tuple[int, int] | None = None  # (year, end of the lead-in) of "... năm 2021: item; item"
+    lead_target: int | None = None  # end of a lead-in that sets targets ("phấn đấu thực hiện các chỉ tiêu: ...")
 
 
 @dataclass
@@ -822,16 +825,24 @@ class NarrativeExtractor:
         # "Phê duyệt kết quả rà soát hộ nghèo năm 2021 ...: Tổng số hộ nghèo 5.858 hộ; ...": a year
         # in the words that introduce a list is the period of the list's figures
         # (the list goes on in the clauses after ';')
-        if ctx.lead_year is not None and para.text[:s_start].rstrip().endswith(";") \
-                and not re.search(r"\bnăm\s+\d{4}", sentence):
+        carried = para.text[:s_start].rstrip().endswith(";")
+        if ctx.lead_year is not None and carried and not re.search(r"\bnăm\s+\d{4}", sentence, re.IGNORECASE):
             ctx.lead_year = (ctx.lead_year[0], 0)
         else:
             ctx.lead_year = None
+        ctx.lead_target = 0 if ctx.lead_target is not None and carried else None
         lead = re.match(r"^([^:]{10,300}?):\s", sentence)
         if lead and ctx.plan_period is None:
-            years = [y for y in re.findall(r"(?<!so với )\bnăm\s+(\d{4})\b(?![-–]\d)", lead.group(1))]
+            years = [y for y in re.findall(r"(?<!so với )\bnăm\s+(\d{4})\b(?![-–]\d)", lead.group(1), re.IGNORECASE)]
             if len(set(years)) == 1:
                 ctx.lead_year = (int(years[0]), lead.end())
+            # "Năm 2026, phường phấn đấu thực hiện các chỉ tiêu: A đạt X; B đạt Y", "Các chỉ tiêu chủ yếu năm
+            # 2024 là: ...": the items are targets (not "Kết quả thực hiện các chỉ tiêu đạt được:")
+            words = lead.group(1)
+            if (re.search(r"\bphấn\s+đấu\b", words, re.IGNORECASE)
+                    or re.search(r"\b(?:chỉ\s+tiêu|mục\s+tiêu)\b[^:]*\blà\s*$", words, re.IGNORECASE)) \
+                    and not re.search(r"kết\s+quả|đạt\s+được|\bđã\b", words, re.IGNORECASE):
+                ctx.lead_target = lead.end()
         ctx.sentence_first = len(self.facts)
         hm = re.match(r"^(?:[-+•*]\s*)?([^:;,.()]{2,40}?)(?:\s*\([^)]{0,40}\))?\s*:\s*(?=\S)", sentence)
         if hm is None:
@@ -1748,7 +1759,8 @@ class NarrativeExtractor:
             ptype, pstart, pend = ctx.plan_period
         elif ctx.estimate or ctx.continued_estimate or re.search(r"\bước\b", clause):
             scenario = "estimate"
-        elif re.search(r"\bphấn\s+đấu\b", indicator_raw.lower()):
+        elif re.search(r"\bphấn\s+đấu\b", indicator_raw.lower()) or (
+                ctx.lead_target is not None and m.start >= ctx.lead_target):
             scenario = "target"
         elif re.search(r"(?:được|kế hoạch|KH|dự toán|chỉ tiêu)\s+(?:vốn\s+)?giao\b", indicator_raw, re.IGNORECASE):
             scenario = "plan"
