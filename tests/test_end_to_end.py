@@ -19,7 +19,12 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import PROJECT_ROOT, PROVINCE_REPORT, SAMPLE_REPORTS, free_port
 
+from tests.test_admin_reform import _report_pdf
+
 CORRUPT_NAME = "hỏng; bản 'cắt cụt'.pdf"  # Vietnamese letters, quotes and ';' in a file name
+REFORM_TITLE = "Tình hình thực hiện nhiệm vụ 6 tháng đầu năm; phương hướng, nhiệm vụ 6 tháng cuối năm {y}"
+REFORM_REPORTS = (("huyện Hạ Lang 6 tháng 2024.pdf", "HUYỆN HẠ LANG", 2024),
+                  ("xã Hạ Lang 6 tháng 2026.pdf", "XÃ HẠ LANG", 2026))
 DUPLICATE_NAME = "bản sao báo cáo tỉnh.pdf"
 
 
@@ -37,6 +42,11 @@ def pipeline(tmp_path_factory):
     data = PROVINCE_REPORT.read_bytes()
     (inbox / CORRUPT_NAME).write_bytes(data[: len(data) // 3])
     shutil.copy2(PROVINCE_REPORT, inbox / DUPLICATE_NAME)
+    # and one area before and after the reorganisation of 2025-07-01: district Hạ Lang in 2024,
+    # the commune Xã Hạ Lang (01558, three of its old communes) in 2026
+    for name, header, year in REFORM_REPORTS:
+        _report_pdf(inbox / name, header, f"Hạ Lang, ngày 18 tháng 6 năm {year}", REFORM_TITLE.format(y=year),
+                    ["Tổng đàn trâu có 1.250 con, tăng 20 con so với cùng kỳ."])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WAREHOUSE_URL"))}
     env.update(VNREPORTS_LOCAL_DIR=str(local), WAREHOUSE_PORT=str(free_port()),
                REPORTS_SETTLE_SECONDS="0.5")
@@ -177,7 +187,7 @@ def test_every_file_has_an_outcome(pipeline):
 
 def test_validation_history_and_data_docs(pipeline):
     engine = pipeline["engine"]
-    assert scalar(engine, "SELECT count(DISTINCT report_id) FROM raw.validation_run") == 4
+    assert scalar(engine, "SELECT count(DISTINCT report_id) FROM raw.validation_run") == 4 + len(REFORM_REPORTS)
     assert list((pipeline["local"] / "gx").rglob("index.html"))
     # the DAG's validate_marts task ran the marts suites after dbt: no error-level failure
     # (warnings, such as the known stated-ratio mismatches, are counted, not failed)
@@ -210,3 +220,20 @@ def test_second_run_loads_nothing_twice(pipeline):
     assert facts_before > 0
     # nothing changed: the second run skipped the dbt group (one build recorded, by the first run)
     assert scalar(engine, "SELECT count(*) FROM raw.marts_build") == 1
+
+
+def test_one_area_before_and_after_the_reorganisation_loads_under_its_units(pipeline):
+    """The 2024 district report lands under district 048 (2022 list), the 2026 commune report under
+    the new commune 01558, with their periods; the cross-reform view places both under Xã Hạ Lang's
+    successor chain (the district lies whole in province 04 of 2025)."""
+    with pipeline["engine"].connect() as conn:
+        reports = {r.file_name: r for r in conn.execute(text(
+            "SELECT file_name, admin_unit_key, admin_unit_name, period_key FROM marts.dim_report"
+            " WHERE file_name LIKE '%Hạ Lang 6 tháng%'"))}
+        values = {(r.admin_unit_key, r.period_label) for r in conn.execute(text(
+            "SELECT admin_unit_key, period_label FROM marts.indicator_observations"
+            " WHERE report_file LIKE '%Hạ Lang 6 tháng%'"))}
+    assert {(n, r.admin_unit_key, r.admin_unit_name, r.period_key) for n, r in reports.items()} == {
+        ("huyện Hạ Lang 6 tháng 2024.pdf", "048:2022", "Huyện Hạ Lang", "first_half:2024-01-01:2024-06-30"),
+        ("xã Hạ Lang 6 tháng 2026.pdf", "01558:2025", "Xã Hạ Lang", "first_half:2026-01-01:2026-06-30")}
+    assert {k for k, _ in values} == {"048:2022", "01558:2025"}

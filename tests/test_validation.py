@@ -719,7 +719,8 @@ def test_marts_suite_fails_on_an_orphan_fact(sample_marts):
         conn.exec_driver_sql("""
             INSERT INTO marts.fct_indicator_value
             SELECT (jsonb_populate_record(NULL::marts.fct_indicator_value, to_jsonb(v)
-                    || '{"value_id": "orphan", "fact_id": "orphan", "admin_unit_code": "99999"}'::jsonb)).*
+                    || '{"value_id": "orphan", "fact_id": "orphan", "admin_unit_code": "99999",'
+                       ' "admin_unit_key": "99999:2022"}'::jsonb)).*
               FROM marts.fct_indicator_value v LIMIT 1""")
     try:
         outcome = validate_marts(engine, dag_run_id="marts_broken",
@@ -733,7 +734,7 @@ def test_marts_suite_fails_on_an_orphan_fact(sample_marts):
     assert not outcome.success
     assert [(f["table"], f["expectation"], f["column"]) for f in outcome.failed] == [
         ("marts_fct_indicator_value", "expect_column_values_to_be_null", "missing_dim_admin_unit")]
-    assert outcome.failed[0]["observed"]["partial_unexpected_list"] == ["99999"]
+    assert outcome.failed[0]["observed"]["partial_unexpected_list"] == ["99999:2022"]
     assert outcome.reason.startswith("GX suite marts_fct_indicator_value failed:"
                                      " expect_column_values_to_be_null on missing_dim_admin_unit (1 of ")
     broken = [r for r in _marts_runs(engine) if r["dag_run_id"] == "marts_broken"]

@@ -94,7 +94,7 @@ MARTS_SUITE_TABLES = {
     SUITE_MARTS_PLAN: "marts_mart_plan_vs_actual",
 }
 MARTS_DIMENSIONS = {  # dimension -> key column
-    "dim_admin_unit": "admin_unit_code",
+    "dim_admin_unit": "admin_unit_key",  # a code repeats across the 2022 and 2025 generations
     "dim_period": "period_key",
     "dim_indicator": "indicator_code",
     "dim_scenario": "scenario",
@@ -1285,9 +1285,9 @@ def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     values_sql = f"""
         SELECT f.value_id, f.fact_id, f.role, f.indicator_code, f.measure_unit, f.canonical_unit,
                f.value_canonical IS NOT NULL AS is_converted,
-               concat_ws('|', f.admin_unit_code, f.period_key, f.indicator_code, f.scenario,
+               concat_ws('|', f.admin_unit_key, f.period_key, f.indicator_code, f.scenario,
                          coalesce(f.ratio_of_scenario, '')) AS grain_key,
-               {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code")} AS missing_dim_admin_unit,
+               {_missing("admin_unit_key", "dim_admin_unit", "admin_unit_key")} AS missing_dim_admin_unit,
                {_missing("period_key", "dim_period", "period_key")} AS missing_dim_period,
                {_missing("indicator_code", "dim_indicator", "indicator_code")} AS missing_dim_indicator,
                {_missing("scenario", "dim_scenario", "scenario")} AS missing_dim_scenario,
@@ -1299,7 +1299,7 @@ def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
          ORDER BY f.value_id"""
     observations_sql = f"""
         SELECT f.fact_id, f.admin_unit_code, f.period_key,
-               {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code", nullable=True)} AS missing_dim_admin_unit,
+               {_missing("admin_unit_key", "dim_admin_unit", "admin_unit_key", nullable=True)} AS missing_dim_admin_unit,
                {_missing("period_key", "dim_period", "period_key", nullable=True)} AS missing_dim_period,
                CASE WHEN f.reporting_period_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM marts.dim_period d
                          WHERE d.period_key = f.reporting_period_key) THEN f.reporting_period_key END
@@ -1315,7 +1315,7 @@ def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     plan_sql = f"""
         SELECT f.plan_vs_actual_id, f.admin_unit_code, f.period_key, f.indicator_code, f.plan_scenario,
                f.is_ratio_mismatch, f.ratio_status,
-               {_missing("admin_unit_code", "dim_admin_unit", "admin_unit_code")} AS missing_dim_admin_unit,
+               {_missing("admin_unit_key", "dim_admin_unit", "admin_unit_key")} AS missing_dim_admin_unit,
                {_missing("period_key", "dim_period", "period_key")} AS missing_dim_period,
                {_missing("indicator_code", "dim_indicator", "indicator_code")} AS missing_dim_indicator,
                CASE WHEN NOT EXISTS (SELECT 1 FROM marts.dim_scenario d WHERE d.scenario = f.plan_scenario)
