@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+comma := ,
 
-.PHONY: setup run test stop airflow eval bench docs clean reference-units
+.PHONY: setup run test stop airflow eval bench bench-batch docs clean reference-units
 
 setup: $(STAMP)
 	@# dbt_project/target/manifest.json, which the DAG renders one task per dbt model from:
@@ -51,6 +52,11 @@ docs: setup
 
 clean: stop
 	rm -rf .local
+
+## The real DAG over a month of reports (4 samples + synthetic district reports) at N = 25, 50, 100, 200:
+## seconds per stage and per report, parse pages/s, a run with nothing new (slow; SIZES=25,50 for less).
+bench-batch: setup
+	$(BIN)/python -m vnreports.batch_benchmark --sizes $(or $(SIZES),25$(comma)50$(comma)100$(comma)200)
 
 ## Rebuild the seeds of the units since 2025-07-01 and their succession from the pinned packages
 ## (needs the package registry; the output is committed, a normal install never runs this).

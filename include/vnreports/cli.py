@@ -100,9 +100,9 @@ def airflow_env(url: str) -> dict[str, str]:
     return env
 
 
-def _airflow(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+def _airflow(args: list[str], env: dict[str, str], check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     airflow = str(Path(sys.executable).with_name("airflow"))
-    return subprocess.run([airflow, *args], env=env, check=check)
+    return subprocess.run([airflow, *args], env=env, check=check, **kwargs)
 
 
 def copy_samples_to_inbox(inbox: Path) -> int:
@@ -117,16 +117,81 @@ def copy_samples_to_inbox(inbox: Path) -> int:
     return copied
 
 
+# DAG task -> the stage `vnreports run` reports it under (mapped tasks summed)
+STAGES = ("discover", "parse", "validate", "prepare", "dbt models", "dbt tests", "validate_marts", "record", "other")
+
+
+def stage_of(task_id: str) -> str:
+    """The stage of a task: its own name, or the dbt group's models (each with its own tests, Cosmos
+    TestBehavior.BUILD) and the tests across models."""
+    if task_id in STAGES:
+        return task_id
+    if task_id.startswith("dbt"):
+        return "dbt tests" if "test" in task_id else "dbt models"
+    return "other"
+
+
+def latest_run_tasks(env: dict[str, str]) -> list[dict]:
+    """The task instances of the DAG's latest run (Airflow's metadata): id, map index, its
+    rendered name (the file), state, seconds."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT ti.task_id, ti.map_index, ti.rendered_map_index, ti.state, ti.run_id, ti.start_date, ti.end_date"
+            " FROM task_instance ti WHERE ti.dag_id = :d AND ti.run_id ="
+            " (SELECT run_id FROM dag_run WHERE dag_id = :d ORDER BY id DESC LIMIT 1)"), {"d": DAG_ID}).mappings().all()
+    engine.dispose()
+    return [dict(r, seconds=(r["end_date"] - r["start_date"]).total_seconds() if r["start_date"] and r["end_date"]
+                 else 0.0) for r in rows]
+
+
+def stage_lines(tasks: list[dict]) -> list[str]:
+    """One line per stage: tasks, how many failed, seconds (summed over mapped tasks)."""
+    by_stage: dict[str, list[dict]] = {}
+    for t in tasks:
+        by_stage.setdefault(stage_of(t["task_id"]), []).append(t)
+    lines = []
+    for stage in STAGES:
+        ts = by_stage.get(stage)
+        if not ts:
+            continue
+        failed = sum(t["state"] in ("failed", "upstream_failed") for t in ts)
+        skipped = sum(t["state"] == "skipped" for t in ts)
+        note = (f", {failed} failed" if failed else "") + (f", {skipped} skipped" if skipped else "")
+        lines.append(f"  {stage:15s} {len(ts):4d} task(s){note:14s} {sum(t['seconds'] for t in ts):7.1f} s")
+    return lines
+
+
 def run_dag(url: str) -> None:
-    """A real DAG run through `airflow dags test` (scheduler-less, same task code and XComs)."""
+    """A real DAG run through `airflow dags test` (scheduler-less, same task code and XComs).
+    Airflow's and dbt's output goes to a log file (to the console with VERBOSE=1); the console gets
+    one line per stage, and on failure the failing tasks, their files and their log folders."""
     env = airflow_env(url)
-    _airflow(["db", "migrate"], env)
-    result = _airflow(["dags", "test", DAG_ID], env, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"airflow dags test {DAG_ID} failed with exit code {result.returncode}")
+    logs = config.local_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / "airflow-dags-test.log"
+    verbose = os.environ.get("VERBOSE", "") not in ("", "0")
+    print(f"running the DAG {DAG_ID} (airflow dags test){'' if verbose else f'; its log: {log_path}'}", flush=True)
+    with log_path.open("w", encoding="utf-8") as fh:
+        out = {} if verbose else {"stdout": fh, "stderr": subprocess.STDOUT}
+        _airflow(["db", "migrate"], env, **out)
+        result = _airflow(["dags", "test", DAG_ID], env, check=False, **out)
     state = dag_run_state(env)
-    if state != "success":
-        raise SystemExit(f"the {DAG_ID} run ended in state {state!r}; see task logs under {env['AIRFLOW_HOME']}/logs")
+    tasks = latest_run_tasks(env) if state is not None else []
+    print(f"DAG run: {state or 'not started'}", flush=True)
+    for line in stage_lines(tasks):
+        print(line)
+    if result.returncode != 0 or state != "success":
+        task_logs = Path(env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
+        for t in tasks:
+            if t["state"] == "failed":
+                what = f" [{t['rendered_map_index'] or t['map_index']}]" if t["map_index"] >= 0 else ""
+                print(f"  failed: {t['task_id']}{what}; log: {task_logs}/dag_id={DAG_ID}/run_id={t['run_id']}/"
+                      f"task_id={t['task_id']}/")
+        raise SystemExit(f"the {DAG_ID} run ended in state {state!r} (airflow exit code {result.returncode}); "
+                         f"see {log_path}")
 
 
 def dag_run_state(env: dict[str, str]) -> str | None:
