@@ -86,6 +86,13 @@ def prepare_step(warehouse_url: str) -> dict:
     # a catalog alias or a curator's decision since the reports were staged: codes and BI
     # tiers are resolved again (no re-parse), so accepted names reach the BI views this run
     rematched = rematch_catalog(engine)
+    # fresh planner statistics for what dbt is about to read: a month's rows were just staged,
+    # and without statistics PostgreSQL plans the models' and tests' joins as if the tables were
+    # empty (nested loops whose cost grows with the square of the rows)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "ANALYZE raw.report_file, staging.report, staging.indicator_value, staging.narrative_fact,"
+            " staging.unresolved_mention")
     role = config.bi_reader_role()
     try:
         status = ensure_bi_reader(engine, role, bi_reader_password(warehouse_url))
