@@ -9,13 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from tests.test_marts import fact, report, rows
+from tests.test_marts import built_marts, fact, report, rows
 from tests.test_parsing import FONT, _needs_reportlab
-from tests.conftest import create_database, drop_database
-from vnreports.db import ensure_schema, get_engine
-from vnreports.ingest import stage_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "dbt_project" / "seeds"
@@ -153,29 +149,7 @@ REFORM_REPORTS = {
 
 @pytest.fixture(scope="module")
 def reform_marts(tmp_path_factory, warehouse_url):
-    from vnreports.pipeline import prepare_step
-    from vnreports.transform import run_dbt
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("VNREPORTS_LOCAL_DIR", str(tmp_path_factory.mktemp("local")))
-    url = create_database(warehouse_url)
-    engine = get_engine(url)
-    ensure_schema(engine)
-    prepare_step(url)
-    for parsed in REFORM_REPORTS.values():
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO raw.report_file (report_id, file_name, file_path, size_bytes, status)"
-                              " VALUES (:r, :n, :p, 1, 'parsed')"),
-                         {"r": parsed.sha256, "n": parsed.file_name, "p": f"/inbox/{parsed.file_name}"})
-        stage_report(engine, parsed, "test")
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE raw.report_file SET status = 'validated' WHERE report_id = :r"),
-                         {"r": parsed.sha256})
-    run_dbt(url, ["build"])
-    yield engine
-    engine.dispose()
-    mp.undo()
-    drop_database(url)
+    yield from built_marts(tmp_path_factory, warehouse_url, REFORM_REPORTS)
 
 
 def test_dim_admin_unit_holds_both_generations_with_validity_and_succession(reform_marts):

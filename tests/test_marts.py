@@ -149,8 +149,9 @@ REPORTS = {
 QUARANTINED = {"trung_khanh_year"}
 
 
-@pytest.fixture(scope="module")
-def marts(tmp_path_factory, warehouse_url):
+def built_marts(tmp_path_factory, warehouse_url, reports: dict, quarantined: set = frozenset()):
+    """A fresh database with the reports staged (the quarantined ones marked so), then `dbt build`:
+    yields its engine (a module fixture's body)."""
     from vnreports.pipeline import prepare_step
     from vnreports.transform import run_dbt
 
@@ -160,7 +161,7 @@ def marts(tmp_path_factory, warehouse_url):
     engine = get_engine(url)
     ensure_schema(engine)
     prepare_step(url)
-    for name, parsed in REPORTS.items():
+    for name, parsed in reports.items():
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO raw.report_file (report_id, file_name, file_path, size_bytes, status)"
                               " VALUES (:r, :n, :p, 1, 'parsed')"),
@@ -168,13 +169,18 @@ def marts(tmp_path_factory, warehouse_url):
         stage_report(engine, parsed, "test")
         with engine.begin() as conn:
             conn.execute(text("UPDATE raw.report_file SET status = :s, reason = :why WHERE report_id = :r"),
-                         {"r": parsed.sha256, "s": "quarantined" if name in QUARANTINED else "validated",
-                          "why": f"{parsed.file_name}: GX suite failed" if name in QUARANTINED else None})
+                         {"r": parsed.sha256, "s": "quarantined" if name in quarantined else "validated",
+                          "why": f"{parsed.file_name}: GX suite failed" if name in quarantined else None})
     run_dbt(url, ["build"])
     yield engine
     engine.dispose()
     mp.undo()
     drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def marts(tmp_path_factory, warehouse_url):
+    yield from built_marts(tmp_path_factory, warehouse_url, REPORTS, QUARANTINED)
 
 
 def rows(engine, sql: str, **params) -> list[dict]:

@@ -29,17 +29,14 @@ expected_units as (
     where u.admin_level = 'district'
       and u.province_code in (select province_code from placed where admin_level = 'district')
     union
+    -- communes: of a district (2022) or of a province (2025) where one of them reported
     select u.province_code, u.admin_unit_code, u.admin_unit_key, u.unit_generation
     from {{ ref('dim_admin_unit') }} as u
-    where u.admin_level = 'commune' and u.unit_generation = '2022'
-      and u.district_code in (select district_code from placed where admin_level = 'commune'
-                              and unit_generation = '2022')
-    union
-    select u.province_code, u.admin_unit_code, u.admin_unit_key, u.unit_generation
-    from {{ ref('dim_admin_unit') }} as u
-    where u.admin_level = 'commune' and u.unit_generation = '2025'
-      and u.province_code in (select province_code from placed where admin_level = 'commune'
-                              and unit_generation = '2025')
+    where u.admin_level = 'commune'
+      and exists (select 1 from placed as p
+                  where p.admin_level = 'commune' and p.unit_generation = u.unit_generation
+                    and p.province_code = u.province_code
+                    and (u.unit_generation = '2025' or p.district_code = u.district_code))
 ),
 
 reported_periods as (
