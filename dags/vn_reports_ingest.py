@@ -68,6 +68,14 @@ def vn_reports_ingest():
 
         return validate_step(_warehouse_url(), parsed, dag_run_id=_run_id())
 
+    # The Data Docs pages of this run's validations in one build, whatever the outcome of each
+    # validation; beside the dbt group, not in its way.
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def data_docs() -> dict:
+        from vnreports.pipeline import data_docs_step
+
+        return data_docs_step(_warehouse_url(), dag_run_id=_run_id())
+
     # NONE_FAILED: runs (and so do the dbt tasks) when there was nothing new to parse.
     @task(trigger_rule=TriggerRule.NONE_FAILED)
     def prepare() -> dict:
@@ -111,6 +119,7 @@ def vn_reports_ingest():
 
     validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
     validated >> prepare() >> marts_outdated() >> dbt >> [validate_marts(), record()]
+    validated >> data_docs()
 
 
 vn_reports_ingest()

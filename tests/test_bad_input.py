@@ -32,7 +32,7 @@ from sqlalchemy import text
 from tests.conftest import PROJECT_ROOT, PROVINCE_REPORT, SAMPLE_REPORTS
 from tests.fixtures import edge_pdfs
 from vnreports.db import get_engine
-from vnreports.pipeline import discover_step, parse_step, record_step, transform_step, validate_step
+from vnreports.pipeline import data_docs_step, discover_step, parse_step, record_step, transform_step, validate_step
 
 # ---------------------------------------------------------------------------------- the batch
 
@@ -122,12 +122,13 @@ def batch(tmp_path_factory, warehouse_url, large_pdfs):
         files = discover_step(url, inbox, dag_run_id="bad-input")
         outcomes = {f["file_name"]: validate_step(url, parse_step(url, f, "bad-input"), "bad-input")
                     for f in files}
+        docs = data_docs_step(url, "bad-input")
         transform_step(url)
         counts = record_step(url, "bad-input")
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
-    yield {"url": url, "engine": get_engine(url), "inbox": inbox, "local": local, "before": before,
+    yield {"url": url, "engine": get_engine(url), "inbox": inbox, "local": local, "before": before, "docs": docs,
            "files": files, "outcomes": outcomes, "counts": counts, "log": handler.records}
     mp.undo()
     drop_database(url)
@@ -234,6 +235,11 @@ def test_validation_history_and_data_docs_for_odd_names(batch):
     assert set(validated) == set(GOOD) | {"huyện Nam Trường Sơn.pdf", "không rõ kỳ báo cáo.pdf"}
     assert validated["huyện Nam Trường Sơn.pdf"] is False and validated["không rõ kỳ báo cáo.pdf"] is False
     assert list((batch["local"] / "gx").rglob("index.html"))
+    # the run's one Data Docs build rendered a page per suite of every validated report, the
+    # quarantined ones included
+    assert batch["docs"]["results"] == 4 * len(validated)
+    pages = list((batch["local"] / "gx" / "uncommitted" / "data_docs").rglob("validations/**/*.html"))
+    assert len(pages) == 4 * len(validated)
 
 
 def test_inbox_is_untouched(batch):

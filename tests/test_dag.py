@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-FIRST_TASKS = {"discover", "parse", "validate", "prepare", "marts_outdated", "record", "validate_marts"}
+FIRST_TASKS = {"discover", "parse", "validate", "data_docs", "prepare", "marts_outdated", "record", "validate_marts"}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,10 @@ def test_tasks_and_order(dag):
     assert dag.get_task("parse").upstream_task_ids == {"discover"}
     assert dag.get_task("validate").upstream_task_ids == {"parse"}
     assert dag.get_task("prepare").upstream_task_ids == {"validate"}
+    # Data Docs of the run's validations: once, after every validation, whatever their outcome
+    assert dag.get_task("data_docs").upstream_task_ids == {"validate"}
+    assert dag.get_task("data_docs").downstream_task_ids == set()
+    assert dag.get_task("data_docs").trigger_rule == "all_done"
     group = dag.task_group.children["dbt"]
     roots = {t.task_id for t in group.get_roots()}
     leaves = {t.task_id for t in group.get_leaves()}

@@ -667,6 +667,8 @@ def sample_marts(tmp_path_factory, warehouse_url):
     validated = []
     for f in pipeline.discover_step(url, inbox, "samples"):
         validated.append(pipeline.validate_step(url, pipeline.parse_step(url, f, "samples"), "samples"))
+    docs = pipeline.data_docs_step(url, "samples")  # the DAG's data_docs task: one build for the run
+    assert docs["results"] == 4 * len(validated)
     pipeline.transform_step(url)
     pipeline.record_step(url, "samples")
     yield {"url": url, "engine": get_engine(url), "validated": validated, "local": local}

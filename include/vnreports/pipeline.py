@@ -187,7 +187,8 @@ def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = Non
         # for reprocessing) since; validating again would move its status backwards.
         log.info("%s is %s now, not parsed: nothing to validate", parsed["file_name"], current)
         return {**parsed, "status": "skipped", "reason": f"status {current}"}
-    outcome = validate_report(engine, parsed["report_id"], dag_run_id=dag_run_id)
+    # Data Docs pages: one build per DAG run (data_docs_step), not one per report
+    outcome = validate_report(engine, parsed["report_id"], dag_run_id=dag_run_id, build_docs=False)
     if outcome.success:
         # Warning-level failures load, flagged in the reason column.
         note = ("warnings: " + ", ".join(sorted({w["expectation"] for w in outcome.warnings}))
@@ -199,6 +200,21 @@ def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = Non
     set_status(engine, parsed["report_id"], "quarantined", reason, dag_run_id)
     log.error("quarantined %s", reason)
     return {**parsed, "status": "quarantined", "reason": reason}
+
+
+@_warehouse_errors
+def data_docs_step(warehouse_url: str, dag_run_id: str) -> dict:
+    """GX Data Docs pages of the reports this DAG run validated, and the index, in one build.
+    Without validations in the run (nothing new) it does not even import GX."""
+    engine = get_engine(warehouse_url)
+    with engine.connect() as conn:
+        validated = conn.execute(text("SELECT count(DISTINCT report_id) FROM raw.validation_run WHERE dag_run_id = :r"),
+                                 {"r": dag_run_id}).scalar()
+    if not validated:
+        return {"results": 0, "data_docs_index": None}
+    from vnreports.validation import build_data_docs
+
+    return build_data_docs(dag_run_id)
 
 
 def _metadata_problems(engine, report_id: str) -> list[str]:

@@ -11,14 +11,16 @@ GX objects live in a file-mode GX project (default ``config.gx_docs_dir()``, i.e
     pandas Data Source ``vnreports_staging``
       one dataframe Data Asset per staging table, each with a whole-dataframe Batch Definition
     Expectation Suites ``report_metadata``, ``indicator_values``, ``report_pages``, ``narrative_facts``
-    one Validation Definition and one Checkpoint (with ``UpdateDataDocsAction``) per suite:
+    one Validation Definition and one Checkpoint per suite:
       a Checkpoint passes the same ``batch_parameters`` to all its Validation Definitions, and
       each suite needs its own dataframe, so a single Checkpoint cannot run them all.
 
 Every object is created with get-or-add / ``add_or_update`` so that reruns, new processes and a
-changed suite definition all work against an existing project. Everything that touches the
-project directory runs under an exclusive file lock, because the file stores write files in
-place and parallel Airflow tasks share the directory.
+changed suite definition all work against an existing project. Writing suites, checkpoints
+and Data Docs runs under an exclusive file lock, because the file stores write files in place
+and parallel Airflow tasks share the directory; validation runs only add result files and
+share the lock. In the pipeline, a report's checkpoints store results only, and one
+``build_data_docs`` per DAG run renders their pages and the index.
 
 ``great_expectations`` takes seconds to import, so it is imported on first use, not when this
 module is imported (DAG files can import this module cheaply).
@@ -710,11 +712,15 @@ def _prepare_gx_env() -> None:
 
 
 @contextmanager
-def _project_lock(root: Path) -> Iterator[None]:
-    """Serialise GX work on one project directory across threads and processes."""
+def _project_lock(root: Path, shared: bool = False) -> Iterator[None]:
+    """Serialise GX work on one project directory across threads and processes.
+
+    shared: for runs that only add new files (a validation result per run id) and read the
+    suites; they may run side by side in parallel Airflow tasks. Writing suites, checkpoints
+    and Data Docs takes the lock alone."""
     root.mkdir(parents=True, exist_ok=True)
     with _GX_LOCK, open(root / ".vnreports.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -736,20 +742,52 @@ def _get_project(root: Path) -> _GxProject:
     # context_root_dir: the GX project is the directory itself (great_expectations.yml,
     # expectations/, checkpoints/, uncommitted/data_docs/local_site/index.html).
     context = gx.get_context(mode="file", context_root_dir=root)
-    _disable_progress_bars(context)
-
-    checkpoints = _add_checkpoints(context, DATASOURCE_NAME, build_suites(), SUITE_TABLES)
-    marts_checkpoints = _add_checkpoints(context, MARTS_DATASOURCE_NAME, build_marts_suites(), MARTS_SUITE_TABLES)
+    report_suites, marts_suites = build_suites(), build_marts_suites()
+    # Rewriting the suites (add_or_update) makes every other process's copy of them stale (GX
+    # refuses to run a checkpoint whose suite "has changed since it was last saved"), so the
+    # project is written only when our definitions differ from the ones it was written with.
+    stamp = root / ".vnreports-definitions.sha256"
+    fingerprint = _definitions_fingerprint(report_suites, marts_suites)
+    checkpoints = marts_checkpoints = None
+    if stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        try:
+            checkpoints = {n: context.checkpoints.get(f"vnreports_{n}") for n in report_suites}
+            marts_checkpoints = {n: context.checkpoints.get(f"vnreports_{n}") for n in marts_suites}
+        except Exception:  # noqa: BLE001 - a damaged or partial project: write it again
+            log.warning("GX project at %s incomplete; writing its suites and checkpoints again", root)
+            checkpoints = marts_checkpoints = None
+    if checkpoints is None or marts_checkpoints is None:
+        _disable_progress_bars(context)
+        # Report checkpoints store their results only; their Data Docs pages are built in one go
+        # (build_data_docs): rebuilding the site's index after every suite of every report cost
+        # more than the validation itself and grew with the history.
+        checkpoints = _add_checkpoints(context, DATASOURCE_NAME, report_suites, SUITE_TABLES, update_docs=False)
+        marts_checkpoints = _add_checkpoints(context, MARTS_DATASOURCE_NAME, marts_suites, MARTS_SUITE_TABLES)
+        stamp.write_text(fingerprint + "\n")
     project = _GxProject(context=context, root=root, checkpoints=checkpoints, marts_checkpoints=marts_checkpoints)
     _PROJECTS[root] = project
     return project
 
 
+def _definitions_fingerprint(report_suites: dict[str, Any], marts_suites: dict[str, Any]) -> str:
+    """What the GX project is written from: suites, their tables, the checkpoints' actions."""
+    import hashlib
+
+    payload = {
+        "report": {n: s.to_json_dict() for n, s in report_suites.items()},
+        "marts": {n: s.to_json_dict() for n, s in marts_suites.items()},
+        "tables": [SUITE_TABLES, MARTS_SUITE_TABLES],
+        "checkpoints": "report: no actions; marts: update_data_docs",
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _add_checkpoints(
-    context: AbstractDataContext, datasource_name: str, suites: dict[str, Any], tables: dict[str, str]
+    context: AbstractDataContext, datasource_name: str, suites: dict[str, Any], tables: dict[str, str],
+    update_docs: bool = True,
 ) -> dict[str, Checkpoint]:
     """Get-or-add the pandas data source, per suite its dataframe asset, batch definition,
-    suite, validation definition and checkpoint (with the Data Docs action)."""
+    suite, validation definition and checkpoint (with the Data Docs action when update_docs)."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
@@ -778,7 +816,7 @@ def _add_checkpoints(
             gx.Checkpoint(
                 name=f"vnreports_{suite_name}",
                 validation_definitions=[validation_definition],
-                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE_NAME])],
+                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE_NAME])] if update_docs else [],
                 # SUMMARY: observed values, unexpected counts and up to 20 unexpected values
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
             )
@@ -1175,12 +1213,14 @@ def validate_report(
     report_id: str,
     dag_run_id: str | None = None,
     docs_dir: Path | None = None,
+    build_docs: bool = True,
 ) -> ValidationOutcome:
     """Run the GX suites on a report's staging rows; record the runs; refresh Data Docs.
 
     Appends one raw.validation_run row per suite (so a rerun adds history). Does not change
     raw.report_file. Raises if GX or the database fails (that is a task failure, not a
-    data-quality verdict).
+    data-quality verdict). build_docs=False leaves the Data Docs pages to one
+    build_data_docs call for the whole DAG run (the pipeline does that).
     """
     frames = load_frames(engine, report_id)
     report = frames[SUITE_REPORT]
@@ -1198,12 +1238,10 @@ def validate_report(
     evaluated_total = 0
     with _project_lock(root):
         project = _get_project(root)
-        # One run id for all suites. run_name (shown in the Data Docs index, and a
-        # directory name under uncommitted/validations/) says which report and DAG run.
-        # GX refuses '/' in it and Data Docs links break on '?', '#', so keep it to safe
-        # characters (raw.validation_run keeps the exact dag_run_id).
-        run_name = report_id.strip() + (f"__{dag_run_id}" if dag_run_id else "")
-        run_name = re.sub(r"[^A-Za-z0-9._-]+", "_", run_name)
+    run_identifiers = []
+    with _project_lock(root, shared=True):
+        # One run id for all suites, named after the report and the DAG run.
+        run_name = _run_name(report_id.strip(), dag_run_id)
         run_id = RunIdentifier(run_name=run_name)
         for suite_name, checkpoint in project.checkpoints.items():
             checkpoint_result = checkpoint.run(
@@ -1218,11 +1256,15 @@ def validate_report(
                 },
                 run_id=run_id,
             )
-            (result,) = checkpoint_result.run_results.values()
+            ((identifier, result),) = checkpoint_result.run_results.items()
+            run_identifiers.append(identifier)
             rows.append(_suite_row(suite_name, result))
             failures_by_suite[suite_name] = rows[-1]["failed_expectations"]
             evaluated_total += rows[-1]["evaluated"]
-        index = _docs_index_path(project)
+    if build_docs:
+        with _project_lock(root):
+            _build_docs(project, run_identifiers)
+    index = _docs_index_path(project)
 
     _record_runs(engine, report_id, dag_run_id, rows)
 
@@ -1246,6 +1288,44 @@ def validate_report(
         report_id, success, evaluated_total, len(failed), f" — {outcome.reason}" if outcome.reason else "",
     )
     return outcome
+
+
+def _run_name(subject: str, dag_run_id: str | None) -> str:
+    """GX run name: which report (or "marts") and DAG run, shown in the Data Docs index and a
+    directory name under uncommitted/validations/. GX refuses '/' in it and Data Docs links
+    break on '?', '#', so it keeps to safe characters (raw.validation_run keeps the exact
+    dag_run_id)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", subject + (f"__{dag_run_id}" if dag_run_id else ""))
+
+
+def _build_docs(project: _GxProject, result_identifiers: list) -> None:
+    """Data Docs pages of these validation results (and of their suites), then the index once.
+    Call with the project lock held."""
+    if not result_identifiers:
+        return
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    suites = {ExpectationSuiteIdentifier(name=i.expectation_suite_identifier.name) for i in result_identifiers}
+    project.context.build_data_docs(
+        site_names=[DOCS_SITE_NAME], resource_identifiers=[*result_identifiers, *suites], build_index=True
+    )
+
+
+def build_data_docs(dag_run_id: str, docs_dir: Path | None = None) -> dict:
+    """The Data Docs pages of every report validated in one DAG run, and the site index, built
+    once (the pipeline's validate tasks run with build_docs=False). Returns the index path and
+    the number of validation results rendered."""
+    root = Path(docs_dir or config.gx_docs_dir()).resolve()
+    _prepare_gx_env()
+    suffix = "__" + _run_name("", dag_run_id).removeprefix("__")
+    with _project_lock(root):
+        project = _get_project(root)
+        keys = [k for k in project.context.validation_results_store.list_keys()
+                if str(k.run_id.run_name).endswith(suffix) and not str(k.run_id.run_name).startswith("marts__")]
+        _build_docs(project, keys)
+    index = _docs_index_path(project)
+    log.info("Data Docs: %d validation result(s) of run %s; index %s", len(keys), dag_run_id, index)
+    return {"results": len(keys), "data_docs_index": str(index) if index.exists() else None}
 
 
 def _suite_row(suite_name: str, result: ExpectationSuiteValidationResult) -> dict:
@@ -1402,7 +1482,7 @@ def validate_marts(
     rows: list[dict] = []
     with _project_lock(root):
         project = _get_project(root)
-        run_name = re.sub(r"[^A-Za-z0-9._-]+", "_", "marts" + (f"__{dag_run_id}" if dag_run_id else ""))
+        run_name = _run_name("marts", dag_run_id)
         run_id = RunIdentifier(run_name=run_name)
         for suite_name, checkpoint in project.marts_checkpoints.items():
             checkpoint_result = checkpoint.run(batch_parameters={"dataframe": frames[suite_name]}, run_id=run_id)
