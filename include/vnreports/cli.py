@@ -132,18 +132,21 @@ def stage_of(task_id: str) -> str:
     return "other"
 
 
-def latest_run_tasks(env: dict[str, str]) -> list[dict]:
-    """The task instances of the DAG's latest run (Airflow's metadata): id, map index, its
-    rendered name (the file), state, seconds."""
+def latest_run_tasks(env: dict[str, str], run_id: str | None = None, engine=None) -> list[dict]:
+    """The task instances of one run (default: the DAG's latest run) from Airflow's metadata: id,
+    map index, its rendered name (the file), state, seconds."""
     from sqlalchemy import create_engine
 
-    engine = create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    own = engine is None
+    engine = engine or create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    which = ":run" if run_id else "(SELECT run_id FROM dag_run WHERE dag_id = :d ORDER BY id DESC LIMIT 1)"
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT ti.task_id, ti.map_index, ti.rendered_map_index, ti.state, ti.run_id, ti.start_date, ti.end_date"
-            " FROM task_instance ti WHERE ti.dag_id = :d AND ti.run_id ="
-            " (SELECT run_id FROM dag_run WHERE dag_id = :d ORDER BY id DESC LIMIT 1)"), {"d": DAG_ID}).mappings().all()
-    engine.dispose()
+            f" FROM task_instance ti WHERE ti.dag_id = :d AND ti.run_id = {which}"),
+            {"d": DAG_ID, "run": run_id}).mappings().all()
+    if own:
+        engine.dispose()
     return [dict(r, seconds=(r["end_date"] - r["start_date"]).total_seconds() if r["start_date"] and r["end_date"]
                  else 0.0) for r in rows]
 
@@ -166,42 +169,132 @@ def stage_lines(tasks: list[dict]) -> list[str]:
 
 
 def run_dag(url: str) -> None:
-    """A real DAG run through `airflow dags test` (scheduler-less, same task code and XComs).
-    Airflow's and dbt's output goes to a log file (to the console with VERBOSE=1); the console gets
-    one line per stage, and on failure the failing tasks, their files and their log folders."""
+    """One real run of the DAG. By default on a local Airflow: api-server, dag-processor and a
+    scheduler whose LocalExecutor runs a task per core at once (vnreports.local_airflow), with a
+    progress line for parse and validate. VNREPORTS_RUN_MODE=dags-test (or a SQLite metadata
+    database) runs it through `airflow dags test` instead: in one process, a task at a time.
+    Airflow's and dbt's output goes to log files (to the console with VERBOSE=1); the console
+    gets one line per stage, and on failure the failing tasks, their files and their log folders."""
     env = airflow_env(url)
     logs = config.local_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / "airflow-dags-test.log"
     verbose = os.environ.get("VERBOSE", "") not in ("", "0")
-    print(f"running the DAG {DAG_ID} (airflow dags test){'' if verbose else f'; its log: {log_path}'}", flush=True)
-    with log_path.open("w", encoding="utf-8") as fh:
-        out = {} if verbose else {"stdout": fh, "stderr": subprocess.STDOUT}
-        _airflow(["db", "migrate"], env, **out)
-        result = _airflow(["dags", "test", DAG_ID], env, check=False, **out)
-    state = dag_run_state(env)
-    tasks = latest_run_tasks(env) if state is not None else []
+    in_process = run_in_process(url, env)
+    run_id = None
+    if in_process:
+        print(f"running the DAG {DAG_ID} (airflow dags test, one task at a time)"
+              f"{'' if verbose else f'; its log: {log_path}'}", flush=True)
+        with log_path.open("w", encoding="utf-8") as fh:
+            out = {} if verbose else {"stdout": fh, "stderr": subprocess.STDOUT}
+            _airflow(["db", "migrate"], env, **out)
+            returncode = _airflow(["dags", "test", DAG_ID], env, check=False, **out).returncode
+    else:
+        migrate_log = logs / "airflow-db-migrate.log"
+        with migrate_log.open("w", encoding="utf-8") as fh:
+            _airflow(["db", "migrate"], env, **({} if verbose else {"stdout": fh, "stderr": subprocess.STDOUT}))
+        run_id, returncode = _run_on_local_executor(url, env, logs, verbose)
+        log_path = logs
+    tasks = latest_run_tasks(env, run_id) if run_id or in_process else []
+    state = dag_run_state(env, run_id)
     print(f"DAG run: {state or 'not started'}", flush=True)
     for line in stage_lines(tasks):
         print(line)
-    if result.returncode != 0 or state != "success":
+    if returncode != 0 or state != "success":
         task_logs = Path(env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
         for t in tasks:
             if t["state"] == "failed":
                 what = f" [{t['rendered_map_index'] or t['map_index']}]" if t["map_index"] >= 0 else ""
                 print(f"  failed: {t['task_id']}{what}; log: {task_logs}/dag_id={DAG_ID}/run_id={t['run_id']}/"
                       f"task_id={t['task_id']}/")
-        raise SystemExit(f"the {DAG_ID} run ended in state {state!r} (airflow exit code {result.returncode}); "
-                         f"see {log_path}")
+        raise SystemExit(f"the {DAG_ID} run ended in state {state!r} (exit code {returncode}); see {log_path}")
 
 
-def dag_run_state(env: dict[str, str]) -> str | None:
+def run_in_process(url: str, env: dict[str, str]) -> bool:
+    """`airflow dags test` (True) or a local Airflow with LocalExecutor (False)?
+    VNREPORTS_RUN_MODE=dags-test or local-executor decides; by default a run with no file to
+    parse goes in process (starting Airflow's components takes longer than such a run), and so
+    does a SQLite metadata database (one writer at a time)."""
+    mode = os.environ.get("VNREPORTS_RUN_MODE", "").strip()
+    if mode not in ("", "dags-test", "local-executor"):
+        raise SystemExit(f"VNREPORTS_RUN_MODE must be dags-test or local-executor, not {mode!r}")
+    if mode:
+        return mode == "dags-test"
+    if env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite"):
+        return True
+    from vnreports.db import get_engine
+    from vnreports.ingest import files_to_parse
+
+    return files_to_parse(get_engine(url), config.inbox_dir()) == 0
+
+
+def _run_on_local_executor(url: str, env: dict[str, str], logs: Path, verbose: bool) -> tuple[str | None, int]:
+    """Start a local Airflow, trigger one run, show its progress, stop Airflow. Returns the run id
+    and 0, or (None, 1) when Airflow did not come up."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    from vnreports.db import get_engine
+    from vnreports.local_airflow import FINISHED, FilesProgress, LocalAirflow
+
+    airflow = LocalAirflow(env, log_dir=logs, console=verbose)
+    print(f"running the DAG {DAG_ID} on a local Airflow (scheduler with LocalExecutor, {airflow.parallelism} "
+          f"task(s) at once); Airflow's logs: {logs}", flush=True)
+    started = time.monotonic()
+    metadata = create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    warehouse = get_engine(url)
+    try:
+        try:
+            airflow.start(DAG_ID)
+        except (TimeoutError, RuntimeError) as error:
+            print(f"  {error}", flush=True)
+            return None, 1
+        for stale in airflow.fail_unfinished_runs(DAG_ID):
+            print(f"  run {stale} was left unfinished by an earlier Airflow; marked failed", flush=True)
+        run_id = airflow.trigger(DAG_ID)
+        print(f"  Airflow up in {time.monotonic() - started:.0f} s; run {run_id}", flush=True)
+        progress = FilesProgress(tty=sys.stdout.isatty())
+
+        def show() -> None:
+            tasks = latest_run_tasks(env, run_id, engine=metadata)
+            mapped = {name: [t for t in tasks if t["task_id"] == name and t["map_index"] >= 0]
+                      for name in ("parse", "validate")}
+            total = len(mapped["parse"])
+            if not total:
+                return
+            done = {name: sum(t["state"] in FINISHED for t in ts) for name, ts in mapped.items()}
+            progress.update(done["parse"], done["validate"], total, pages_parsed(warehouse, run_id),
+                            time.monotonic())
+
+        airflow.wait(DAG_ID, run_id, on_poll=show)
+        return run_id, 0
+    finally:
+        airflow.stop()
+        metadata.dispose()
+
+
+def pages_parsed(engine, run_id: str) -> int:
+    """Pages of the reports staged by one DAG run (for the progress line's pages/s)."""
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT coalesce(sum(r.page_count), 0) FROM staging.report r JOIN raw.report_file f"
+                " ON f.report_id = r.report_id AND f.status <> 'duplicate' WHERE f.dag_run_id = :run"),
+                {"run": run_id}).scalar())
+    except Exception:  # noqa: BLE001 - the tables appear during the first run
+        return 0
+
+
+def dag_run_state(env: dict[str, str], run_id: str | None = None) -> str | None:
+    """The state of one run (default: the DAG's latest)."""
     from sqlalchemy import create_engine
 
     engine = create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT state FROM dag_run WHERE dag_id = :d ORDER BY id DESC LIMIT 1"), {"d": DAG_ID}
+            text("SELECT state FROM dag_run WHERE dag_id = :d AND (CAST(:run AS TEXT) IS NULL OR run_id = :run)"
+                 " ORDER BY id DESC LIMIT 1"), {"d": DAG_ID, "run": run_id}
         ).first()
     engine.dispose()
     return row.state if row else None

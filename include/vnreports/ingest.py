@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from vnreports.parsing.model import NarrativeFact, ParsedReport
 
@@ -70,6 +71,27 @@ def list_settled_pdfs(inbox: Path, settle_seconds: float) -> list[Path]:
         else:
             log.warning("%s is still being written (size changed); leaving it for the next run", path.name)
     return settled
+
+
+def files_to_parse(engine: Engine, inbox: Path) -> int:
+    """How many files a discovery now would hand to parse: inbox PDFs the warehouse does not
+    know by name and content, plus files still 'discovered'. Registers nothing: a read-only
+    look, for choosing how to run. Before the first run (no raw.report_file) every PDF counts."""
+    paths = list_settled_pdfs(inbox, 0) if inbox.is_dir() else []
+    try:
+        with engine.connect() as conn:
+            known = {(n, r.strip()) for n, r in conn.execute(text("SELECT file_name, report_id FROM raw.report_file"))}
+            waiting = conn.execute(text("SELECT count(*) FROM raw.report_file WHERE status = 'discovered'")).scalar()
+    except DBAPIError:  # no raw.report_file yet: a first run
+        return len(paths)
+    new = 0
+    for path in paths:
+        name = _undecodable(path.relative_to(inbox).as_posix()) or path.relative_to(inbox).as_posix()
+        try:
+            new += (name, sha256_of(path)) not in known
+        except OSError:
+            continue
+    return new + int(waiting or 0)
 
 
 def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
