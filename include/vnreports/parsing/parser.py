@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
+from pdfplumber.table import TableFinder
 
 from . import pdfium_chars
 from .aligned import find_aligned_fragments
@@ -187,12 +188,14 @@ def parse_report(path: Path | str, file_name: str | None = None,
         fast_doc = pdfium_chars.open_document(data, len(page_objs))
         for page_no, page in enumerate(page_objs, start=1):
             try:
-                # pages without vector paths (so without ruling lines): chars from pdfium, much faster
+                # chars and ruling lines from pdfium, much faster than pdfminer; pdfplumber for
+                # the pages pdfium's view may not match (see pdfium_chars)
                 width, height = float(page.width), float(page.height)
-                fast = pdfium_chars.page_chars(fast_doc, page_no - 1, float(page.initial_doctop), width, height)
-                chars = mark_superscripts(page.chars if fast is None else fast)
+                fast = pdfium_chars.page_layout(fast_doc, page_no - 1, float(page.initial_doctop), width, height)
+                ruling = page if fast is None else pdfium_chars.EdgePage(fast[1], width, height)
+                chars = mark_superscripts(page.chars if fast is None else fast[0])
                 lines = text_lines(chars, page_no)
-                ruled = fast is None and has_ruling(page)  # no paths: no ruling lines
+                ruled = has_ruling(ruling)
             except ReportParseError:
                 raise
             except Exception as e:
@@ -201,7 +204,7 @@ def parse_report(path: Path | str, file_name: str | None = None,
             page_frags: list[Fragment] = []
             try:
                 if ruled:
-                    for t in page.find_tables(RULED_SETTINGS):
+                    for t in TableFinder(ruling, RULED_SETTINGS).tables:
                         f = fragment_from_cells(t.cells, chars, page_no, "ruled")
                         if f is not None:
                             page_frags.append(f)

@@ -1,8 +1,9 @@
-"""Fast char extraction with pypdfium2 for pages that draw no vector paths.
+"""Fast chars and ruling lines with pypdfium2.
 
-pdfminer (behind pdfplumber's ``page.chars``) is the slow part of parsing. On a page without
-path objects there can be no ruling lines, so all the parser needs are the chars; pdfium reads
-them much faster. The dicts built here carry the keys the parser and pdfplumber's text utilities
+pdfminer (behind pdfplumber's ``page.chars`` and ``page.edges``) is the slow part of parsing;
+pdfium reads a page many times faster. All the parser needs of a page are its chars and, where
+it draws tables, the edges of its paths; pdfplumber's table finder then runs on those edges
+(EdgePage), so ruled tables are found with pdfplumber's own algorithm. The dicts built here carry the keys the parser and pdfplumber's text utilities
 read (text, x0, x1, top, bottom, y0, y1, doctop, width, height, size, fontname, upright, ...) in
 pdfplumber's coordinate system (top-left origin, PDF points), with NFC text.
 
@@ -32,6 +33,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pr
 
 Char = dict[str, Any]
+Edge = dict[str, Any]
 
 
 def open_document(data: bytes, page_count: int) -> pdfium.PdfDocument | None:
@@ -58,26 +60,40 @@ def close_document(doc: pdfium.PdfDocument | None) -> None:
             pass
 
 
-def _object_order(page: pdfium.PdfPage) -> dict[int, int] | None:
-    """Content-stream position of each page object (by handle address); None if the page has paths."""
+def _object_order(page: pdfium.PdfPage) -> tuple[dict[int, int], list[Any]] | None:
+    """Content-stream position of each page object (by handle address), and the path objects;
+    None when a path is drawn inside a Form XObject (its matrix is relative to the form's)."""
     order: dict[int, int] = {}
+    paths: list[Any] = []
     for k, obj in enumerate(page.get_objects(max_depth=15)):
         if obj.type == pr.FPDF_PAGEOBJ_PATH:
-            return None
+            if obj.level > 0:
+                return None
+            paths.append(obj.raw)
         order[ctypes.addressof(obj.raw.contents)] = k
-    return order
+    return order, paths
 
 
 def page_chars(
     doc: pdfium.PdfDocument | None, index: int, doctop: float, width: float, height: float
 ) -> list[Char] | None:
-    """Chars of page `index` (0-based), or None when the page must go through pdfplumber.
+    """Chars of page `index` (0-based) when the page draws no path, else None (see page_layout)."""
+    layout = page_layout(doc, index, doctop, width, height)
+    if layout is None or layout[1]:
+        return None
+    return layout[0]
+
+
+def page_layout(
+    doc: pdfium.PdfDocument | None, index: int, doctop: float, width: float, height: float
+) -> tuple[list[Char], list[Edge]] | None:
+    """Chars and edges (ruling lines, as pdfplumber's ``page.edges``) of page `index` (0-based),
+    or None when the page must go through pdfplumber.
 
     `doctop` is the page's top in the document (pdfplumber's initial_doctop), `width` and `height`
-    pdfplumber's page size. None for: no pdfium document, pages with path objects (possible ruling
-    lines), rotated pages, pages whose crop/media box is not (0, 0, width, height), rotated or
-    skewed text, pages where
-    pdfium may have changed the glyph list (see the module doc), or any error.
+    pdfplumber's page size. None for: no pdfium document, rotated pages, pages whose crop/media
+    box is not (0, 0, width, height), paths inside Form XObjects, rotated or skewed text, pages
+    where pdfium may have changed the glyph list (see the module doc), or any error.
     """
     if doc is None:
         return None
@@ -93,14 +109,104 @@ def page_chars(
             return None
         if abs(mb[2] - width) > 0.01 or abs(mb[3] - height) > 0.01:
             return None
-        order = _object_order(page)
-        if order is None:
+        found = _object_order(page)
+        if found is None:
             return None
-        return _chars(page, float(mb[3]), doctop, order)
+        order, paths = found
+        chars = _chars(page, float(mb[3]), doctop, order)
+        if chars is None:
+            return None
+        edges = _edges(paths, float(mb[3]), doctop)
+        return None if edges is None else (chars, edges)
     except Exception:
         return None
     finally:
         page.close()
+
+
+# Points closer than this (PDF points) count as one coordinate: pdfminer compares exactly, but
+# pdfium's matrix products leave float noise (100.00000001) on lines drawn exactly on a grid.
+_SAME = 1e-4
+
+
+def _edges(paths: list[Any], page_height: float, doctop: float) -> list[Edge] | None:
+    """pdfplumber's edges of the painted path objects: every straight piece between consecutive
+    points of a subpath (a rectangle's four sides, a line, the pieces of a polyline or curve),
+    in pdfplumber's coordinates. A subpath's closing piece counts only for a rectangle, as in
+    pdfminer (which makes a closed axis-aligned 4-point path an LTRect and any other an LTCurve
+    of its points). None when a path cannot be read."""
+    edges: list[Edge] = []
+    m = pr.FS_MATRIX()
+    x, y = ctypes.c_float(), ctypes.c_float()
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    for path in paths:
+        if not pr.FPDFPath_GetDrawMode(path, ctypes.byref(fill), ctypes.byref(stroke)):
+            return None
+        if fill.value == 0 and not stroke.value:
+            continue  # not painted (a path ended with "n"): pdfminer makes no object of it
+        if not pr.FPDFPageObj_GetMatrix(path, ctypes.byref(m)):
+            return None
+        subpaths: list[tuple[list[tuple[float, float]], bool]] = []
+        for i in range(pr.FPDFPath_CountSegments(path)):
+            seg = pr.FPDFPath_GetPathSegment(path, i)
+            if not seg or not pr.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
+                return None
+            px = m.a * x.value + m.c * y.value + m.e
+            py = m.b * x.value + m.d * y.value + m.f
+            point = (px, page_height - py)
+            if pr.FPDFPathSegment_GetType(seg) == pr.FPDF_SEGMENT_MOVETO or not subpaths:
+                subpaths.append(([point], False))
+            else:
+                subpaths[-1][0].append(point)
+            if pr.FPDFPathSegment_GetClose(seg):
+                subpaths[-1] = (subpaths[-1][0], True)
+        for points, closed in subpaths:
+            if closed and _is_rectangle(points):
+                points = [*points, points[0]]
+            for p0, p1 in zip(points, points[1:]):
+                edges.append(_edge(p0, p1, doctop))
+    return edges
+
+
+def _is_rectangle(points: list[tuple[float, float]]) -> bool:
+    pts = points[:-1] if len(points) == 5 and _close(points[0], points[-1]) else points
+    if len(pts) != 4:
+        return False
+    xs = {round(p[0], 3) for p in pts}
+    ys = {round(p[1], 3) for p in pts}
+    return len(xs) <= 2 and len(ys) <= 2 and all(
+        abs(a[0] - b[0]) < _SAME or abs(a[1] - b[1]) < _SAME for a, b in zip(pts, pts[1:] + pts[:1]))
+
+
+def _close(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) < _SAME and abs(a[1] - b[1]) < _SAME
+
+
+def _edge(p0: tuple[float, float], p1: tuple[float, float], doctop: float) -> Edge:
+    vertical = abs(p0[0] - p1[0]) < _SAME
+    horizontal = abs(p0[1] - p1[1]) < _SAME
+    x0, x1 = (p0[0], p0[0]) if vertical else (min(p0[0], p1[0]), max(p0[0], p1[0]))
+    top, bottom = (p0[1], p0[1]) if horizontal else (min(p0[1], p1[1]), max(p0[1], p1[1]))
+    return {
+        "object_type": "curve_edge",
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": doctop + top,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": "v" if vertical else ("h" if horizontal else None),
+    }
+
+
+class EdgePage:
+    """What pdfplumber's TableFinder reads of a page for the "lines" strategies: its edges and
+    bbox (tables are then found from pdfium's paths, with pdfplumber's own algorithm)."""
+
+    def __init__(self, edges: list[Edge], width: float, height: float) -> None:
+        self.edges = edges
+        self.bbox = (0.0, 0.0, width, height)
 
 
 def _font_name(font: Any, names: dict[int, str]) -> str:
@@ -147,12 +253,18 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
             cp = pr.FPDFText_GetUnicode(tp, i)
             obj = pr.FPDFText_GetTextObject(tp, i)
             if pr.FPDFText_IsGenerated(tp, i) == 1:
-                if obj:
-                    return None  # a space pdfium made up inside a text object, or a relabelled real one
-                i += 1  # line break or space between text objects: pdfminer has no such char
-                continue
-            if cp in (0x02, 0x0D, 0x0A) or cp >= 0xFFFE or not obj:
-                return None  # hyphen pdfium rewrote, odd control char
+                if not obj:
+                    i += 1  # line break or space between text objects: pdfminer has no such char
+                    continue
+                if cp != 0x20:
+                    return None
+                # A space inside a text object that pdfium marks as generated: in Word's PDFs a
+                # real space glyph (pdfminer has it), else one made up for a wide gap, where
+                # text extraction splits the words anyway (x_tolerance). Kept as a space.
+            if cp == 0x02:
+                cp = 0x2D  # pdfium's mark for a hyphen at a line end; the glyph is "-"
+            if cp in (0x0D, 0x0A) or cp >= 0xFFFE or not obj:
+                return None  # odd control char
             j = i + 1
             if 0xD800 <= cp < 0xDC00 and j < n:  # surrogate pair
                 lo = pr.FPDFText_GetUnicode(tp, j)
@@ -205,8 +317,6 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
             if overhang and nxt[2] > x0:
                 # the next origin in the same run bounds the advance
                 x1 = min(x1, nxt[2])
-            if text == " " and nxt[2] - x1 >= 0.5 * (x1 - x0):
-                return None  # room for a space pdfium may have folded into this one
         y1 = y0 + size
         top = page_height - y1
         bottom = page_height - y0
@@ -230,4 +340,24 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
                 "matrix": matrix[:4] + (x0, y0),
             }
         )
+    return _unfold_spaces(out)
+
+
+def _unfold_spaces(chars: list[Char]) -> list[Char]:
+    """Put back the spaces pdfium folded: it keeps only the first of consecutive spaces, whose
+    advances still push the next glyph along. A space followed on its baseline by room for
+    more spaces of its own width gets them back, as pdfminer (and the blanks flowed tables are
+    read from, see flowed.py) would have them."""
+    out: list[Char] = []
+    for k, c in enumerate(chars):
+        out.append(c)
+        if c["text"] != " " or k + 1 >= len(chars):
+            continue
+        nxt = chars[k + 1]
+        width = c["x1"] - c["x0"]
+        if width <= 0 or abs(nxt["y0"] - c["y0"]) > 1e-3 or nxt["x0"] <= c["x1"]:
+            continue
+        for n in range(1, int((nxt["x0"] - c["x1"]) / width + 0.5) + 1):
+            x0 = c["x0"] + n * width
+            out.append({**c, "x0": x0, "x1": x0 + width, "matrix": c["matrix"][:4] + (x0, c["y0"])})
     return out

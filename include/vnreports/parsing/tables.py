@@ -11,6 +11,7 @@ label, no figures, text starting in lower case) is glued back onto the row above
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +158,26 @@ def _nearest(edges: list[float], v: float) -> int:
     return bi
 
 
+class _CharsByHeight:
+    """chars_in_bbox for many boxes over the same chars: the chars sorted by their vertical
+    centre, so a box only looks at the chars of its own band (a table of a few hundred cells
+    scanned every char of the page per cell)."""
+
+    def __init__(self, chars: list[Char]) -> None:
+        keyed = sorted(((c["top"] + c["bottom"]) / 2, k) for k, c in enumerate(chars))
+        self._centres = [v for v, _ in keyed]
+        self._order = [k for _, k in keyed]
+        self._chars = chars
+
+    def within(self, bbox: BBox) -> list[Char]:
+        """The chars whose centre is in bbox (as chars_in_bbox), in their original order."""
+        x0, top, x1, bottom = bbox
+        lo, hi = bisect_left(self._centres, top), bisect_left(self._centres, bottom)
+        picked = sorted(k for k in self._order[lo:hi]
+                        if x0 <= (self._chars[k]["x0"] + self._chars[k]["x1"]) / 2 < x1)
+        return [self._chars[k] for k in picked]
+
+
 def fragment_from_cells(
     cells: list[BBox], chars: list[Char], page_no: int, detection: str = "ruled"
 ) -> Fragment | None:
@@ -174,6 +195,7 @@ def fragment_from_cells(
     x1 = max(c[2] for c in cells)
     bottom = max(c[3] for c in cells)
     tchars = chars_in_bbox(chars, (x0 - 1, top - 1, x1 + 1, bottom + 1))
+    in_cell = _CharsByHeight(tchars)
     region = 0
     for cb in sorted(cells, key=lambda c: (c[1], c[0])):
         c0, c1 = _nearest(xs, cb[0]), _nearest(xs, cb[2])
@@ -182,7 +204,7 @@ def fragment_from_cells(
             continue
         if grid[r0][c0] is not None:
             continue
-        text = cell_text(chars_in_bbox(tchars, cb))
+        text = cell_text(in_cell.within(cb))
         for r in range(r0, r1):
             for c in range(c0, c1):
                 if grid[r][c] is None:
