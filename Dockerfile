@@ -38,7 +38,10 @@ RUN python -c "from vnreports.transform import dbt_manifest_path; print(dbt_mani
 RUN mkdir -p /opt/airflow/inbox /opt/airflow/local /opt/airflow/auth /opt/airflow/logs
 
 # Fail the build, not the first DAG run, if the install moved Airflow off the base image's
-# version (AIRFLOW_VERSION is set by the base image) or the package data is not importable.
+# version (AIRFLOW_VERSION is set by the base image), the package data is not importable, or the
+# Celery app the workers and their healthcheck load (docker-compose.yml) does not import with the
+# locked celery (apache-airflow-providers-celery is a pinned dependency of this package).
 RUN python -c "import os; from importlib.metadata import version; \
 assert version('apache-airflow') == os.environ['AIRFLOW_VERSION'], version('apache-airflow')" \
-    && python -c "import vnreports.db; vnreports.db.warehouse_ddl()"
+    && python -c "import vnreports.db; vnreports.db.warehouse_ddl()" \
+    && python -c "from airflow.providers.celery.executors.celery_executor import app; print(app)"

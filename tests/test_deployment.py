@@ -8,6 +8,10 @@
    the Dockerfile installs with the lock, every Airflow service gets the same settings, no
    secret is written in the file, the api-server publishes 8080, the connections point at
    the right database services.
+3. The CeleryExecutor: a Redis broker service, an `airflow-worker` service that scales with
+   `docker compose up --scale airflow-worker=N` (no container_name, no published port, the
+   concurrency from the environment, the inbox and local state mounted like everywhere else);
+   broken copies are rejected here too.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ AIRFLOW_SERVICES = (
     "airflow-scheduler",
     "airflow-dag-processor",
     "airflow-triggerer",
+    "airflow-worker",
     "airflow-init",
 )
 LONG_RUNNING_AIRFLOW_SERVICES = AIRFLOW_SERVICES[:-1]
@@ -45,6 +50,7 @@ AIRFLOW_COMMANDS = {
     "airflow-scheduler": "scheduler",
     "airflow-dag-processor": "dag-processor",
     "airflow-triggerer": "triggerer",
+    "airflow-worker": "celery worker",
 }
 DATABASE_SERVICES = ("metadata-db", "warehouse-db")
 
@@ -53,8 +59,12 @@ DATABASE_SERVICES = ("metadata-db", "warehouse-db")
 VAR_REF = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?+][^}]*)?\}"
 REQUIRED_SECRET = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}")  # ${VAR:?message}
 REQUIRED_ENV: dict[str, str | re.Pattern[str]] = {
-    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": re.compile(r"postgresql\+psycopg2://.+@metadata-db(:5432)?/.+"),
+    "AIRFLOW__CELERY__BROKER_URL": re.compile(r"redis://([^@/]*@)?redis:6379/\d+"),
+    "AIRFLOW__CELERY__RESULT_BACKEND": re.compile(r"db\+postgresql://.+@metadata-db(:5432)?/airflow"),
+    # from the environment, with a default: ${AIRFLOW_WORKER_CONCURRENCY:-2}
+    "AIRFLOW__CELERY__WORKER_CONCURRENCY": re.compile(r"\$\{AIRFLOW_WORKER_CONCURRENCY:-[1-9][0-9]*\}"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": re.compile(r"(?i)false"),
     "AIRFLOW__CORE__DAGS_FOLDER": "/opt/airflow/dags",
     "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://airflow-apiserver:8080/execution/",
@@ -291,8 +301,13 @@ def test_airflow_services_wait_for_database_and_init(services):
         assert deps.get("metadata-db", {}).get("condition") == "service_healthy", name
         assert deps.get("airflow-init", {}).get("condition") == "service_completed_successfully", name
     assert depends_on(services["airflow-init"]).get("metadata-db", {}).get("condition") == "service_healthy"
-    # Tasks run inside the scheduler (LocalExecutor) and write to the warehouse.
-    assert depends_on(services["airflow-scheduler"]).get("warehouse-db", {}).get("condition") == "service_healthy"
+    # The scheduler queues on the broker; the workers take from it.
+    for name in ("airflow-scheduler", "airflow-worker"):
+        assert depends_on(services[name]).get("redis", {}).get("condition") == "service_healthy", name
+    # Tasks run on the Celery workers: they write to the warehouse and report to the Execution API.
+    worker = depends_on(services["airflow-worker"])
+    assert worker.get("warehouse-db", {}).get("condition") == "service_healthy"
+    assert worker.get("airflow-apiserver", {}).get("condition") == "service_healthy"
 
 
 def test_named_volumes_are_declared_and_used(compose, services):
@@ -368,6 +383,97 @@ def test_inbox_logs_and_local_dir_are_mounted(services):
         assert "/opt/airflow/logs" in targets, f"{name}: no logs volume"
 
 
+def test_every_airflow_service_mounts_the_same_inbox_and_local_state(services):
+    """A parse task may run on any worker: all of them must see the same files and write GX data
+    docs to the same volume."""
+    for target in ("/opt/airflow/inbox", "/opt/airflow/local", "/opt/airflow/logs"):
+        sources = {name: {t: s for s, t, _ in volume_mounts(services[name])}.get(target) for name in AIRFLOW_SERVICES}
+        assert len(set(sources.values())) == 1 and None not in sources.values(), f"{target} differs: {sources}"
+
+
+def scaling_problems(services: dict[str, dict]) -> list[str]:
+    """Why `docker compose up --scale airflow-worker=N` would not give N working Celery workers."""
+    problems = []
+    redis = services.get("redis")
+    if redis is None:
+        return ["no redis service (the Celery broker)"]
+    if not str(redis.get("image", "")).startswith("redis:7"):
+        problems.append(f"redis image {redis.get('image')!r} is not Redis 7")
+    test = (redis.get("healthcheck") or {}).get("test") or []
+    if "redis-cli ping" not in (" ".join(test) if isinstance(test, list) else test):
+        problems.append("redis has no `redis-cli ping` healthcheck")
+    worker = services.get("airflow-worker")
+    if worker is None:
+        return [*problems, "no airflow-worker service"]
+    if worker.get("command") != "celery worker":
+        problems.append(f"airflow-worker runs {worker.get('command')!r}, not `celery worker`")
+    if "container_name" in worker:
+        problems.append("airflow-worker has a container_name: it cannot be scaled")
+    if worker.get("ports"):
+        problems.append("airflow-worker publishes host ports: a second replica could not bind them")
+    env = env_of(worker)
+    if env.get("AIRFLOW__CORE__EXECUTOR") != "CeleryExecutor":
+        problems.append("airflow-worker: the executor is not CeleryExecutor")
+    if not re.fullmatch(r"\$\{AIRFLOW_WORKER_CONCURRENCY:-[1-9][0-9]*\}", env.get("AIRFLOW__CELERY__WORKER_CONCURRENCY", "")):
+        problems.append("airflow-worker: concurrency does not come from AIRFLOW_WORKER_CONCURRENCY")
+    if env.get("DUMB_INIT_SETSID") != "0":
+        problems.append("airflow-worker: DUMB_INIT_SETSID is not 0 (no warm shutdown of running tasks)")
+    broker = urlsplit(env.get("AIRFLOW__CELERY__BROKER_URL", ""))
+    if broker.scheme != "redis" or broker.hostname != "redis":
+        problems.append(f"the broker URL does not point at the redis service: {broker.geturl()!r}")
+    test = (worker.get("healthcheck") or {}).get("test") or []
+    test = " ".join(test) if isinstance(test, list) else test
+    if "inspect ping" not in test or "celery@$${HOSTNAME}" not in test:
+        problems.append("airflow-worker's healthcheck does not ping its own Celery node")
+    targets = {target for _, target, _ in volume_mounts(worker)}
+    for key in ("REPORTS_INBOX", "VNREPORTS_LOCAL_DIR"):
+        if env.get(key) not in targets:
+            problems.append(f"airflow-worker does not mount {key} ({env.get(key)})")
+    return problems
+
+
+def test_celery_workers_scale_out(services):
+    assert scaling_problems(services) == []
+
+
+def _broken_scaling_variants() -> dict[str, dict]:
+    good = load_compose()["services"]
+    variants = {}
+
+    def variant(name, change):
+        services = copy.deepcopy(good)
+        change(services)
+        variants[name] = services
+
+    variant("no redis", lambda s: s.pop("redis"))
+    variant("worker with container_name", lambda s: s["airflow-worker"].update(container_name="worker"))
+    variant("worker publishes a port", lambda s: s["airflow-worker"].update(ports=["8793:8793"]))
+    variant("fixed concurrency", lambda s: s["airflow-worker"]["environment"].update(
+        AIRFLOW__CELERY__WORKER_CONCURRENCY="4"))
+    variant("worker without the inbox", lambda s: s["airflow-worker"].update(
+        volumes=[v for v in s["airflow-worker"]["volumes"] if "/opt/airflow/inbox" not in v]))
+    variant("local executor", lambda s: s["airflow-worker"]["environment"].update(
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor"))
+    variant("worker runs the scheduler", lambda s: s["airflow-worker"].update(command="scheduler"))
+    return variants
+
+
+@pytest.mark.parametrize("name", sorted(_broken_scaling_variants()))
+def test_scaling_check_rejects_broken_compose(name):
+    assert scaling_problems(_broken_scaling_variants()[name]), f"{name} was accepted"
+
+
+def test_worker_healthcheck_names_the_installed_celery_app(services):
+    """The healthcheck's `celery --app X` must be an importable Celery app of the installed provider."""
+    import importlib
+
+    test = " ".join(services["airflow-worker"]["healthcheck"]["test"])
+    app_path = re.search(r"--app\s+(\S+)", test).group(1)
+    module, _, attribute = app_path.rpartition(".")
+    app = getattr(importlib.import_module(module), attribute)
+    assert type(app).__name__ == "Celery", app_path
+
+
 def test_no_literal_secrets(compose):
     problems = []
 
@@ -416,6 +522,13 @@ def test_every_required_secret_is_documented_in_the_header():
     header = "\n".join(line for line in raw.splitlines() if line.startswith("#"))
     for variable in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):\?", raw))):
         assert variable in header, f"{variable} is required but not explained at the top of docker-compose.yml"
+
+
+def test_every_optional_variable_is_documented_in_the_header():
+    raw = COMPOSE_FILE.read_text(encoding="utf-8")
+    header = "\n".join(line for line in raw.splitlines() if line.startswith("#"))
+    for variable in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):-", raw))):
+        assert variable in header, f"{variable} is optional but not explained at the top of docker-compose.yml"
 
 
 def test_apiserver_publishes_8080_and_is_health_checked(services):
