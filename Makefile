@@ -8,21 +8,30 @@ comma := ,
 
 .PHONY: setup system-packages run test stop airflow eval bench bench-batch docs clean reference-units
 
+# pip's output goes to this file (to the console with VERBOSE=1)
+SETUP_LOG := $(or $(VNREPORTS_LOCAL_DIR),.local)/logs/setup.log
+QUIET := $(if $(filter-out 0,$(VERBOSE)),,>>"$(SETUP_LOG)" 2>&1)
+SETUP_FAILED := { echo "setup failed; the end of $(SETUP_LOG):"; tail -n 40 "$(SETUP_LOG)"; exit 1; }
+
 setup: $(STAMP)
 	@# dbt_project/target/manifest.json, which the DAG renders one task per dbt model from:
 	@# `dbt parse` when missing or older than any file of dbt_project/, else only a stat per file.
-	$(BIN)/python -c "from vnreports.transform import dbt_manifest_path; dbt_manifest_path()"
+	@mkdir -p "$(dir $(SETUP_LOG))"
+	@$(BIN)/python -c "from vnreports.transform import dbt_manifest_path; dbt_manifest_path()" $(QUIET) \
+	  || $(SETUP_FAILED)
 
 # Reinstall when the pins change. constraints.txt is the lock: every transitive version.
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	touch $(STAMP)
+	@mkdir -p "$(dir $(SETUP_LOG))"
+	@echo "installing the pinned packages into $(VENV) (log: $(SETUP_LOG))"
+	@{ test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } $(QUIET) || $(SETUP_FAILED)
+	@$(BIN)/python -m pip install --upgrade "pip==26.3" $(QUIET) || $(SETUP_FAILED)
+	@$(BIN)/python -m pip install -c constraints.txt -e ".[dev]" $(QUIET) || $(SETUP_FAILED)
+	@touch $(STAMP)
 
 ## Start the embedded warehouse (unless WAREHOUSE_URL is set), run the DAG over the sample reports.
 run: setup
-	$(BIN)/vnreports run
+	@$(BIN)/vnreports run
 
 ## Run the whole test suite against real PostgreSQL, Airflow, dbt and Great Expectations.
 test: setup system-packages

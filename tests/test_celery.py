@@ -15,7 +15,7 @@ What is checked:
   `result_extended`), joined to the task instance by `task_instance.external_executor_id`
   (the Celery task id). `task_instance.hostname` would not tell: both workers run on this host;
 - the warehouse ends with the same contents as a run of the same inbox by `vnreports run` (what
-  `make run` does: `airflow dags test` in one process, the LocalExecutor configuration), every
+  `make run` does: a local scheduler with LocalExecutor, a task per core), every
   row of every table and view in raw, staging, marts, marts_internal and reference, less the
   columns that differ between two identical runs (see VOLATILE_COLUMNS).
 
@@ -246,8 +246,8 @@ def _run_on_celery(redis_server: str, url: str, env: dict[str, str], local: Path
 
 @pytest.fixture(scope="module")
 def local_run(celery_run, inbox, tmp_path_factory):
-    """The same inbox loaded by `vnreports run` (what `make run` does) into a second database of
-    the same PostgreSQL server, with its own Airflow metadata database."""
+    """The same inbox loaded by `vnreports run` (what `make run` does: LocalExecutor) into a second
+    database of the same PostgreSQL server, with its own Airflow metadata database."""
     local = tmp_path_factory.mktemp("local_executor")
     admin = make_url(celery_run["url"]).set(database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -258,12 +258,12 @@ def local_run(celery_run, inbox, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WAREHOUSE_URL"))}
     env.update(VNREPORTS_LOCAL_DIR=str(local), REPORTS_INBOX=str(inbox), WAREHOUSE_URL=url,
                AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata.render_as_string(hide_password=False),
-               REPORTS_SETTLE_SECONDS="0.2")
+               REPORTS_SETTLE_SECONDS="0.2", VNREPORTS_RUN_MODE="local-executor")
     started = time.monotonic()
     done = subprocess.run([str(Path(sys.executable).with_name("vnreports")), "run"], env=env, capture_output=True,
                           text=True, timeout=1200, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + _tail(
-        local / "logs" / "airflow-dags-test.log")
+        local / "logs" / "airflow-scheduler.log")
     return {"url": url, "seconds": time.monotonic() - started}
 
 
