@@ -1,0 +1,140 @@
+"""What makes a month of reports fast (issue 14), checked for what it must not change.
+
+- pdfium instead of pdfminer, ruled pages included: the parser gives the same report (tables,
+  values, sentence facts, metadata) as with pdfplumber's own chars and edges on every page, and
+  pdfplumber's table finder finds the same cells on pdfium's edges as on pdfminer's;
+- `vnreports run`'s choice of how to run (a local scheduler when there is something to parse);
+- the progress line of parse and validate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pdfplumber.table import TableFinder
+
+from tests.conftest import SAMPLE_REPORTS, create_database, drop_database
+from vnreports.parsing import parse_report, pdfium_chars
+from vnreports.parsing.tables import RULED_SETTINGS, has_ruling
+
+SAMPLES = sorted(SAMPLE_REPORTS.glob("*.pdf"))
+
+
+@pytest.fixture(scope="module")
+def synthetic_pdf(tmp_path_factory) -> Path:
+    """A generated district report: reportlab's PDF (another producer than Word), with a ruled
+    multi-page annex."""
+    from vnreports.synthetic import write_reports
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_reports(folder, 1, pages=8, seed=3)
+    return next(folder.glob("*.pdf"))
+
+
+def _cells(page) -> list[tuple[float, ...]]:
+    if not has_ruling(page):
+        return []
+    return sorted(tuple(round(v, 1) for v in c) for t in TableFinder(page, RULED_SETTINGS).tables for c in t.cells)
+
+
+def test_pdfium_edges_give_pdfplumbers_table_cells(synthetic_pdf):
+    ruled = 0
+    for path in [*SAMPLES, synthetic_pdf]:
+        data = path.read_bytes()
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            doc = pdfium_chars.open_document(data, len(pdf.pages))
+            for index, page in enumerate(pdf.pages):
+                if not page.edges:
+                    continue
+                layout = pdfium_chars.page_layout(doc, index, float(page.initial_doctop), float(page.width),
+                                                  float(page.height))
+                assert layout is not None, f"{path.name} page {index + 1}: fell back to pdfminer"
+                chars, edges = layout
+                fast = pdfium_chars.EdgePage(edges, float(page.width), float(page.height))
+                assert _cells(fast) == _cells(page), f"{path.name} page {index + 1}"
+                ruled += bool(_cells(page))
+            pdfium_chars.close_document(doc)
+    assert ruled >= 6  # the Word sample's annex pages and the synthetic annex
+
+
+def _without_geometry(report) -> dict:
+    """The parsed report less boxes and positions (pdfium's glyph boxes differ from pdfminer's by
+    hundredths of a point, and up to a point for overhanging letters) and less the file hash."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("bbox", "sha256", "extraction")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(dataclasses.asdict(report))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_the_parser_reads_the_same_report_with_pdfium_as_with_pdfminer(path, monkeypatch):
+    fast = parse_report(path)
+    monkeypatch.setattr(pdfium_chars, "open_document", lambda data, page_count: None)  # every page by pdfminer
+    slow = parse_report(path)
+    assert _without_geometry(fast) == _without_geometry(slow)
+    assert fast.narrative_facts  # a report that says something (two samples have no table)
+
+
+def test_a_run_with_files_to_parse_goes_to_the_local_scheduler(warehouse_url, tmp_path, monkeypatch):
+    """`vnreports run` starts a local scheduler when there is something to parse; a run with
+    nothing new goes through `airflow dags test` (starting the components would cost more)."""
+    import shutil
+
+    from vnreports import cli
+    from vnreports.db import ensure_schema, get_engine
+    from vnreports.ingest import discover, files_to_parse
+
+    url = create_database(warehouse_url)
+    try:
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        monkeypatch.setenv("REPORTS_INBOX", str(inbox))
+        monkeypatch.delenv("VNREPORTS_RUN_MODE", raising=False)
+        env = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://x@localhost/airflow"}
+        engine = get_engine(url)
+        assert files_to_parse(engine, inbox) == 0  # before the first run: no tables, no files
+        shutil.copy2(SAMPLES[0], inbox / SAMPLES[0].name)
+        shutil.copy2(SAMPLES[0], inbox / "copy.pdf")
+        assert files_to_parse(engine, inbox) == 2
+        assert cli.run_in_process(url, env) is False
+        ensure_schema(engine)
+        discover(engine, inbox, settle_seconds=0)
+        assert files_to_parse(engine, inbox) == 1  # the copy is a duplicate; the original waits to be parsed
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE raw.report_file SET status = 'loaded' WHERE status = 'discovered'")
+        assert files_to_parse(engine, inbox) == 0
+        assert cli.run_in_process(url, env) is True
+        monkeypatch.setenv("VNREPORTS_RUN_MODE", "local-executor")
+        assert cli.run_in_process(url, env) is False
+        assert cli.run_in_process(url, {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "sqlite:///x.db"}) is False
+        monkeypatch.delenv("VNREPORTS_RUN_MODE")
+        assert cli.run_in_process(url, {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "sqlite:///x.db"}) is True
+        engine.dispose()
+    finally:
+        drop_database(url)
+
+
+def test_the_progress_line_counts_files_and_says_what_is_left():
+    from vnreports.local_airflow import FilesProgress
+
+    out = io.StringIO()
+    progress = FilesProgress(tty=False)
+    progress.update(0, 0, 200, None, now=100.0, out=out)  # the start: a first line
+    progress.update(40, 20, 200, 700, now=110.0, out=out)
+    progress.update(41, 21, 200, 720, now=111.0, out=out)  # same tenth: no new line
+    progress.update(200, 200, 200, 7000, now=200.0, out=out)
+    progress.update(200, 200, 200, 7000, now=201.0, out=out)  # finished: nothing more
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3, lines
+    assert "0/200" in lines[0]
+    assert "parse ▕███" in lines[1] and "40/200" in lines[1] and "20/200 files" in lines[1]
+    assert "70.0 pages/s" in lines[1] and "about 1:30 left" in lines[1]  # 10 s for 20 files: 180 more
+    assert "200/200 files" in lines[2] and "70.0 pages/s" in lines[2] and "1:40" in lines[2] and "left" not in lines[2]
