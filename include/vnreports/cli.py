@@ -238,6 +238,12 @@ def _run_on_local_executor(url: str, env: dict[str, str], logs: Path, verbose: b
     from vnreports.db import get_engine
     from vnreports.local_airflow import FINISHED, FilesProgress, LocalAirflow
 
+    import signal
+
+    def stop_on_sigterm(signum, frame):  # noqa: ARG001 - a signal handler's signature
+        raise SystemExit(f"stopped by signal {signum}")  # runs the finally below: Airflow stops too
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     airflow = LocalAirflow(env, log_dir=logs, console=verbose)
     print(f"running the DAG {DAG_ID} on a local Airflow (scheduler with LocalExecutor, {airflow.parallelism} "
           f"task(s) at once); Airflow's logs: {logs}", flush=True)
