@@ -138,3 +138,23 @@ def test_the_progress_line_counts_files_and_says_what_is_left():
     assert "parse ▕███" in lines[1] and "40/200" in lines[1] and "20/200 files" in lines[1]
     assert "70.0 pages/s" in lines[1] and "about 1:30 left" in lines[1]  # 10 s for 20 files: 180 more
     assert "200/200 files" in lines[2] and "70.0 pages/s" in lines[2] and "1:40" in lines[2] and "left" not in lines[2]
+
+
+def test_the_local_scheduler_runs_a_task_per_core(monkeypatch, tmp_path):
+    """Not AIRFLOW__CORE__PARALLELISM of `make airflow`'s environment (4): one task per core, or
+    VNREPORTS_PARALLELISM."""
+    import os
+
+    from vnreports.local_airflow import LocalAirflow, cores
+
+    monkeypatch.delenv("VNREPORTS_PARALLELISM", raising=False)
+    assert cores() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("VNREPORTS_PARALLELISM", "3")
+    airflow = LocalAirflow({"AIRFLOW__CORE__PARALLELISM": "4"}, log_dir=tmp_path)
+    env = airflow.component_env(8793)
+    assert env["AIRFLOW__CORE__PARALLELISM"] == "3" and env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] == "False"  # the triggered run is the only run
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8793/execution/"
+    monkeypatch.setenv("VNREPORTS_PARALLELISM", "zero")
+    with pytest.raises(SystemExit, match="VNREPORTS_PARALLELISM"):
+        cores()

@@ -35,7 +35,16 @@ def free_port() -> int:
 
 
 def cores() -> int:
-    """Tasks at once: AIRFLOW__CORE__PARALLELISM when set, else the cores this process may use."""
+    """Tasks at once: VNREPORTS_PARALLELISM when set, else the cores this process may use (not
+    AIRFLOW__CORE__PARALLELISM, which `make airflow`'s environment sets for its own scheduler)."""
+    raw = os.environ.get("VNREPORTS_PARALLELISM", "").strip()
+    if raw:
+        try:
+            if int(raw) >= 1:
+                return int(raw)
+        except ValueError:
+            pass
+        raise SystemExit(f"VNREPORTS_PARALLELISM must be a positive integer, not {raw!r}")
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -75,7 +84,12 @@ class LocalAirflow:
 
     def start(self, dag_id: str, timeout: float = 300) -> None:
         port = free_port()
-        self.env = {
+        self.env = self.component_env(port)
+        self._start_components(port, dag_id, timeout)
+
+    def component_env(self, port: int) -> dict[str, str]:
+        """The environment of the api-server, dag-processor and scheduler."""
+        return {
             **self.env,
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
@@ -84,7 +98,7 @@ class LocalAirflow:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__API_AUTH__JWT_SECRET": self.env.get("AIRFLOW__API_AUTH__JWT_SECRET") or secrets.token_urlsafe(32),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": self.env.get("AIRFLOW__CORE__PARALLELISM") or str(self.parallelism),
+            "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             # One parse of the DAG file is enough for one run; re-parsing every 30 s takes a core
@@ -92,6 +106,8 @@ class LocalAirflow:
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         }
+
+    def _start_components(self, port: int, dag_id: str, timeout: float) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         airflow = str(Path(sys.executable).with_name("airflow"))
         commands = {
