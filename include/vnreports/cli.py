@@ -195,8 +195,9 @@ def run_dag(url: str) -> None:
             _airflow(["db", "migrate"], env, **({} if verbose else {"stdout": fh, "stderr": subprocess.STDOUT}))
         run_id, returncode = _run_on_local_executor(url, env, logs, verbose)
         log_path = logs
-    tasks = latest_run_tasks(env, run_id) if run_id or in_process else []
-    state = dag_run_state(env, run_id)
+    started = run_id is not None or in_process  # else Airflow did not come up: no run of ours
+    tasks = latest_run_tasks(env, run_id) if started else []
+    state = dag_run_state(env, run_id) if started else None
     print(f"DAG run: {state or 'not started'}", flush=True)
     for line in stage_lines(tasks):
         print(line)
@@ -231,14 +232,13 @@ def run_in_process(url: str, env: dict[str, str]) -> bool:
 def _run_on_local_executor(url: str, env: dict[str, str], logs: Path, verbose: bool) -> tuple[str | None, int]:
     """Start a local Airflow, trigger one run, show its progress, stop Airflow. Returns the run id
     and 0, or (None, 1) when Airflow did not come up."""
+    import signal
     import time
 
     from sqlalchemy import create_engine
 
     from vnreports.db import get_engine
     from vnreports.local_airflow import FINISHED, FilesProgress, LocalAirflow
-
-    import signal
 
     def stop_on_sigterm(signum, frame):  # noqa: ARG001 - a signal handler's signature
         raise SystemExit(f"stopped by signal {signum}")  # runs the finally below: Airflow stops too
