@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import SAMPLE_REPORTS, free_port
+from vnreports.local_airflow import AirflowApi, _stop_group
 
 DAG_ID = "vn_reports_ingest"
 REPROCESSED = "001_66b76ee94201d24e.pdf"
@@ -83,23 +83,8 @@ def without_parsed_at(state: dict) -> dict:
             "files": {n: {k: v for k, v in f.items() if k != "parsed_at"} for n, f in state["files"].items()}}
 
 
-class Api:
-    """The Airflow REST API (v2) with a JWT from /auth/token (simple auth manager, all admins)."""
-
-    def __init__(self, base: str) -> None:
-        self.base, self.token = base, None
-
-    def call(self, method: str, path: str, body=None):
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.base + path, method=method, headers=headers,
-                                         data=json.dumps(body).encode() if body is not None else None)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read() or b"null")
-
-    def login(self) -> None:
-        self.token = self.call("GET", "/auth/token")["access_token"]
+class Api(AirflowApi):
+    """The Airflow REST API (v2) with what these tests ask of a run."""
 
     def run(self, run_id: str) -> dict:
         return self.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.request.quote(run_id, safe='')}")
@@ -122,24 +107,6 @@ class Api:
                 return state
             time.sleep(2)
         raise TimeoutError(f"run {run_id} still {state} after {timeout} s")
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    """Stop a component started in its own session, with the task processes it forked."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group (task supervisors)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=10)
 
 
 # --- reprocess atomicity and the warehouse going away: pipeline steps ----------------------
