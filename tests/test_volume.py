@@ -155,6 +155,44 @@ def test_the_local_scheduler_runs_a_task_per_core(monkeypatch, tmp_path):
     assert env["AIRFLOW__CORE__PARALLELISM"] == "3" and env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     assert env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] == "False"  # the triggered run is the only run
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8793/execution/"
+    assert env["AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"] == "1"  # no 5 s idle slot after a task
     monkeypatch.setenv("VNREPORTS_PARALLELISM", "zero")
     with pytest.raises(SystemExit, match="VNREPORTS_PARALLELISM"):
         cores()
+
+
+def test_the_metadata_database_is_migrated_only_when_not_at_this_airflows_revision(monkeypatch, tmp_path):
+    """`vnreports run` skips `airflow db migrate` (about 4 s) when the metadata database is at the
+    revision this Airflow version migrated it to; a new Airflow, another revision or another
+    database migrates again. `airflow db migrate` itself is stood in for by writing the revision
+    table; the real command runs in the end-to-end tests."""
+    import sqlite3
+
+    from vnreports import cli
+
+    db = tmp_path / "airflow.db"
+    env = {"AIRFLOW_HOME": str(tmp_path / "home"), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}"}
+    ran: list[list[str]] = []
+
+    def set_revision(revision: str) -> None:
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS alembic_version (version_num TEXT)")
+            conn.execute("DELETE FROM alembic_version")
+            conn.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+
+    def fake_airflow(args, env, **kwargs):
+        ran.append(args)
+        set_revision("rev-b")
+
+    monkeypatch.setattr(cli, "_airflow", fake_airflow)
+    assert cli.migrate_metadata_db(env) is True  # no metadata database yet
+    assert cli.migrate_metadata_db(env) is False  # at the revision it was migrated to
+    assert ran == [["db", "migrate"]]
+    set_revision("rev-a")  # e.g. restored from an older backup
+    assert cli.migrate_metadata_db(env) is True
+    monkeypatch.setattr("importlib.metadata.version", lambda name: "9.9.9")  # another Airflow
+    assert cli.migrate_metadata_db(env) is True
+    assert cli.migrate_metadata_db(env) is False
+    other = {**env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'other.db'}"}
+    assert cli.migrate_metadata_db(other) is True  # fake writes the first db; the other has no table
+    assert len(ran) == 4

@@ -216,7 +216,8 @@ def parse_report(path: Path | str, file_name: str | None = None,
             _place_lines(page_frags, lines)
             fragments.extend(page_frags)
             page_lines[page_no] = lines
-            page_chars[page_no] = _slim_page(chars, lines)
+            # pdfium's chars are built small; pdfminer's are copied down to _CHAR_KEYS
+            page_chars[page_no] = chars if fast is not None else _slim_page(chars, lines)
             page_widths[page_no] = width
             if not lines:
                 warnings.append(f"page {page_no}: no text")
