@@ -64,8 +64,8 @@ def test_pdfium_edges_give_pdfplumbers_table_cells(synthetic_pdf):
 def test_text_lines_are_pdfplumbers_text_lines(synthetic_pdf):
     """pdftext's own line builder for upright chars gives exactly pdfplumber's
     chars_to_textmap(...).extract_text_lines(...): the same text, boxes and char objects per line,
-    on pdfium's chars and on pdfminer's, page by page (compared once by script on every page of the 4 samples, the 12
-    corpus PDFs and 6 synthetic reports were compared the same way, both ways: all equal)."""
+    on pdfium's chars and on pdfminer's, page by page. (Compared once by script on every page of
+    the 4 samples, the 12 corpus PDFs and 6 synthetic reports, both ways: all equal.)"""
     from pdfplumber.utils.text import chars_to_textmap
 
     from vnreports.parsing.pdftext import _upright_lines, mark_superscripts
