@@ -234,3 +234,39 @@ def test_the_metadata_database_is_migrated_only_when_not_at_this_airflows_revisi
     other = {**env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'other.db'}"}
     assert cli.migrate_metadata_db(other) is True  # fake writes the first db; the other has no table
     assert len(ran) == 4
+
+
+def test_stopping_a_component_stops_the_task_processes_in_their_own_process_groups(tmp_path):
+    """A task's supervisor moves the task into a process group of its own, which a SIGTERM/SIGKILL
+    of the component's group misses; the stop reaches every process of the component's session."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from vnreports.local_airflow import _stop_group
+
+    pid_file = tmp_path / "task.pid"
+    component = subprocess.Popen(
+        [sys.executable, "-c",
+         "import os, signal, subprocess, sys, time\n"
+         "task = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], process_group=0)\n"
+         f"open({str(pid_file)!r}, 'w').write(str(task.pid))\n"
+         "time.sleep(600)\n"],
+        start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    task_pid = int(pid_file.read_text())
+    assert os.getpgid(task_pid) == task_pid != component.pid  # its own group, the component's session
+    assert os.getsid(task_pid) == component.pid
+    _stop_group(component)
+    assert component.poll() is not None
+    time.sleep(0.2)
+    try:  # gone, or a zombie until init reaps it (its parent, the component, is dead)
+        with open(f"/proc/{task_pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        state = "gone"
+    assert state in ("Z", "X", "gone")

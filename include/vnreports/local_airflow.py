@@ -186,24 +186,48 @@ class LocalAirflow:
 
 
 def _stop_group(process: subprocess.Popen) -> None:
-    """Stop a component started in its own session, with the task processes it forked."""
+    """Stop a component started in its own session, with every process it started: its process
+    group gets SIGTERM (the scheduler then stops its executor), and whatever is left of the
+    session after 20 s gets SIGKILL. The session, not the group: a task's supervisor puts the
+    task process in a process group of its own, which outlives the executor's workers."""
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
         except ProcessLookupError:
-            return
+            pass
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group (task supervisors)
-    except ProcessLookupError:
-        pass
+    for pid in {process.pid, *_session_members(process.pid)}:
+        try:
+            os.killpg(pid, signal.SIGKILL) if pid == process.pid else os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:  # pragma: no cover
         pass
+
+
+def _session_members(session_id: int) -> list[int]:
+    """Processes of a session, from /proc (empty where there is no /proc)."""
+    members = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return members
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 3 and fields[3] == str(session_id):  # state, ppid, pgrp, session
+            members.append(int(entry))
+    return members
 
 
 # --- progress -----------------------------------------------------------------------------------
