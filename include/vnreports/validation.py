@@ -727,10 +727,12 @@ def _project_lock(root: Path, shared: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _get_project(root: Path) -> _GxProject:
+def _get_project(root: Path, may_write: bool = True) -> _GxProject | None:
     """The file-mode GX project at ``root`` with our data source, suites and checkpoints.
 
-    Call with the project lock held. Cached per process; creating it is idempotent.
+    Call with the project lock held: alone (exclusive) when it may be written, shared when
+    may_write is False, which returns None if the project must be (re)written first. Cached per
+    process; creating it is idempotent.
     """
     project = _PROJECTS.get(root)
     if project is not None:
@@ -757,6 +759,8 @@ def _get_project(root: Path) -> _GxProject:
             log.warning("GX project at %s incomplete; writing its suites and checkpoints again", root)
             checkpoints = marts_checkpoints = None
     if checkpoints is None or marts_checkpoints is None:
+        if not may_write:
+            return None
         _disable_progress_bars(context)
         # Report checkpoints store their results only; their Data Docs pages are built in one go
         # (build_data_docs): rebuilding the site's index after every suite of every report cost
@@ -1236,8 +1240,13 @@ def validate_report(
     rows: list[dict] = []
     failures_by_suite: dict[str, list[dict]] = {}
     evaluated_total = 0
-    with _project_lock(root):
-        project = _get_project(root)
+    # Loading a current project only reads it: under the shared lock, so that parallel validate
+    # tasks do not queue behind each other's checkpoint runs; writing it takes the lock alone.
+    with _project_lock(root, shared=True):
+        project = _get_project(root, may_write=False)
+    if project is None:
+        with _project_lock(root):
+            project = _get_project(root)
     run_identifiers = []
     with _project_lock(root, shared=True):
         # One run id for all suites, named after the report and the DAG run.
