@@ -62,10 +62,11 @@ def vn_reports_ingest():
         get_current_context()["report_file_name"] = inbox_file["file_name"]  # names the mapped task in the UI
         return parse_step(_warehouse_url(), inbox_file, dag_run_id=_run_id())
 
-    @task
+    @task(map_index_template="{{ report_file_name }}")
     def validate(parsed: dict) -> dict:
         from vnreports.pipeline import validate_step
 
+        get_current_context()["report_file_name"] = parsed["file_name"]  # as parse's: the file, not 0, 1, 2
         return validate_step(_warehouse_url(), parsed, dag_run_id=_run_id())
 
     # The Data Docs pages of this run's validations in one build, whatever the outcome of each

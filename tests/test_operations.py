@@ -374,6 +374,16 @@ def test_the_first_scheduled_run_loads_every_sample_once(airflow):
     assert all(state["observations"].get(f["report_id"], 0) > 0 for f in state["files"].values())
 
 
+def test_mapped_tasks_are_named_by_their_file(airflow):
+    """In the UI (and the REST API) a parse or validate instance shows its report's file name,
+    not only its map index."""
+    tasks = airflow["api"].task_instances(airflow["first_run"])
+    names = {p.name for p in SAMPLE_REPORTS.glob("*.pdf")}
+    for task_id in ("parse", "validate"):
+        mapped = [t for t in tasks if t["task_id"] == task_id]
+        assert {t["rendered_map_index"] for t in mapped} == names, task_id
+
+
 def test_clearing_tasks_of_a_finished_run_changes_nothing(airflow):
     """A mapped parse instance, a dbt model task and record of the successful run, cleared
     through the REST API and run again: the warehouse is exactly the reference, parse times
