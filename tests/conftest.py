@@ -29,11 +29,13 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_collection_finish(session):
-    if any(item.nodeid.startswith(PYTHON_VERSIONS_TESTS) for item in session.items):
+    versions = {item.callspec.params["version"] for item in session.items
+                if item.nodeid.startswith(PYTHON_VERSIONS_TESTS) and hasattr(item, "callspec")}
+    if versions:
         from tests import python_versions
 
         session.config.python_version_runs = python_versions.start_background(
-            python_versions.local_dir() / "pyversions" / "runs")
+            python_versions.local_dir() / "pyversions" / "runs", sorted(versions))
 
 
 def pytest_sessionfinish(session):

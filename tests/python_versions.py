@@ -138,10 +138,10 @@ def run(version: str, out_dir: Path) -> dict:
     return result
 
 
-def start_background(out_root: Path) -> dict[str, tuple[subprocess.Popen, Path]]:
-    """One `run` per other version, at nice 19, in the background."""
+def start_background(out_root: Path, versions: list[str]) -> dict[str, tuple[subprocess.Popen, Path]]:
+    """One `run` per version, at nice 19, in the background."""
     started = {}
-    for version in other_versions():
+    for version in versions:
         out_dir = out_root / version
         shutil.rmtree(out_dir, ignore_errors=True)
         out_dir.mkdir(parents=True)
