@@ -83,15 +83,12 @@ def test_upgrade_of_a_postgresql_16_data_folder(tmp_path):
     server.credentials_file.write_text("pw-of-16\n")
     server.pgdata.mkdir(mode=0o700)
     server._give_to_system_user(server.pgdata, old_bin)
-    import tempfile as _tempfile
-
-    with _tempfile.NamedTemporaryFile("w", suffix=".pw", delete=False) as pwfile:
-        pwfile.write("pw-of-16\n")
-    os.chmod(pwfile.name, 0o644)
-    server._run("initdb", ["-D", str(server.pgdata), "-U", "postgres", f"--pwfile={pwfile.name}",
+    pwfile = tmp_path / "pw"
+    pwfile.write_text("pw-of-16\n")
+    pwfile.chmod(0o644)  # readable by the system user that runs initdb as root
+    server._run("initdb", ["-D", str(server.pgdata), "-U", "postgres", f"--pwfile={pwfile}",
                            "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8",
                            "--locale=C.UTF-8"], bin_path=old_bin)
-    os.unlink(pwfile.name)
     server.log_file.touch()
     if server._system_user():
         import pwd
