@@ -1,6 +1,12 @@
 # Two commands matter: `make run` and `make test`. Everything else is a helper.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The interpreter of .venv: the newest supported one present, 3.13, then 3.12, then 3.11
+# (`pythonX.Y` on PATH that runs, else pyenv's $(PYENV_ROOT)/versions/X.Y.*); PYTHON=... overrides.
+SUPPORTED_PYTHONS := 3.13 3.12 3.11
+PYENV_ROOT ?= $(HOME)/.pyenv
+PY_VERSION_OF = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+find_python = $(or $(if $(filter $(1),$(call PY_VERSION_OF,python$(1))),python$(1)),$(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1)))))
+PYTHON ?= $(firstword $(foreach v,$(SUPPORTED_PYTHONS),$(call find_python,$(v))))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -20,11 +26,26 @@ setup: $(STAMP)
 	@$(BIN)/python -c "from vnreports.transform import dbt_manifest_path; dbt_manifest_path()" $(QUIET) \
 	  || $(SETUP_FAILED)
 
-# Reinstall when the pins change. constraints.txt is the lock: every transitive version.
+# PYTHON named (command line or environment) and .venv is of another version: make it again.
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+ifneq ($(call PY_VERSION_OF,$(BIN)/python),$(call PY_VERSION_OF,$(PYTHON)))
+$(shell rm -f $(STAMP))
+endif
+endif
+
+# Reinstall when the pins change. constraints.txt is the lock: every transitive version, for
+# every supported Python (a pin only one version needs carries a python_version marker).
 $(STAMP): pyproject.toml constraints.txt
 	@mkdir -p "$(dir $(SETUP_LOG))"
-	@echo "installing the pinned packages into $(VENV) (log: $(SETUP_LOG))"
-	@{ test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } $(QUIET) || $(SETUP_FAILED)
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "no supported Python found: install Python 3.13, 3.12 or 3.11 (python3.13 ... on PATH), or name one with PYTHON=/path/to/python3.X"; exit 1; fi
+	@want=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	case "$$want" in 3.11|3.12|3.13) ;; \
+	  *) echo "PYTHON=$(PYTHON) is $${want:-not a working Python}; supported: 3.11, 3.12, 3.13"; exit 1;; esac; \
+	have=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ -n "$$have" ] && { [ "$(origin PYTHON)" = file ] || [ "$$have" = "$$want" ]; }; then :; \
+	else echo "creating $(VENV) with $(PYTHON) (Python $$want)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV) $(QUIET) || $(SETUP_FAILED); fi
+	@echo "installing the pinned packages into $(VENV) (Python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); log: $(SETUP_LOG))"
 	@$(BIN)/python -m pip install --upgrade "pip==26.3" $(QUIET) || $(SETUP_FAILED)
 	@$(BIN)/python -m pip install -c constraints.txt -e ".[dev]" $(QUIET) || $(SETUP_FAILED)
 	@touch $(STAMP)

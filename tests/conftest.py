@@ -17,6 +17,39 @@ SAMPLE_REPORTS = PROJECT_ROOT / "include" / "sample_reports"
 PROVINCE_REPORT = SAMPLE_REPORTS / "001_66b76ee94201d24e.pdf"
 
 
+PYTHON_VERSIONS_TESTS = "tests/test_python_versions.py"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The other Pythons' check runs in the background from the start; its test, which only
+    collects the results, goes last."""
+    ours = [item for item in items if item.nodeid.startswith(PYTHON_VERSIONS_TESTS)]
+    if ours:
+        items[:] = [item for item in items if not item.nodeid.startswith(PYTHON_VERSIONS_TESTS)] + ours
+
+
+def pytest_collection_finish(session):
+    versions = {item.callspec.params["version"] for item in session.items
+                if item.nodeid.startswith(PYTHON_VERSIONS_TESTS) and hasattr(item, "callspec")}
+    if versions:
+        from tests import python_versions
+
+        session.config.python_version_runs = python_versions.start_background(
+            python_versions.local_dir() / "pyversions" / "runs", sorted(versions))
+
+
+def pytest_sessionfinish(session):
+    """Background checks still running when the suite stops (interrupted, -x): stopped."""
+    import signal
+
+    for process, _out in getattr(session.config, "python_version_runs", {}).values():
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -2,6 +2,8 @@
 
     vnreports run                 warehouse + Airflow home + sample reports -> real DAG run -> summary
     vnreports warehouse start|stop|url|bi-url
+    vnreports warehouse upgrade --old-bindir DIR
+                                  a data folder of PostgreSQL 16 (the pgserver wheel) converted to 18
     vnreports airflow             Airflow UI, scheduler, DAG processor on localhost:8080
     vnreports summary             what landed in the warehouse
     vnreports reprocess (--file NAME ... | --all | --older-than-parser)
@@ -431,7 +433,11 @@ def cmd_run(_: argparse.Namespace) -> None:
 
 def cmd_warehouse(args: argparse.Namespace) -> None:
     server = embedded_warehouse()
-    if args.action == "start":
+    if args.action == "upgrade":
+        if not args.old_bindir:
+            raise SystemExit("vnreports warehouse upgrade: name the old PostgreSQL's bin/ folder with --old-bindir DIR")
+        print(server.upgrade(Path(args.old_bindir)))
+    elif args.action == "start":
         print(server.start())
     elif args.action == "stop":
         print("stopped" if server.stop() else "not running")
@@ -566,7 +572,9 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the DAG over the sample reports").set_defaults(func=cmd_run)
     wh = sub.add_parser("warehouse", help="manage the embedded warehouse")
-    wh.add_argument("action", choices=["start", "stop", "url", "bi-url"])
+    wh.add_argument("action", choices=["start", "stop", "url", "bi-url", "upgrade"])
+    wh.add_argument("--old-bindir", metavar="DIR",
+                    help="upgrade: bin/ folder of the PostgreSQL that made the data folder (e.g. 16)")
     wh.set_defaults(func=cmd_warehouse)
     sub.add_parser("airflow", help="Airflow UI + scheduler on :8080").set_defaults(func=cmd_airflow)
     sub.add_parser("summary", help="print what landed").set_defaults(func=cmd_summary)
@@ -619,7 +627,12 @@ def main(argv: list[str] | None = None) -> None:
     ext.add_argument("--issued", help="YYYY-MM-DD")
     ext.set_defaults(func=cmd_extract)
     args = parser.parse_args(argv)
-    args.func(args)
+    from vnreports.warehouse_server import WarehouseServerError
+
+    try:
+        args.func(args)
+    except WarehouseServerError as error:  # e.g. a data folder of another PostgreSQL: a message, no traceback
+        raise SystemExit(f"vnreports {args.command}: {error}") from None
 
 
 if __name__ == "__main__":
