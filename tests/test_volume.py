@@ -41,23 +41,28 @@ def _cells(page) -> list[tuple[float, ...]]:
     return sorted(tuple(round(v, 1) for v in c) for t in TableFinder(page, RULED_SETTINGS).tables for c in t.cells)
 
 
-def test_pdfium_edges_give_pdfplumbers_table_cells(synthetic_pdf):
-    ruled = 0
-    for path in [*SAMPLES, synthetic_pdf]:
+def _pages_with_pdfium_layout(paths: list[Path]):
+    """(path, 0-based index, pdfplumber page, pdfium's (chars, edges) of it or None) per page."""
+    for path in paths:
         data = path.read_bytes()
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             doc = pdfium_chars.open_document(data, len(pdf.pages))
             for index, page in enumerate(pdf.pages):
-                if not page.edges:
-                    continue
-                layout = pdfium_chars.page_layout(doc, index, float(page.initial_doctop), float(page.width),
-                                                  float(page.height))
-                assert layout is not None, f"{path.name} page {index + 1}: fell back to pdfminer"
-                chars, edges = layout
-                fast = pdfium_chars.EdgePage(edges, float(page.width), float(page.height))
-                assert _cells(fast) == _cells(page), f"{path.name} page {index + 1}"
-                ruled += bool(_cells(page))
+                yield path, index, page, pdfium_chars.page_layout(
+                    doc, index, float(page.initial_doctop), float(page.width), float(page.height))
             pdfium_chars.close_document(doc)
+
+
+def test_pdfium_edges_give_pdfplumbers_table_cells(synthetic_pdf):
+    ruled = 0
+    for path, index, page, layout in _pages_with_pdfium_layout([*SAMPLES, synthetic_pdf]):
+        if not page.edges:
+            continue
+        assert layout is not None, f"{path.name} page {index + 1}: fell back to pdfminer"
+        chars, edges = layout
+        fast = pdfium_chars.EdgePage(edges, float(page.width), float(page.height))
+        assert _cells(fast) == _cells(page), f"{path.name} page {index + 1}"
+        ruled += bool(_cells(page))
     assert ruled >= 6  # the Word sample's annex pages and the synthetic annex
 
 
@@ -75,27 +80,21 @@ def test_text_lines_are_pdfplumbers_text_lines(synthetic_pdf):
                 for ln in found]
 
     checked = 0
-    for path in [*SAMPLES, synthetic_pdf]:
-        data = path.read_bytes()
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            doc = pdfium_chars.open_document(data, len(pdf.pages))
-            for index, page in enumerate(pdf.pages):
-                layout = pdfium_chars.page_layout(doc, index, float(page.initial_doctop), float(page.width),
-                                                  float(page.height))
-                # pdfminer's chars (slow to read) on the first pages of each file
-                for chars in ([layout[0]] if layout else []) + ([page.chars] if index < 8 else []):
-                    chars = mark_superscripts(chars)
-                    if not chars:
-                        continue
-                    ours = _upright_lines(chars)
-                    assert ours is not None, f"{path.name} page {index + 1}: not upright"
-                    theirs = chars_to_textmap(chars, x_tolerance=3, y_tolerance=3).extract_text_lines(
-                        strip=True, return_chars=True)
-                    assert lines(ours) == lines(theirs), f"{path.name} page {index + 1}"
-                    checked += 1
-            pdfium_chars.close_document(doc)
+    for path, index, page, layout in _pages_with_pdfium_layout([*SAMPLES, synthetic_pdf]):
+        # pdfminer's chars (slow to read) on the first pages of each file
+        for chars in ([layout[0]] if layout else []) + ([page.chars] if index < 8 else []):
+            chars = mark_superscripts(chars)
+            if not chars:
+                continue
+            ours = _upright_lines(chars)
+            assert ours is not None, f"{path.name} page {index + 1}: not upright"
+            theirs = chars_to_textmap(chars, x_tolerance=3, y_tolerance=3).extract_text_lines(
+                strip=True, return_chars=True)
+            assert lines(ours) == lines(theirs), f"{path.name} page {index + 1}"
+            checked += 1
+            upright = chars
     assert checked > 137 + 4 * 8  # every page of the samples from pdfium, and some from pdfminer
-    rotated = [{**c, "upright": False} for c in page.chars]
+    rotated = [{**c, "upright": False} for c in upright]
     assert _upright_lines(rotated) is None  # other pages go through pdfplumber itself
 
 
