@@ -19,6 +19,31 @@ PROVINCE_REPORT = SAMPLE_REPORTS / "001_66b76ee94201d24e.pdf"
 
 PYTHON_VERSIONS_TESTS = "tests/test_python_versions.py"
 
+# The inbox of the session's `vnreports run` (sample_run): beside the samples that `run` copies in,
+CORRUPT_NAME = "hỏng; bản 'cắt cụt'.pdf"  # a truncated PDF; Vietnamese letters, quotes and ';' in its name
+DUPLICATE_NAME = "bản sao báo cáo tỉnh.pdf"  # a second name for the province report
+# and one area before and after the reorganisation of 2025-07-01: district Hạ Lang in 2024,
+# the commune Xã Hạ Lang (01558, three of its old communes) in 2026
+REFORM_TITLE = "Tình hình thực hiện nhiệm vụ 6 tháng đầu năm; phương hướng, nhiệm vụ 6 tháng cuối năm {y}"
+REFORM_REPORTS = (("huyện Hạ Lang 6 tháng 2024.pdf", "HUYỆN HẠ LANG", 2024),
+                  ("xã Hạ Lang 6 tháng 2026.pdf", "XÃ HẠ LANG", 2026))
+
+# Every table and view of these schemas is the warehouse's content (warehouse_rows) ...
+WAREHOUSE_SCHEMAS = ("raw", "staging", "marts", "marts_internal", "reference")
+# ... less the columns whose values differ between two runs of the same inbox (found by loading
+# one inbox twice with `vnreports run` into two databases and comparing every column):
+#   - clock times: when a file was discovered, parsed, validated, changed status, loaded, when the
+#     marts were built, and the marts' "last received" time (max(discovered_at));
+#   - dag_run_id: the run's id carries its start time (and a run may be scheduled or manual);
+#   - load_signature: md5 over the report's parsed_at (fct_indicator_observation), so a clock time;
+#   - result_json: Great Expectations' full result, which holds its own run id and time;
+#   - validation_id, build_id: serial keys numbered in the order the validate tasks finished
+#     (under Celery the workers' order, not the inbox's).
+VOLATILE_COLUMNS = frozenset({
+    "discovered_at", "parsed_at", "validated_at", "status_at", "loaded_at", "built_at", "last_received_at",
+    "dag_run_id", "load_signature", "result_json", "validation_id", "build_id",
+})
+
 
 def pytest_collection_modifyitems(session, config, items):
     """The other Pythons' check runs in the background from the start; its test, which only
@@ -54,6 +79,75 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def run_cli(env: dict[str, str], *args: str):
+    import subprocess
+    import sys
+
+    vnreports = str(Path(sys.executable).with_name("vnreports"))
+    return subprocess.run([vnreports, *args], env=env, capture_output=True, text=True, timeout=1200)
+
+
+def warehouse_rows(url: str) -> dict:
+    """Every row of every table and view of WAREHOUSE_SCHEMAS, without VOLATILE_COLUMNS: a
+    Counter of rows (as reprs) per relation."""
+    from collections import Counter
+
+    import psycopg
+
+    rows = {}
+    with psycopg.connect(url) as conn:
+        relations = conn.execute(
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1, 2",
+            (list(WAREHOUSE_SCHEMAS),)).fetchall()
+        for schema, name in relations:
+            cursor = conn.execute(f'SELECT * FROM "{schema}"."{name}"')
+            keep = [i for i, column in enumerate(cursor.description) if column.name not in VOLATILE_COLUMNS]
+            rows[f"{schema}.{name}"] = Counter(tuple(repr(row[i]) for i in keep) for row in cursor.fetchall())
+    return rows
+
+
+def write_sample_inbox_extras(inbox: Path) -> None:
+    """The files sample_run's inbox holds beside the samples."""
+    import shutil
+
+    from tests.test_admin_reform import _report_pdf
+
+    data = PROVINCE_REPORT.read_bytes()
+    (inbox / CORRUPT_NAME).write_bytes(data[: len(data) // 3])
+    shutil.copy2(PROVINCE_REPORT, inbox / DUPLICATE_NAME)
+    for name, header, year in REFORM_REPORTS:
+        _report_pdf(inbox / name, header, f"Hạ Lang, ngày 18 tháng 6 năm {year}", REFORM_TITLE.format(y=year),
+                    ["Tổng đàn trâu có 1.250 con, tăng 20 con so với cùng kỳ."])
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """`vnreports run` (what `make run` calls) from nothing over the samples plus a broken, a
+    duplicate and two reorganisation reports: its own embedded warehouse, a local Airflow with
+    LocalExecutor. One per session: tests/test_end_to_end.py reads it, tests/test_celery.py
+    compares a CeleryExecutor run of the same inbox to `rows`, taken before any test touched it."""
+    from sqlalchemy import create_engine
+
+    local = tmp_path_factory.mktemp("local")
+    inbox = local / "inbox"
+    inbox.mkdir()
+    write_sample_inbox_extras(inbox)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WAREHOUSE_URL"))}
+    env.update(VNREPORTS_LOCAL_DIR=str(local), WAREHOUSE_PORT=str(free_port()),
+               REPORTS_SETTLE_SECONDS="0.5")
+    first = run_cli(env, "run")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-5000:]
+    url = first.stdout.strip().splitlines()[-1].removeprefix("WAREHOUSE_URL=")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        yield {"env": env, "first": first, "url": url, "engine": engine, "inbox": inbox, "local": local,
+               "rows": warehouse_rows(url)}
+    finally:
+        engine.dispose()
+        run_cli(env, "warehouse", "stop")
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,23 @@ missing and it runs as root) on a free port is the broker; Airflow's api-server,
 dag-processor run with `AIRFLOW__CORE__EXECUTOR=CeleryExecutor` and the result backend on the
 Airflow metadata database (as docker-compose.yml configures them); two `airflow celery worker`
 processes, `workerA@<host>` and `workerB@<host>`, one task at a time each, run every task. The
-inbox holds the four sample reports and four short synthetic district reports, so there are
-eight parse tasks to share.
+inbox is that of the session's `vnreports run` (tests.conftest.sample_run): the four samples, a
+truncated PDF, a second copy of the province report and two reports either side of the 2025
+reorganisation, so there are parse tasks to share and bad input on both executors.
 
 What is checked:
-- the scheduled run succeeds and every report file is loaded exactly once;
+- the scheduled run succeeds and every file ends as under `vnreports run` (loaded once, or
+  failed / duplicate with its reason);
 - each task ran on a Celery worker, and the parse tasks ran on both: the worker's node name is
   what Celery itself records for the task (`celery_taskmeta.worker`, kept with
   `result_extended`), joined to the task instance by `task_instance.external_executor_id`
   (the Celery task id). `task_instance.hostname` would not tell: both workers run on this host;
-- the warehouse ends with the same contents as a run of the same inbox by `vnreports run` (what
-  `make run` does: a local scheduler with LocalExecutor, a task per core), every
-  row of every table and view in raw, staging, marts, marts_internal and reference, less the
-  columns that differ between two identical runs (see VOLATILE_COLUMNS).
+- the warehouse ends with the same contents as the session's run of the same inbox by
+  `vnreports run` (what `make run` does: a local scheduler with LocalExecutor, a task per core),
+  every row of every table and view in raw, staging, marts, marts_internal and reference, less the
+  columns that differ between two identical runs (tests.conftest.VOLATILE_COLUMNS).
 
-Slow: about five minutes on two cores (3.5 for the Celery run, 1.5 for the reference run).
+Slow: about three and a half minutes on two cores (the reference run is the session's, shared).
 """
 
 from __future__ import annotations
@@ -37,34 +39,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import free_port
+from tests.conftest import free_port, warehouse_rows
 from tests.test_operations import DAG_ID, Api, _stop_group, psycopg_url
 
 pytestmark = pytest.mark.slow
 
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"  # as in docker-compose.yml
 WORKERS = ("workerA", "workerB")
-SYNTHETIC_REPORTS, SYNTHETIC_PAGES = 4, 3
-SCHEMAS = ("raw", "staging", "marts", "marts_internal", "reference")
-
-# Columns whose values differ between two runs of the same inbox by the same executor (found by
-# loading one inbox twice with `vnreports run` into two databases and comparing every column):
-#   - clock times: when a file was discovered, parsed, validated, changed status, loaded, when the
-#     marts were built, and the marts' "last received" time (max(discovered_at));
-#   - dag_run_id: the run's id carries its start time (and here one run is scheduled, one manual);
-#   - load_signature: md5 over the report's parsed_at (fct_indicator_observation), so a clock time;
-#   - result_json: Great Expectations' full result, which holds its own run id and time;
-#   - validation_id, build_id: serial keys numbered in the order the validate tasks finished
-#     (that order is the workers' order under Celery, not the inbox's).
-# Everything else, including every figure, key and status, must be equal.
-VOLATILE_COLUMNS = frozenset({
-    "discovered_at", "parsed_at", "validated_at", "status_at", "loaded_at", "built_at", "last_received_at",
-    "dag_run_id", "load_signature", "result_json", "validation_id", "build_id",
-})
-
-
 def _require_redis_server() -> str:
     path = shutil.which("redis-server")
     if path:
@@ -78,21 +60,6 @@ def _require_redis_server() -> str:
 
 def _tail(path: Path, chars: int = 4000) -> str:
     return f"\n--- {path.name} ---\n" + path.read_text(errors="replace")[-chars:] if path.exists() else ""
-
-
-def warehouse_rows(url: str) -> dict[str, Counter]:
-    """Every row of every table and view of the warehouse's schemas, without VOLATILE_COLUMNS."""
-    rows: dict[str, Counter] = {}
-    with psycopg.connect(url) as conn:
-        relations = conn.execute(
-            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY 1, 2",
-            (list(SCHEMAS),)).fetchall()
-        for schema, name in relations:
-            cursor = conn.execute(f'SELECT * FROM "{schema}"."{name}"')
-            keep = [i for i, column in enumerate(cursor.description) if column.name not in VOLATILE_COLUMNS]
-            rows[f"{schema}.{name}"] = Counter(tuple(repr(row[i]) for i in keep) for row in cursor.fetchall())
-    return rows
 
 
 def _wait_for_workers(env: dict[str, str], names: list[str], log_dir: Path, timeout: float = 120) -> None:
@@ -111,14 +78,10 @@ def _wait_for_workers(env: dict[str, str], names: list[str], log_dir: Path, time
 
 
 @pytest.fixture(scope="module")
-def inbox(tmp_path_factory) -> Path:
-    from vnreports import cli
-    from vnreports.synthetic import write_reports
-
-    folder = tmp_path_factory.mktemp("celery_inbox")
-    cli.copy_samples_to_inbox(folder)
-    write_reports(folder, SYNTHETIC_REPORTS, pages=SYNTHETIC_PAGES, seed=14)
-    return folder
+def inbox(sample_run) -> Path:
+    """The reference run's inbox itself (which holds the samples `vnreports run` copied in): the
+    same files at the same paths, so raw.report_file.file_path compares equal. Runs only read it."""
+    return sample_run["inbox"]
 
 
 @pytest.fixture(scope="module")
@@ -245,44 +208,27 @@ def _run_on_celery(redis_server: str, url: str, env: dict[str, str], local: Path
            "local": local}
 
 
-@pytest.fixture(scope="module")
-def local_run(celery_run, inbox, tmp_path_factory):
-    """The same inbox loaded by `vnreports run` (what `make run` does: LocalExecutor) into a second
-    database of the same PostgreSQL server, with its own Airflow metadata database."""
-    local = tmp_path_factory.mktemp("local_executor")
-    admin = make_url(celery_run["url"]).set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for database in ("warehouse_local", "airflow_local"):
-            conn.execute(f'CREATE DATABASE "{database}"')
-    url = make_url(celery_run["url"]).set(database="warehouse_local").render_as_string(hide_password=False)
-    metadata = make_url(url).set(drivername="postgresql+psycopg2", database="airflow_local")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WAREHOUSE_URL"))}
-    env.update(VNREPORTS_LOCAL_DIR=str(local), REPORTS_INBOX=str(inbox), WAREHOUSE_URL=url,
-               AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata.render_as_string(hide_password=False),
-               REPORTS_SETTLE_SECONDS="0.2", VNREPORTS_RUN_MODE="local-executor")
-    started = time.monotonic()
-    done = subprocess.run([str(Path(sys.executable).with_name("vnreports")), "run"], env=env, capture_output=True,
-                          text=True, timeout=1200, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + _tail(
-        local / "logs" / "airflow-scheduler.log")
-    return {"url": url, "seconds": time.monotonic() - started}
-
-
-def test_the_celery_run_loads_every_report_once(celery_run, inbox):
+def test_the_celery_run_loads_every_report_once(celery_run, sample_run, inbox):
     assert celery_run["state"] == "success", [t for t in celery_run["tasks"] if t["state"] != "success"]
     files = sorted(p.name for p in inbox.glob("*.pdf"))
-    assert len(files) == 4 + SYNTHETIC_REPORTS
+    statuses = "SELECT file_name, status FROM raw.report_file ORDER BY file_name"
     with psycopg.connect(celery_run["url"]) as conn:
-        rows = conn.execute("SELECT file_name, status FROM raw.report_file ORDER BY file_name").fetchall()
+        rows = conn.execute(statuses).fetchall()
         staged = conn.execute("SELECT count(*), count(DISTINCT report_id) FROM staging.report").fetchone()
         per_report = conn.execute(
             "SELECT count(*) FROM (SELECT report_id FROM marts.dim_report GROUP BY 1 HAVING count(*) > 1) d"
         ).fetchone()[0]
-    assert rows == [(name, "loaded") for name in files]
-    assert staged == (len(files), len(files))
+    with psycopg.connect(sample_run["url"]) as conn:
+        reference = conn.execute(statuses).fetchall()
+    assert [name for name, _ in rows] == files
+    assert rows == reference
+    loaded = [name for name, status in rows if status == "loaded"]
+    assert len(loaded) >= 6 and {"failed", "duplicate"} <= {status for _, status in rows}
+    assert staged == (len(loaded), len(loaded))
     assert per_report == 0
     parses = [t for t in celery_run["tasks"] if t["task_id"] == "parse"]
-    assert sorted(t["map_index"] for t in parses) == list(range(len(files)))
+    assert len(parses) >= len(loaded) + 1  # the broken file is parsed too (and fails as bad input)
+    assert sorted(t["map_index"] for t in parses) == list(range(len(parses)))
     assert {t["state"] for t in parses} == {"success"}
 
 
@@ -298,8 +244,8 @@ def test_every_task_ran_on_a_celery_worker_and_both_shared_the_parse_tasks(celer
           f"{dict(parse_workers)}; all tasks by worker {dict(Counter(t['worker'].split('@')[0] for t in ran))}")
 
 
-def test_the_warehouse_equals_that_of_a_local_run(celery_run, local_run):
-    celery_rows, local_rows = warehouse_rows(celery_run["url"]), warehouse_rows(local_run["url"])
+def test_the_warehouse_equals_that_of_a_local_run(celery_run, sample_run):
+    celery_rows, local_rows = warehouse_rows(celery_run["url"]), sample_run["rows"]
     assert sorted(celery_rows) == sorted(local_rows)
     assert sum(map(len, celery_rows.values())) > 1000  # the marts are not empty
     differing = {}
@@ -308,10 +254,10 @@ def test_the_warehouse_equals_that_of_a_local_run(celery_run, local_run):
             differing[relation] = {"only under celery": list((rows - local_rows[relation]).elements())[:3],
                                    "only in the local run": list((local_rows[relation] - rows).elements())[:3]}
     assert not differing, differing
-    # The comparison sees a single figure changed (the reference database is not used after this).
-    with psycopg.connect(local_run["url"], autocommit=True) as conn:
+    # The comparison sees a single figure changed (the Celery run's database is not used after this).
+    with psycopg.connect(celery_run["url"], autocommit=True) as conn:
         conn.execute("UPDATE marts.fct_indicator_value SET value = value + 1"
                      " WHERE ctid = (SELECT ctid FROM marts.fct_indicator_value WHERE value IS NOT NULL LIMIT 1)")
-    changed = warehouse_rows(local_run["url"])
-    assert "marts.fct_indicator_value" in [r for r in celery_rows if celery_rows[r] != changed[r]]
-    print(f"\nlocal reference run: {local_run['seconds']:.0f} s; {len(celery_rows)} relations compared")
+    changed = warehouse_rows(celery_run["url"])
+    assert "marts.fct_indicator_value" in [r for r in local_rows if local_rows[r] != changed[r]]
+    print(f"\n{len(celery_rows)} relations compared")

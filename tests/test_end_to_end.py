@@ -1,62 +1,27 @@
 """`vnreports run` (what `make run` calls) from nothing: embedded PostgreSQL, Airflow home,
 real `airflow dags test`, pdfplumber, Great Expectations and dbt, then exact values in the marts.
 
-One module-scoped run is shared by the assertions below; a second run checks idempotency.
+One run per test session (tests.conftest.sample_run) is shared by the assertions below; a second
+run checks idempotency.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.conftest import PROJECT_ROOT, PROVINCE_REPORT, SAMPLE_REPORTS, free_port
-
-from tests.test_admin_reform import _report_pdf
-
-CORRUPT_NAME = "hỏng; bản 'cắt cụt'.pdf"  # Vietnamese letters, quotes and ';' in a file name
-REFORM_TITLE = "Tình hình thực hiện nhiệm vụ 6 tháng đầu năm; phương hướng, nhiệm vụ 6 tháng cuối năm {y}"
-REFORM_REPORTS = (("huyện Hạ Lang 6 tháng 2024.pdf", "HUYỆN HẠ LANG", 2024),
-                  ("xã Hạ Lang 6 tháng 2026.pdf", "XÃ HẠ LANG", 2026))
-DUPLICATE_NAME = "bản sao báo cáo tỉnh.pdf"
-
-
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    vnreports = str(Path(sys.executable).with_name("vnreports"))
-    return subprocess.run([vnreports, *args], env=env, capture_output=True, text=True, timeout=1200)
+from tests.conftest import (CORRUPT_NAME, DUPLICATE_NAME, PROJECT_ROOT, PROVINCE_REPORT, REFORM_REPORTS,
+                            SAMPLE_REPORTS, run_cli)
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    local = tmp_path_factory.mktemp("local")
-    inbox = local / "inbox"
-    inbox.mkdir()
-    # Beside the samples `run` copies in: a truncated PDF and a second name for the province report.
-    data = PROVINCE_REPORT.read_bytes()
-    (inbox / CORRUPT_NAME).write_bytes(data[: len(data) // 3])
-    shutil.copy2(PROVINCE_REPORT, inbox / DUPLICATE_NAME)
-    # and one area before and after the reorganisation of 2025-07-01: district Hạ Lang in 2024,
-    # the commune Xã Hạ Lang (01558, three of its old communes) in 2026
-    for name, header, year in REFORM_REPORTS:
-        _report_pdf(inbox / name, header, f"Hạ Lang, ngày 18 tháng 6 năm {year}", REFORM_TITLE.format(y=year),
-                    ["Tổng đàn trâu có 1.250 con, tăng 20 con so với cùng kỳ."])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "WAREHOUSE_URL"))}
-    env.update(VNREPORTS_LOCAL_DIR=str(local), WAREHOUSE_PORT=str(free_port()),
-               REPORTS_SETTLE_SECONDS="0.5")
-    first = run_cli(env, "run")
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-5000:]
-    url = first.stdout.strip().splitlines()[-1].removeprefix("WAREHOUSE_URL=")
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    yield {"env": env, "first": first, "url": url, "engine": engine, "inbox": inbox, "local": local}
-    engine.dispose()
-    run_cli(env, "warehouse", "stop")
+def pipeline(sample_run):
+    """`vnreports run` over the samples and the bad, duplicate and reorganisation reports
+    (tests.conftest.sample_run: one run per session, which tests/test_celery.py compares to)."""
+    return sample_run
 
 
 def scalar(engine, sql: str, **params):

@@ -98,6 +98,37 @@ def test_text_lines_are_pdfplumbers_text_lines(synthetic_pdf):
     assert _upright_lines(rotated) is None  # other pages go through pdfplumber itself
 
 
+def test_cell_text_is_pdfplumbers_extract_text(synthetic_pdf):
+    """pdftext's own extract_text for upright chars (a table's cells are thousands of calls) gives
+    exactly pdfplumber's `extract_text(chars, x_tolerance=3, y_tolerance=3)`: on every page's
+    chars, and on every cell of a grid laid over the page (cuts through words and lines as a
+    ruled cell's box does), from pdfium's chars and from pdfminer's."""
+    from pdfplumber.utils.text import extract_text
+
+    from vnreports.parsing.pdftext import _upright_text, chars_in_bbox, mark_superscripts
+
+    compared = multiline = 0
+    for path, index, page, layout in _pages_with_pdfium_layout([*SAMPLES, synthetic_pdf]):
+        for chars in ([layout[0]] if layout else []) + ([page.chars] if index < 4 else []):
+            chars = mark_superscripts(chars)
+            if not chars:
+                continue
+            width, height = float(page.width), float(page.height)
+            boxes = [(0, 0, width, height)] + [
+                (width * i / 6, height * j / 14, width * (i + 1) / 6, height * (j + 1) / 14)
+                for i in range(6) for j in range(14)]
+            for box in boxes:
+                inside = chars_in_bbox(chars, box)
+                if not inside:
+                    continue
+                ours = _upright_text(inside)
+                assert ours == extract_text(inside, x_tolerance=3, y_tolerance=3), f"{path.name} p{index + 1} {box}"
+                compared += 1
+                multiline += "\n" in ours
+    assert compared > 2000 and multiline > 500
+    assert _upright_text([{**c, "upright": False} for c in chars]) is None  # others go through pdfplumber
+
+
 def _without_geometry(report) -> dict:
     """The parsed report less boxes and positions (pdfium's glyph boxes differ from pdfminer's by
     hundredths of a point, and up to a point for overhanging letters) and less the file hash."""

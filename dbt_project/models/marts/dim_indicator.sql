@@ -3,16 +3,20 @@
 -- row per normalised path of names, ancestors included, so the names stay visible for
 -- curation (see indicator_curation). For fallback rows several spellings (case) can share a
 -- code: show the one most figures use, then the first alphabetically, so the name is stable.
-with catalogued as (
+with used_codes as (
+    -- the catalog codes figures carry, read once (an EXISTS per catalog entry scanned every
+    -- figure for each code no figure has: 45 s at 200 reports)
+    select distinct catalog_code from {{ ref('int_figure') }} where catalog_code is not null
+),
+
+catalogued as (
     select
         c.indicator_code,
         c.name_vi                               as indicator_name,
         c.indicator_path,
         c.parent_code                           as parent_indicator_code,
         c.depth,
-        exists (
-            select 1 from {{ ref('int_figure') }} as f where f.catalog_code = c.indicator_code
-        )                                       as has_values,
+        c.indicator_code in (select catalog_code from used_codes) as has_values,
         c.name_vi,
         c.name_en,
         c.topic,
