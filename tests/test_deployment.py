@@ -581,6 +581,7 @@ def test_every_optional_variable_is_documented_in_the_header():
 # ----------------------------------------------------------------------------- access control
 
 
+@pytest.mark.filterwarnings("ignore:starlette.middleware.wsgi is deprecated")  # FAB's import, upstream
 def test_every_airflow_service_runs_the_fab_auth_manager(compose, services):
     """One auth manager for every component (the api-server checks tokens, airflow-init writes
     users), the FAB provider's, importable with the locked packages; nothing of the simple auth
