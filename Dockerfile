@@ -2,8 +2,9 @@
 # the DAGs, plugins and the dbt project). Used by every Airflow service in docker-compose.yml.
 #
 # The Airflow version in the FROM line must equal the apache-airflow pin in pyproject.toml
-# and constraints.txt; tests/test_deployment.py checks it.
-FROM apache/airflow:3.3.2-python3.11
+# and constraints.txt; its Python is the newest the project supports, the one `make setup` picks
+# first (Makefile's SUPPORTED_PYTHONS). tests/test_deployment.py checks both.
+FROM apache/airflow:3.3.2-python3.13
 
 # The repository layout is mirrored under AIRFLOW_HOME (/opt/airflow): dags/, plugins/,
 # include/, dbt_project/ sit where they sit in the repo, so paths the package derives from
@@ -35,13 +36,17 @@ RUN python -c "from vnreports.transform import dbt_manifest_path; print(dbt_mani
 
 # Mount points of the compose volumes, created here so that new named volumes start out
 # owned by the airflow user (Docker copies the image directory's ownership into them).
-RUN mkdir -p /opt/airflow/inbox /opt/airflow/local /opt/airflow/auth /opt/airflow/logs
+RUN mkdir -p /opt/airflow/inbox /opt/airflow/local /opt/airflow/logs
 
 # Fail the build, not the first DAG run, if the install moved Airflow off the base image's
-# version (AIRFLOW_VERSION is set by the base image), the package data is not importable, or the
+# version (AIRFLOW_VERSION is set by the base image), the package data is not importable, the
 # Celery app the workers and their healthcheck load (docker-compose.yml) does not import with the
-# locked celery (apache-airflow-providers-celery is a pinned dependency of this package).
+# locked celery (apache-airflow-providers-celery is a pinned dependency of this package), or the
+# FAB auth manager (AIRFLOW__CORE__AUTH_MANAGER) and the OAuth client it signs people in with do
+# not import with the locked Flask-AppBuilder and authlib.
 RUN python -c "import os; from importlib.metadata import version; \
 assert version('apache-airflow') == os.environ['AIRFLOW_VERSION'], version('apache-airflow')" \
     && python -c "import vnreports.db; vnreports.db.warehouse_ddl()" \
-    && python -c "from airflow.providers.celery.executors.celery_executor import app; print(app)"
+    && python -c "from airflow.providers.celery.executors.celery_executor import app; print(app)" \
+    && python -c "from airflow.providers.fab.auth_manager.fab_auth_manager import FabAuthManager; \
+import authlib.integrations.flask_client, vnreports.airflow_users"

@@ -12,6 +12,11 @@
    `docker compose up --scale airflow-worker=N` (no container_name, no published port, the
    concurrency from the environment, the inbox and local state mounted like everywhere else);
    broken copies are rejected here too.
+4. Access control: every Airflow service runs the FAB auth manager; airflow-init creates the
+   users (admin, optional operator and viewer, roles Admin / Op / Viewer) with
+   vnreports.airflow_users from variables that only it gets, the passwords never written in the
+   file; the header says how to turn on OAuth or LDAP. What the roles allow is checked on a real
+   api-server by tests/test_access_control.py.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
+
+from vnreports.airflow_users import FAB_AUTH_MANAGER, ROLE_USERS
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -58,6 +66,8 @@ DATABASE_SERVICES = ("metadata-db", "warehouse-db")
 # pattern must match the whole value.
 VAR_REF = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?+][^}]*)?\}"
 REQUIRED_SECRET = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]*\}")  # ${VAR:?message}
+# An optional secret (a user that need not exist): from the environment or empty, never a default.
+OPTIONAL_SECRET = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-\}")  # ${VAR:-}
 REQUIRED_ENV: dict[str, str | re.Pattern[str]] = {
     "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": re.compile(r"postgresql\+psycopg2://.+@metadata-db(:5432)?/.+"),
@@ -77,6 +87,7 @@ REQUIRED_ENV: dict[str, str | re.Pattern[str]] = {
     "GX_ANALYTICS_ENABLED": re.compile(r"(?i)false"),
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": re.compile(r"(?i)false"),
     "DBT_PROJECT_DIR": "/opt/airflow/dbt_project",
+    "AIRFLOW__CORE__AUTH_MANAGER": "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
 }
 
 # Environment keys that hold secrets: their value must be a required ${VAR:?} reference.
@@ -358,8 +369,10 @@ def test_airflow_commands(services):
         assert services[name]["command"] == command, name
     init = services["airflow-init"]
     script = "\n".join(init["command"]) if isinstance(init["command"], list) else init["command"]
-    assert "airflow db migrate" in script
-    assert "AIRFLOW_ADMIN_PASSWORD" in script, "airflow-init does not create the admin user"
+    migrate = script.find("airflow db migrate")
+    users = script.find("python -m vnreports.airflow_users")
+    assert migrate >= 0, "airflow-init does not migrate the metadata database"
+    assert users > migrate, "airflow-init does not create the users (after the migration made FAB's tables)"
     assert init.get("restart", "no") == "no", "airflow-init is a one-shot"
 
 
@@ -474,7 +487,10 @@ def test_worker_healthcheck_names_the_installed_celery_app(services):
     assert type(app).__name__ == "Celery", app_path
 
 
-def test_no_literal_secrets(compose):
+def literal_secret_problems(compose: dict) -> list[str]:
+    """Secrets written in the file: an environment value under a secret-looking key that is not a
+    ${VAR:?} (required) or ${VAR:-} (optional, empty by default) reference, a URL password that
+    is not a required reference, a literal --password."""
     problems = []
 
     def walk(node, where):
@@ -488,8 +504,9 @@ def test_no_literal_secrets(compose):
                     and not NOT_A_SECRET.search(key.upper())
                     and ".environment." in f"{here}."
                     and not REQUIRED_SECRET.fullmatch(str(value))
+                    and not OPTIONAL_SECRET.fullmatch(str(value))
                 ):
-                    problems.append(f"{here}: secret must be a required ${{VAR:?}} reference, is {value!r}")
+                    problems.append(f"{here}: secret must be a ${{VAR:?}} or ${{VAR:-}} reference, is {value!r}")
                 walk(value, here)
         elif isinstance(node, list):
             for index, item in enumerate(node):
@@ -514,7 +531,37 @@ def test_no_literal_secrets(compose):
                 problems.append(f"{where}: literal --password")
 
     walk(compose, "compose")
+    return problems
+
+
+def test_no_literal_secrets(compose):
+    problems = literal_secret_problems(compose)
     assert not problems, "\n".join(problems)
+
+
+def _literal_secret_variants() -> dict[str, dict]:
+    good = load_compose()
+    variants = {}
+
+    def variant(name, change):
+        compose = copy.deepcopy(good)
+        change(compose["services"])
+        variants[name] = compose
+
+    variant("literal admin password", lambda s: s["airflow-init"]["environment"].update(
+        AIRFLOW_ADMIN_PASSWORD="hunter2"))
+    variant("optional password with a default", lambda s: s["airflow-init"]["environment"].update(
+        AIRFLOW_VIEWER_PASSWORD="${AIRFLOW_VIEWER_PASSWORD:-viewer}"))
+    variant("literal password in a URL", lambda s: s["airflow-scheduler"]["environment"].update(
+        AIRFLOW_CONN_WAREHOUSE="postgresql://warehouse:hunter2@warehouse-db:5432/warehouse"))
+    variant("literal --password", lambda s: s["airflow-init"].update(
+        command=["-c", "airflow users create --role Op --username op --password hunter2"]))
+    return variants
+
+
+@pytest.mark.parametrize("name", sorted(_literal_secret_variants()))
+def test_secrets_check_rejects_literal_secrets(name):
+    assert literal_secret_problems(_literal_secret_variants()[name]), f"{name} was accepted"
 
 
 def test_every_required_secret_is_documented_in_the_header():
@@ -529,6 +576,61 @@ def test_every_optional_variable_is_documented_in_the_header():
     header = "\n".join(line for line in raw.splitlines() if line.startswith("#"))
     for variable in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):-", raw))):
         assert variable in header, f"{variable} is optional but not explained at the top of docker-compose.yml"
+
+
+# ----------------------------------------------------------------------------- access control
+
+
+@pytest.mark.filterwarnings("ignore:starlette.middleware.wsgi is deprecated")  # FAB's import, upstream
+def test_every_airflow_service_runs_the_fab_auth_manager(compose, services):
+    """One auth manager for every component (the api-server checks tokens, airflow-init writes
+    users), the FAB provider's, importable with the locked packages; nothing of the simple auth
+    manager is left (its users, its password file and that file's volume)."""
+    import importlib
+
+    from airflow.api_fastapi.auth.managers.base_auth_manager import BaseAuthManager
+
+    assert FAB_AUTH_MANAGER == REQUIRED_ENV["AIRFLOW__CORE__AUTH_MANAGER"]  # what airflow_users checks
+    module, _, name = FAB_AUTH_MANAGER.rpartition(".")
+    assert issubclass(getattr(importlib.import_module(module), name), BaseAuthManager)
+    for name in AIRFLOW_SERVICES:
+        assert env_of(services[name])["AIRFLOW__CORE__AUTH_MANAGER"] == FAB_AUTH_MANAGER, name
+        assert not [k for k in env_of(services[name]) if "SIMPLE_AUTH_MANAGER" in k], name
+        assert "/opt/airflow/auth" not in {t for _, t, _ in volume_mounts(services[name])}, name
+    assert "airflow-auth" not in (compose.get("volumes") or {})
+
+
+def test_airflow_init_creates_the_users_with_their_roles_from_the_environment(services):
+    """airflow-init passes each user's variables, as vnreports.airflow_users reads them: the admin's
+    password required, the operator's and viewer's optional (empty unless set); the roles are FAB's
+    own. No long-running service gets a user's password."""
+    from airflow.providers.fab.auth_manager.security_manager.override import FabAirflowSecurityManagerOverride
+
+    fab_roles = {config["role"] for config in FabAirflowSecurityManagerOverride.ROLE_CONFIGS}
+    assert [role for _, role, _ in ROLE_USERS] == ["Admin", "Op", "Viewer"]
+    assert {role for _, role, _ in ROLE_USERS} <= fab_roles, fab_roles
+    init = env_of(services["airflow-init"])
+    for prefix, role, required in ROLE_USERS:
+        username, password = init.get(f"{prefix}_USERNAME"), init.get(f"{prefix}_PASSWORD")
+        if required:
+            assert username == f"${{{prefix}_USERNAME:-admin}}", (role, username)
+            assert REQUIRED_SECRET.fullmatch(password or ""), (role, password)
+            assert password.startswith(f"${{{prefix}_PASSWORD:?"), (role, password)
+        else:
+            assert username == f"${{{prefix}_USERNAME:-}}", (role, username)
+            assert password == f"${{{prefix}_PASSWORD:-}}", (role, password)
+        for name in LONG_RUNNING_AIRFLOW_SERVICES:
+            assert f"{prefix}_PASSWORD" not in env_of(services[name]), f"{name} gets the {role} user's password"
+
+
+def test_header_explains_roles_and_single_sign_on():
+    raw = COMPOSE_FILE.read_text(encoding="utf-8")
+    header = "\n".join(line for line in raw.splitlines() if line.startswith("#"))
+    for prefix, role, _ in ROLE_USERS:
+        assert f"role {role}" in header and f"{prefix}_PASSWORD" in header, role
+    for needed in ("webserver_config.py", "AUTH_TYPE", "AUTH_OAUTH", "AUTH_LDAP", "AUTH_ROLES_MAPPING",
+                   "/opt/airflow/webserver_config.py:ro", "POST /auth/token"):
+        assert needed in header, f"the header does not mention {needed}"
 
 
 def test_apiserver_publishes_8080_and_is_health_checked(services):
@@ -583,7 +685,11 @@ def test_image_airflow_version_equals_the_pin():
     assert match, f"unexpected base image {froms[0]!r}"
     assert match["airflow"] == pinned, f"Dockerfile uses Airflow {match['airflow']}, pyproject.toml pins {pinned}"
     requires = pyproject["project"]["requires-python"]
-    assert f">={match['python']}" in requires, f"image Python {match['python']} vs requires-python {requires}"
+    assert SpecifierSet(requires).contains(match["python"]), f"image Python {match['python']} vs requires-python {requires}"
+    # The newest supported Python, the one `make setup` prefers: the image runs what development runs.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    preferred = re.search(r"^SUPPORTED_PYTHONS\s*:?=\s*(\S+)", makefile, re.MULTILINE).group(1)
+    assert match["python"] == preferred, f"image Python {match['python']}, Makefile prefers {preferred}"
 
 
 def test_dockerfile_copies_the_project_and_installs_with_the_lock():
