@@ -348,6 +348,14 @@ def dag_run_state(env: dict[str, str], run_id: str | None = None) -> str | None:
     return row.state if row else None
 
 
+SUMMARY_ROWS = 12  # rows per summary table: a month of 200 reports still fits on one screen
+
+
+def _more_line(rows: list, where: str) -> None:
+    if len(rows) > SUMMARY_ROWS:
+        print(f"  ... and {len(rows) - SUMMARY_ROWS} more ({where})")
+
+
 def print_summary(url: str) -> None:
     from vnreports.db import get_engine
 
@@ -375,15 +383,21 @@ def print_summary(url: str) -> None:
         print(f"  {row.status:<12} {row.files:>5}  {(row.reasons or '')[:100]}")
     print("\nFacts in marts.indicator_values by unit and period")
     print(f"  {'admin unit':<28} {'period':<12} {'start':<10} {'facts':>6}")
-    for row in facts:
+    for row in facts[:SUMMARY_ROWS]:
         print(f"  {row.admin_unit_name or '?':<28} {row.period_type or '?':<12} {row.period_start!s:<10} {row.facts:>6}")
+    _more_line(facts, "marts.indicator_values")
     print(f"  total facts: {sum(r.facts for r in facts)}\n")
     print("Figures by BI tier (published: indicator_values may show them; held: marts.indicator_review,"
           " `vnreports review list`)")
     print(f"  {'report':<44} {'table pub/held':>15} {'sentence pub/held':>18}")
-    for row in tiers:
+    for row in tiers[:SUMMARY_ROWS]:
         print(f"  {row.file_name[:44]:<44} {row.table_published:>7}/{row.table_held:<7} "
               f"{row.sentence_published:>9}/{row.sentence_held:<8}")
+    _more_line(tiers, "marts.fct_indicator_observation.is_published")
+    if len(tiers) > SUMMARY_ROWS:
+        print(f"  {'all ' + str(len(tiers)) + ' reports':<44} {sum(r.table_published for r in tiers):>7}/"
+              f"{sum(r.table_held for r in tiers):<7} {sum(r.sentence_published for r in tiers):>9}/"
+              f"{sum(r.sentence_held for r in tiers):<8}")
     print()
     docs = config.gx_docs_dir() / "uncommitted" / "data_docs" / "local_site" / "index.html"
     if docs.exists():

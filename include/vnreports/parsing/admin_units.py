@@ -284,23 +284,39 @@ _STOP_WORDS = {
 }
 
 
+def _names_a_unit(mention: str) -> bool:
+    """'huyện Văn Lâm' names a unit of the 2022 or the 2025 GSO list."""
+    return bool(named_units(mention, index=load_admin_units()) or named_units(mention, index=load_admin_units_2025()))
+
+
 def find_mentions(text: str, max_words: int = 4) -> list[str]:
     """Unit mentions 'type word + Capitalised Name' in running text ('tỉnh Cao Bằng').
 
-    The name is the run of capitalised words after the type word, stopping at punctuation and
-    at organisation words ("UBND TỈNH CAO BẰNG SỞ TÀI CHÍNH" -> "TỈNH CAO BẰNG").
+    The name is the longest run of capitalised words after the type word (up to punctuation)
+    that names a unit of a GSO list: unit names hold words that also start organisations
+    (Hải Phòng, Văn Lâm, Củ Chi, Yên Sở, Nậm Ban, Cộng Hòa). A name no list knows stops at the
+    first organisation word ("UBND TỈNH X SỞ TÀI CHÍNH" -> "TỈNH X").
     """
     out = []
     t = clean_line(text)
     for m in _MENTION_RE.finditer(t):
-        words = []
+        run = []
         for w in t[m.end() :].split(" ")[:max_words]:
             w2 = w.rstrip(".,;:)/")
-            if not w2 or not (w2[0].isupper() or w2[0].isdigit()) or match_key(w2) in _STOP_WORDS:
+            if not w2 or not (w2[0].isupper() or w2[0].isdigit()):
                 break
-            words.append(w2)
+            run.append(w2)
             if w2 != w:  # punctuation ends the name
                 break
+        known = next((k for k in range(len(run), 0, -1) if _names_a_unit(m.group(1) + " " + " ".join(run[:k]))), 0)
+        if known:
+            words = run[:known]
+        else:
+            words = []
+            for w in run:
+                if match_key(w) in _STOP_WORDS:
+                    break
+                words.append(w)
         if words:
             out.append(m.group(1) + " " + " ".join(words))
     return out
