@@ -1,3 +1,7 @@
+-- A table, not a view like the other intermediate models: it reads every figure, and its
+-- readers and tests would each compute it again (about 6 s apiece at 200 reports).
+{{ config(materialized='table') }}
+
 -- Every prefix of every indicator path seen in valid reports, with its code.
 -- Ancestors ("Chỉ tiêu kinh tế" above "GRDP bình quân đầu người") are section rows without
 -- values of their own; listing the prefixes gives each parent_indicator_code a row in

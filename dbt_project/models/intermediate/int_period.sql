@@ -1,3 +1,7 @@
+-- A table, not a view like the other intermediate models: it reads every figure, and its
+-- readers and tests would each compute it again (about 6 s apiece at 200 reports).
+{{ config(materialized='table') }}
+
 -- Every period the marts name: the periods of valid reports and of their (resolved) figures
 -- (table and narrative), the dates stocks are stated as of ("tính đến 31/5/2021": period
 -- type as_of, start = end = that date), and the periods reports are expected for
