@@ -4,6 +4,10 @@ Thin on purpose: the steps live in vnreports.pipeline (importable and testable w
 Airflow) and heavy libraries are imported inside the tasks, so parsing this file stays fast.
 The dbt project is one task per seed and model (astronomer-cosmos, group `dbt`), rendered from
 dbt_project/target/manifest.json: no dbt command runs while this file is parsed.
+
+A run that rebuilt the marts publishes them as Airflow Assets (`publish_marts`; the DAG
+vn_reports_export is scheduled on marts.indicator_values). A failed run is reported through the
+connection VNREPORTS_ALERT_CONN_ID names (vnreports.alerts; off when unset).
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ def _run_id() -> str:
     return get_current_context()["run_id"]
 
 
+def _failure_callback():
+    from vnreports.alerts import failure_callback
+
+    return failure_callback()  # None unless VNREPORTS_ALERT_CONN_ID names a connection
+
+
 @dag(
     dag_id="vn_reports_ingest",
     schedule="@monthly",
@@ -43,8 +53,10 @@ def _run_id() -> str:
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
     tags=["vnreports"],
     doc_md=__doc__,
+    on_failure_callback=_failure_callback(),
 )
 def vn_reports_ingest():
+    from vnreports.assets import marts_assets
     from vnreports.dbt_tasks import dbt_task_group
 
     @task
@@ -118,8 +130,29 @@ def vn_reports_ingest():
 
         return validate_marts_step(_warehouse_url(), dag_run_id=_run_id())
 
+    # The marts as Airflow Assets (postgres://host:port/db/marts/<model>, vnreports.assets): an
+    # asset event after record, only when this run rebuilt them. A run that built nothing skips
+    # this task, so no event and no export of unchanged data. Beside validate_marts, as record: a
+    # marts validation failure turns the run red but the marts, and so their event, are published.
+    @task(outlets=marts_assets())
+    def publish_marts() -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from vnreports.assets import publish_step
+
+        context = get_current_context()
+        built = context["ti"].xcom_pull(task_ids="marts_outdated")  # as record: pulled, not passed
+        extra = publish_step(_warehouse_url(), dag_run_id=_run_id(), marts_built=bool(built))
+        if extra is None:
+            raise AirflowSkipException("marts up to date, dbt skipped: no asset event")
+        for asset in context["outlets"]:
+            context["outlet_events"][asset].extra = extra
+        return extra
+
     validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
-    validated >> prepare() >> marts_outdated() >> dbt >> [validate_marts(), record()]
+    recorded = record()
+    validated >> prepare() >> marts_outdated() >> dbt >> [validate_marts(), recorded]
+    recorded >> publish_marts()
     validated >> data_docs()
 
 

@@ -10,16 +10,24 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-FIRST_TASKS = {"discover", "parse", "validate", "data_docs", "prepare", "marts_outdated", "record", "validate_marts"}
+FIRST_TASKS = {"discover", "parse", "validate", "data_docs", "prepare", "marts_outdated", "record", "validate_marts",
+               "publish_marts"}
 
 
 @pytest.fixture(scope="module")
-def dag(tmp_path_factory):
+def bag(tmp_path_factory):
     os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("VNREPORTS_ALERT_CONN_ID", raising=False)  # parsed as deployed by default: no alerts
+        bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     assert bag.import_errors == {}
+    return bag
+
+
+@pytest.fixture(scope="module")
+def dag(bag):
     return bag.dags["vn_reports_ingest"]
 
 
@@ -60,6 +68,7 @@ def test_tasks_and_order(dag):
     assert dag.get_task("prepare").downstream_task_ids == {"marts_outdated"}
     assert dag.get_task("marts_outdated").downstream_task_ids == roots
     assert dag.get_task("record").upstream_task_ids == leaves
+    assert dag.get_task("publish_marts").upstream_task_ids == {"record"}
     assert dag.get_task("validate_marts").upstream_task_ids == leaves
     assert dag.get_task("validate_marts").retries == 0
     assert dag.get_task("parse").execution_timeout == timedelta(minutes=30)
@@ -193,8 +202,53 @@ def test_parse_and_validate_are_mapped_per_file(dag):
     assert isinstance(dag.get_task("validate"), MappedOperator)
 
 
-def test_dag_file_does_not_import_heavy_libraries_at_top_level():
-    source = (PROJECT_ROOT / "dags" / "vn_reports_ingest.py").read_text()
+@pytest.mark.parametrize("dag_file", ["vn_reports_ingest.py", "vn_reports_export.py"])
+def test_dag_file_does_not_import_heavy_libraries_at_top_level(dag_file):
+    source = (PROJECT_ROOT / "dags" / dag_file).read_text()
     top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    for heavy in ("pdfplumber", "great_expectations", "dbt", "pandas", "vnreports"):
+    for heavy in ("pdfplumber", "great_expectations", "dbt", "pandas", "pyarrow", "vnreports"):
         assert not any(heavy in line for line in top_level), heavy
+
+
+# --- Airflow's own signals: the marts as assets, the export DAG on them, failure alerts ---------
+
+def test_the_marts_are_published_as_assets_after_record(dag, manifest):
+    """publish_marts carries one asset per model of the marts schema, after record (so only when
+    every dbt task succeeded); it skips itself when the dbt group did not run (no asset event)."""
+    from airflow.sdk import Asset, TriggerRule
+
+    from vnreports.assets import mart_uri
+
+    publish = dag.get_task("publish_marts")
+    marts = sorted(n["name"] for n in dbt_nodes(manifest, "model").values() if n["schema"] == "marts")
+    assert all(isinstance(a, Asset) for a in publish.outlets)
+    assert sorted(a.uri for a in publish.outlets) == sorted(mart_uri(name) for name in marts)
+    assert mart_uri("indicator_values") in {a.uri for a in publish.outlets}
+    assert publish.trigger_rule == TriggerRule.ALL_SUCCESS and publish.downstream_task_ids == set()
+    assert not any(t.outlets for t in dag.tasks if t.task_id != "publish_marts")
+
+
+def test_the_export_dag_is_scheduled_on_the_indicator_values_asset(bag):
+    from airflow.sdk import Asset
+
+    from vnreports.assets import mart_asset
+
+    export = bag.dags["vn_reports_export"]
+    (asset,) = export.timetable.asset_condition.objects  # schedule=[asset]: all of one asset
+    assert isinstance(asset, Asset) and asset == mart_asset("indicator_values")
+    assert export.max_active_runs == 1 and export.catchup is False
+    assert export.params["period"] is None
+    assert [t.task_id for t in export.tasks] == ["export"]
+
+
+def test_failure_alerts_are_off_by_default_and_on_with_a_connection_id(bag, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from vnreports.alerts import FailureNotifier
+
+    assert bag.dags["vn_reports_ingest"].on_failure_callback is None
+    assert bag.dags["vn_reports_export"].on_failure_callback is None
+    monkeypatch.setenv("VNREPORTS_ALERT_CONN_ID", "alerts")
+    # the export DAG file alone: it parses in milliseconds, the ingest DAG's callback comes from the same function
+    export = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "vn_reports_export.py")).dags["vn_reports_export"]
+    assert isinstance(export.on_failure_callback, FailureNotifier) and export.on_failure_callback.conn_id == "alerts"

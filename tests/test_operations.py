@@ -1,5 +1,6 @@
 """Operations (issue 6): clear and re-run, backfill, reprocess, concurrent runs, the warehouse
-going away mid-run.
+going away mid-run. Airflow's own signals (issue 16): the ingest run's marts asset event triggers
+an export run, a failed run alerts through a webhook.
 
 Clearing and backfill run against a real Airflow started here: `airflow api-server`,
 `airflow scheduler` (LocalExecutor) and `airflow dag-processor`, with the environment of
@@ -29,9 +30,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import SAMPLE_REPORTS, free_port
+from tests.sinks import HttpSink
 from vnreports.local_airflow import AirflowApi, _stop_group
 
 DAG_ID = "vn_reports_ingest"
+EXPORT_DAG_ID = "vn_reports_export"
 REPROCESSED = "001_66b76ee94201d24e.pdf"
 CORPUS_PDFS = Path(__file__).parent / "fixtures" / "corpus_pdfs"
 STAGING_TABLES = ("report", "report_page", "indicator_table", "table_row", "table_cell",
@@ -316,7 +319,10 @@ def airflow(tmp_path_factory):
         env = cli.airflow_env(url)
     server = EmbeddedWarehouse(local / "warehouse")
     port = free_port()
+    alerts = HttpSink().__enter__()  # the webhook failure alerts go to (vnreports.alerts)
     env.update({
+        "VNREPORTS_ALERT_CONN_ID": "alerts",
+        "AIRFLOW_CONN_ALERTS": f"http://127.0.0.1:{alerts.port}/hooks/airflow",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
@@ -340,15 +346,18 @@ def airflow(tmp_path_factory):
                                               start_new_session=True))
         api = Api(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 180
-        while True:  # api-server up and the DAG parsed by the dag-processor
+        while True:  # api-server up and both DAGs parsed by the dag-processor
             try:
                 api.login()
                 api.call("GET", f"/api/v2/dags/{DAG_ID}")
+                api.call("GET", f"/api/v2/dags/{EXPORT_DAG_ID}")
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(1)
+        # The export DAG first: the first load's marts asset event then starts an export run.
+        assert api.call("PATCH", f"/api/v2/dags/{EXPORT_DAG_ID}", {"is_paused": False})["is_paused"] is False
         # Unpausing makes the scheduler start the latest monthly run: the clean first load.
         assert api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})["is_paused"] is False
         deadline = time.monotonic() + 60
@@ -358,12 +367,13 @@ def airflow(tmp_path_factory):
         first = runs[0]["dag_run_id"]
         assert api.wait_run(first) == "success", first
         yield {"api": api, "env": env, "url": url, "engine": engine, "inbox": inbox, "local": local,
-               "first_run": first, "reference": warehouse_state(engine), "server": server}
+               "first_run": first, "reference": warehouse_state(engine), "server": server, "alerts": alerts}
     finally:
         engine.dispose()
         for process in reversed(processes):
             _stop_group(process)
         server.stop()
+        alerts.__exit__()
 
 
 def test_the_first_scheduled_run_loads_every_sample_once(airflow):
@@ -382,6 +392,98 @@ def test_mapped_tasks_are_named_by_their_file(airflow):
     for task_id in ("parse", "validate"):
         mapped = [t for t in tasks if t["task_id"] == task_id]
         assert {t["rendered_map_index"] for t in mapped} == names, task_id
+
+
+def _export_run_of(api: Api, ingest_run: str, timeout: float = 300) -> dict:
+    """The export run started by the asset events of an ingest run, once it has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for run in api.call("GET", f"/api/v2/dags/{EXPORT_DAG_ID}/dagRuns?run_type=asset_triggered")["dag_runs"]:
+            quoted = urllib.request.quote(run["dag_run_id"], safe="")
+            events = api.call("GET", f"/api/v2/dags/{EXPORT_DAG_ID}/dagRuns/{quoted}/upstreamAssetEvents")["asset_events"]
+            if any(e["source_run_id"] == ingest_run for e in events) and run["state"] in ("success", "failed"):
+                return {**run, "asset_events": events}
+        assert time.monotonic() < deadline, f"no finished export run triggered by {ingest_run}"
+        time.sleep(2)
+
+
+def test_the_first_load_publishes_the_marts_and_its_asset_event_runs_the_export(airflow):
+    """The first run rebuilt the marts: publish_marts emitted one event per mart, and the export
+    DAG, scheduled on marts.indicator_values, ran on it. Its CSV and Parquet files are the mart,
+    row for row, one pair per period. Nothing failed, so no alert was sent."""
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from vnreports.assets import mart_uri, published_marts
+
+    api, engine, first = airflow["api"], airflow["engine"], airflow["first_run"]
+    events = api.call("GET", f"/api/v2/assets/events?source_dag_id={DAG_ID}&limit=100")["asset_events"]
+    with pytest.MonkeyPatch.context() as mp:  # the URIs as the DAGs' environment makes them
+        mp.setenv("AIRFLOW_CONN_WAREHOUSE", airflow["url"])
+        expected_uris = sorted(mart_uri(name) for name in published_marts())
+        indicator_values_uri = mart_uri("indicator_values")
+    assert sorted(e["uri"] for e in events if e["source_run_id"] == first) == expected_uris
+    assert all(e["source_task_id"] == "publish_marts" for e in events)
+    loaded = len(airflow["reference"]["files"])
+    assert {json.dumps(e["extra"], sort_keys=True) for e in events if e["source_run_id"] == first} == {
+        json.dumps({"dag_run_id": first, "reports_loaded_by_run": loaded}, sort_keys=True)}
+
+    run = _export_run_of(api, first)
+    assert run["state"] == "success", run
+    assert {e["uri"] for e in run["asset_events"]} == {indicator_values_uri}
+    quoted = urllib.request.quote(run["dag_run_id"], safe="")
+    result = api.call("GET", f"/api/v2/dags/{EXPORT_DAG_ID}/dagRuns/{quoted}/taskInstances/export/xcomEntries/"
+                             "return_value?deserialize=true")["value"]
+    if isinstance(result, str):
+        result = json.loads(result)
+    assert first in result["triggered_by"]
+    folder = airflow["local"] / "exports" / "indicator_values"
+    assert result["dir"] == str(folder)
+    assert sorted(result["files"]) == sorted(str(p) for p in folder.iterdir())
+    with engine.connect() as conn:
+        periods = dict(conn.execute(text("SELECT period_key, count(*) FROM marts.indicator_values GROUP BY 1")).all())
+        assert result["rows"] == periods and len(result["files"]) == 2 * len(periods)
+        for period_key in periods:
+            stem = folder / ("indicator_values_" + period_key.replace(":", "_"))
+            rows = [dict(r) for r in conn.execute(text(
+                "SELECT * FROM marts.indicator_values WHERE period_key = :p ORDER BY value_id"), {"p": period_key}).mappings()]
+            with open(f"{stem}.csv", encoding="utf-8", newline="") as fh:
+                written = list(csv.DictReader(fh))
+            assert [r["value_id"] for r in written] == [r["value_id"] for r in rows], period_key
+            assert [r["value"] for r in written] == ["" if r["value"] is None else format(r["value"], "f") for r in rows]
+            parquet = pq.read_table(f"{stem}.parquet").to_pylist()
+            assert parquet == [{k: float(v) if k in ("value", "value_canonical") and v is not None else v
+                                for k, v in r.items()} for r in rows], period_key
+    assert airflow["alerts"].posts == []
+
+
+def test_a_failed_export_run_alerts_through_the_webhook_connection(airflow):
+    """An export asked for a period the mart does not have fails without retry; the DAG's failure
+    callback, run by the dag-processor, posts JSON to the webhook of the `alerts` connection,
+    naming the DAG, the run, the failed task and its log URL."""
+    api, sink = airflow["api"], airflow["alerts"]
+    run_id = "manual__export_unknown_period"
+    api.call("POST", f"/api/v2/dags/{EXPORT_DAG_ID}/dagRuns",
+             {"dag_run_id": run_id, "logical_date": None, "conf": {"period": "1999-H1"}})
+    deadline = time.monotonic() + 300
+    while (state := api.call("GET", f"/api/v2/dags/{EXPORT_DAG_ID}/dagRuns/{run_id}")["state"]) not in (
+            "success", "failed"):
+        assert time.monotonic() < deadline, state
+        time.sleep(2)
+    assert state == "failed"
+    deadline = time.monotonic() + 120
+    while not (posts := [p for p in sink.posts if p.json.get("run_id") == run_id]):
+        assert time.monotonic() < deadline, f"no alert for {run_id}; received {[p.json for p in sink.posts]}"
+        time.sleep(1)
+    (post,) = posts
+    assert post.path == "/hooks/airflow"
+    alert = post.json
+    assert (alert["dag_id"], alert["reason"]) == (EXPORT_DAG_ID, "task_failure")
+    base = api.base
+    assert alert["failed_tasks"] == [{"task_id": "export", "map_index": -1, "log_url":
+                                      f"{base}/dags/{EXPORT_DAG_ID}/runs/{run_id}/tasks/export?try_number=1"}]
+    assert f"run {run_id}, failed" in alert["text"] and "export" in alert["text"]
 
 
 def test_clearing_tasks_of_a_finished_run_changes_nothing(airflow):
@@ -471,6 +573,13 @@ def test_backfill_with_a_failed_task_cleared_loads_each_report_once_and_reproces
     parses = {run: [t for t in api.task_instances(run) if t["task_id"] == "parse"] for run in (month1, month2)}
     assert [t["state"] for t in parses[month1]] == ["success"]  # one file to parse, in month 1 only
     assert [t["state"] for t in parses[month2]] in ([], ["skipped"])
+    # the month that rebuilt the marts published them; the month with nothing new emitted no event
+    def events_of(run: str) -> list:
+        quoted = urllib.request.quote(run, safe="")
+        return api.call("GET", f"/api/v2/assets/events?source_dag_id={DAG_ID}&source_run_id={quoted}")["asset_events"]
+
+    assert events_of(month1) and events_of(month2) == []
+    assert [t["state"] for t in api.task_instances(month2) if t["task_id"] == "publish_marts"] == ["skipped"]
 
 
 def test_an_operator_sets_the_metadata_a_report_does_not_state_and_clearing_its_parse_loads_it(airflow):

@@ -161,7 +161,7 @@ def copy_samples_to_inbox(inbox: Path) -> int:
 
 # DAG task -> the stage `vnreports run` reports it under (mapped tasks summed)
 STAGES = ("discover", "parse", "validate", "data_docs", "prepare", "dbt models", "dbt tests", "validate_marts", "record",
-          "other")
+          "publish_marts", "other")
 
 
 def stage_of(task_id: str) -> str:

@@ -26,6 +26,11 @@ def gx_docs_dir() -> Path:
     return local_dir() / "gx"
 
 
+def export_dir() -> Path:
+    """Open-data exports of the marts (vn_reports_export): VNREPORTS_EXPORT_DIR, default .local/exports."""
+    return Path(os.environ.get("VNREPORTS_EXPORT_DIR") or local_dir() / "exports").resolve()
+
+
 SAMPLE_REPORTS_DIR = PROJECT_ROOT / "include" / "sample_reports"
 DAGS_DIR = PROJECT_ROOT / "dags"
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
