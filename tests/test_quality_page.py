@@ -169,16 +169,27 @@ def test_the_page_in_a_headless_browser_without_network(warehouse):
 def test_the_airflow_plugin_loads_without_importing_fastapi(tmp_path):
     """Airflow imports the plugins folder in every process (task processes for macros): the
     plugin file declares the page and its menu entries, and FastAPI waits for the api-server's
-    first request. Then Airflow's plugin manager loads it without an import error."""
+    first request. Airflow's plugin manager loads it without an import error, and the app it
+    builds then takes the user from Airflow's own authentication on every route."""
+    plugin_file = PROJECT_ROOT / "plugins" / "vnreports_quality.py"
     script = f"""
 import importlib.util, json, sys
 from airflow import plugins_manager
-spec = importlib.util.spec_from_file_location("vnreports_quality", {str(PROJECT_ROOT / "plugins" / "vnreports_quality.py")!r})
+spec = importlib.util.spec_from_file_location("vnreports_quality", {str(plugin_file)!r})
 spec.loader.exec_module(importlib.util.module_from_spec(spec))
 light = "fastapi" not in sys.modules
 plugins, errors = plugins_manager._get_plugins()
 (plugin,) = [p for p in plugins if p.name == "vnreports_quality"]
-print(json.dumps({{"errors": {{k: str(v) for k, v in errors.items()}}, "light": light,
+# the app the api-server will build on the first request: who asks (Airflow's user), what it takes
+from fastapi.dependencies.utils import get_flat_dependant
+from airflow.api_fastapi.core_api.security import get_user
+from vnreports.quality_app import create_app
+routes = {{}}
+for route in create_app().routes:
+    flat = get_flat_dependant(route.dependant)
+    routes[route.path] = {{"query": sorted(p.name for p in flat.query_params),
+                          "airflow_user": any(d.call is get_user for d in flat.dependencies)}}
+print(json.dumps({{"errors": {{k: str(v) for k, v in errors.items()}}, "light": light, "routes": routes,
                   "apps": [{{k: v for k, v in a.items() if k != "app"}} for a in plugin.fastapi_apps],
                   "views": plugin.external_views}}))
 """
@@ -188,6 +199,8 @@ print(json.dumps({{"errors": {{k: str(v) for k, v in errors.items()}}, "light": 
     assert done.returncode == 0, done.stderr[-3000:]
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert loaded["errors"] == {} and loaded["light"]
+    assert loaded["routes"] == {"/": {"query": ["run_id"], "airflow_user": True},
+                                "/data-docs/{path:path}": {"query": [], "airflow_user": True}}
     assert loaded["apps"] == [{"url_prefix": "/vnreports-quality", "name": "vnreports data quality"}]
     assert {(v["destination"], v["href"]) for v in loaded["views"]} == {
         ("nav", "vnreports-quality/"), ("dag_run", "vnreports-quality/?run_id={RUN_ID}")}

@@ -15,8 +15,8 @@ those never serve a page: so nothing here imports FastAPI, Airflow's API or SQLA
 the first request reaches the app (LazyQualityApp).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the route functions' annotations, and
+# their types are imported inside create_app, where a string annotation could not be resolved.
 import asyncio
 import os
 from pathlib import Path
