@@ -58,16 +58,20 @@ run: setup
 test: setup system-packages
 	$(BIN)/python -m pytest
 
-## What pip cannot install: redis-server, the Celery broker of tests/test_celery.py. Installed from
-## Debian's packages when it is missing and we are root with apt-get (as CI is); otherwise a note
-## (that test then skips, or fails under CI=true).
+## What pip cannot install: redis-server, the Celery broker of tests/test_celery.py, and chromium,
+## the headless browser of the data-quality page tests (driven by Playwright, which downloads no
+## browser). Installed from Debian's packages when missing and we are root with apt-get (as CI
+## is); otherwise a note (those tests then skip, or fail under CI=true).
 system-packages:
-	@if command -v redis-server >/dev/null 2>&1; then :; \
+	@missing=""; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing redis-server (Debian package) for tests/test_celery.py"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; \
+	  echo "installing$$missing (Debian packages) for tests/test_celery.py and the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-	  echo "note: redis-server is not installed (apt-get install redis-server); tests/test_celery.py will skip (fail under CI=true)"; \
+	  echo "note: not installed:$$missing (apt-get install$$missing); tests/test_celery.py (redis-server) and the browser tests (chromium) will skip (fail under CI=true)"; \
 	fi
 
 ## Stop the embedded warehouse.
@@ -88,7 +92,7 @@ eval: setup
 bench: setup
 	$(BIN)/python -m vnreports.benchmark
 
-## dbt docs of the marts (models, columns, tests, lineage) on http://localhost:8081.
+## The data-quality page (offline HTML), then the dbt docs of the marts on http://localhost:8081.
 docs: setup
 	$(BIN)/vnreports docs --serve
 

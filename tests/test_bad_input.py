@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import text
@@ -240,6 +242,58 @@ def test_validation_history_and_data_docs_for_odd_names(batch):
     assert batch["docs"]["results"] == 4 * len(validated)
     pages = list((batch["local"] / "gx" / "uncommitted" / "data_docs").rglob("validations/**/*.html"))
     assert len(pages) == 4 * len(validated)
+
+
+def test_the_data_quality_page_names_every_file_newest_first_and_why(batch):
+    """The page the run's data_docs and record steps wrote beside the Data Docs: every file of
+    the batch, newest status change first, each bad one with its reason, each quarantined one with
+    the expectations GX failed; links to the report's own GX validation pages, relative."""
+    from html import escape
+
+    assert batch["docs"]["quality_page"] == str(batch["local"] / "gx" / "uncommitted" / "data_docs" / "quality.html")
+    page = Path(batch["docs"]["quality_page"])
+    html = page.read_text(encoding="utf-8")
+    with batch["engine"].connect() as conn:
+        newest_first = [r.file_name for r in conn.execute(text(
+            "SELECT file_name FROM raw.report_file ORDER BY status_at DESC, file_id DESC"))]
+        failed_by_file = {r.file_name: r.expectations for r in conn.execute(text("""
+            SELECT f.file_name, array_agg(e ->> 'expectation') AS expectations
+              FROM raw.report_file f JOIN raw.validation_run v ON v.report_id = f.report_id
+             CROSS JOIN jsonb_array_elements(v.failed_expectations) e
+             WHERE f.status = 'quarantined' AND e ->> 'severity' = 'critical' GROUP BY 1"""))}
+    articles = re.findall(r'<article class="report.*?</article>', html, re.S)
+    shown = [re.search(r'<span class="file">(.*?)</span>', a).group(1) for a in articles]
+    assert shown == [escape(n) for n in newest_first]
+    blocks = dict(zip(newest_first, articles))
+    rows = file_rows(batch["engine"])
+    for name, (status, _) in BAD.items():
+        assert f'badge st-{status}">{status}<' in blocks[name] and escape(rows[name]["reason"]) in blocks[name]
+    assert set(failed_by_file) == {n for n, (status, _) in BAD.items() if status == "quarantined"}
+    for name, expectations in failed_by_file.items():
+        block = blocks[name]
+        assert f"Failed expectations ({len(expectations)})" in block
+        assert all(f"<code>{e}</code>" in block for e in expectations)
+        links = re.findall(r'<a href="([^"]+)">', block)
+        assert len(links) == 4 and all((page.parent / unquote(href)).resolve().is_file() for href in links)
+    for name in GOOD:
+        assert 'badge st-loaded">loaded<' in blocks[name] and "Failed expectations" not in blocks[name]
+
+
+def test_the_data_quality_page_offline_in_a_headless_browser(batch):
+    """Opened in Chromium with no network, as in an office without internet: the page shows
+    each quarantined report, its reason and the failed expectations, and asked for nothing
+    from anywhere (the GX Data Docs index in the same browser shows bare links and empty
+    tables: its styles and scripts come from CDNs)."""
+    from tests import browser
+
+    seen = browser.open_offline(Path(batch["docs"]["quality_page"]).as_uri())
+    assert seen.external == [] and seen.scripts == 0
+    shown = " ".join(seen.text.split())
+    rows = file_rows(batch["engine"])
+    for name, (status, _) in BAD.items():
+        assert name in shown and " ".join(rows[name]["reason"].split()) in shown, name
+    assert "Why quarantined: huyện Nam Trường Sơn.pdf: administrative unit not resolved" in shown
+    assert "expect_column_values_to_not_be_null on admin_unit_code" in shown
 
 
 def test_inbox_is_untouched(batch):

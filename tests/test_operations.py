@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -582,6 +583,33 @@ def test_backfill_with_a_failed_task_cleared_loads_each_report_once_and_reproces
     assert [t["state"] for t in api.task_instances(month2) if t["task_id"] == "publish_marts"] == ["skipped"]
 
 
+def _the_ui_data_quality_page_shows(airflow, run_id: str, name: str, reason: str) -> None:
+    """The operator's view in the Airflow UI (Browse > Data quality, the run's "Data quality" tab):
+    the plugin's page on the real api-server, in headless Chromium with every request that is
+    not to the api-server aborted and counted. It shows the quarantined report and why, and
+    serves the report's GX validation pages it links to."""
+    from tests import browser
+
+    api = airflow["api"]
+    (plugin,) = [p for p in api.call("GET", "/api/v2/plugins")["plugins"] if p["name"] == "vnreports_quality"]
+    assert [a["url_prefix"] for a in plugin["fastapi_apps"]] == ["/vnreports-quality"]
+    assert {(v["destination"], v["href"]) for v in plugin["external_views"]} == {
+        ("nav", "vnreports-quality/"), ("dag_run", "vnreports-quality/?run_id={RUN_ID}")}
+    assert api.call("GET", "/api/v2/plugins/importErrors")["import_errors"] == []
+    auth = {"Authorization": f"Bearer {api.token}"}
+    for url in (f"{api.base}/vnreports-quality/", f"{api.base}/vnreports-quality/?run_id={quote(run_id)}"):
+        seen = browser.open_offline(url, allow_origins=(api.base,), headers=auth)
+        assert seen.status == 200 and seen.external == [] and seen.scripts == 0, (seen.status, seen.external)
+        shown = " ".join(seen.text.split())
+        assert f"quarantined {name}" in shown and f"Why quarantined: {' '.join(reason.split())}" in shown
+        assert "Failed expectations" in shown and "expect_column_values_to_not_be_null on admin_unit_code" in shown
+    assert not [p.name for p in SAMPLE_REPORTS.glob("*.pdf") if p.name in shown]  # the run's tab: its file only
+    gx_pages = [link for link in seen.links if "/vnreports-quality/data-docs/validations/" in link]
+    assert len(gx_pages) == 4  # one per suite of the report's validation
+    with urllib.request.urlopen(urllib.request.Request(gx_pages[0], headers=auth), timeout=60) as response:
+        assert response.status == 200 and b"<html" in response.read().lower()
+
+
 def test_an_operator_sets_the_metadata_a_report_does_not_state_and_clearing_its_parse_loads_it(airflow):
     """A commune report that names no province ("XÃ ĐỨC GIANG": three communes have the name) and
     no period is quarantined with the reason and the command that fixes it. The operator runs it
@@ -601,6 +629,7 @@ def test_an_operator_sets_the_metadata_a_report_does_not_state_and_clearing_its_
     assert "administrative unit not resolved" in reason and "18319 Xã Đức Giang (Tỉnh Hà Tĩnh)" in reason
     assert f"vnreports metadata set '{name}' --unit" in reason and "--period 2021-H1" in reason
     assert "clear the report's parse task" in reason
+    _the_ui_data_quality_page_shows(airflow, run_id, name, reason)
 
     vnreports = str(Path(sys.executable).with_name("vnreports"))
     done = subprocess.run([vnreports, "metadata", "set", name, "--unit", "18319", "--period", "2021-H1",

@@ -8,7 +8,7 @@
     vnreports summary             what landed in the warehouse
     vnreports reprocess (--file NAME ... | --all | --older-than-parser)
                                   set reports back to 'discovered': the next DAG run parses them again
-    vnreports docs [--serve]      dbt docs of the marts (models, columns, tests, lineage)
+    vnreports docs [--serve]      the data-quality page (offline HTML), then the dbt docs of the marts
     vnreports review list|apply|accept|reject
                                   figures held back from the BI views, by indicator name; curators'
                                   decisions into the catalog seeds (see vnreports.curation)
@@ -399,7 +399,11 @@ def print_summary(url: str) -> None:
               f"{sum(r.table_held for r in tiers):<7} {sum(r.sentence_published for r in tiers):>9}/"
               f"{sum(r.sentence_held for r in tiers):<8}")
     print()
-    docs = config.gx_docs_dir() / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    from vnreports import quality
+
+    if quality.page_path().exists():  # written by the DAG's data_docs and record tasks
+        print(f"Data-quality page (offline; also in the Airflow UI, Browse > Data quality): {quality.page_path()}")
+    docs = quality.data_docs_site_dir() / "index.html"
     if docs.exists():
         print(f"GX Data Docs: {docs}")
     print(f"Airflow task logs: {config.local_dir() / 'airflow' / 'logs'}")
@@ -474,10 +478,16 @@ def cmd_airflow(_: argparse.Namespace) -> None:
 
 
 def cmd_docs(args: argparse.Namespace) -> None:
-    """dbt docs (models, columns, tests, lineage) generated from the warehouse, then served."""
+    """The data-quality page (every report file's status, why a report was quarantined or
+    failed, failed expectations and warnings; one offline HTML file), then the dbt docs
+    (models, columns, tests, lineage) generated from the warehouse, then served."""
+    from vnreports import quality
+    from vnreports.db import get_engine
     from vnreports.transform import dbt_env, run_dbt
 
     url = warehouse_url()
+    page = quality.write_page(get_engine(url))
+    print(f"data-quality page: {page}")
     run_dbt(url, ["docs", "generate"])
     target = config.local_dir() / "dbt" / "target"
     print(f"dbt docs: {target / 'index.html'}")
@@ -598,7 +608,7 @@ def main(argv: list[str] | None = None) -> None:
     rep.add_argument("--older-than-parser", action="store_true",
                      help="reports parsed by a parser version other than the installed one")
     rep.set_defaults(func=cmd_reprocess)
-    docs = sub.add_parser("docs", help="generate (and --serve) the dbt docs of the marts")
+    docs = sub.add_parser("docs", help="write the data-quality page, generate (and --serve) the dbt docs of the marts")
     docs.add_argument("--serve", action="store_true")
     docs.add_argument("--port", type=int, default=8081)
     docs.set_defaults(func=cmd_docs)

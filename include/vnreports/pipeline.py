@@ -204,17 +204,24 @@ def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = Non
 
 @_warehouse_errors
 def data_docs_step(warehouse_url: str, dag_run_id: str) -> dict:
-    """GX Data Docs pages of the reports this DAG run validated, and the index, in one build.
-    Without validations in the run (nothing new) it does not even import GX."""
+    """GX Data Docs pages of the reports this DAG run validated, and the index, in one build;
+    then the data-quality page (vnreports.quality: every file's status and why, readable
+    offline) beside them. Without validations in the run (nothing new) it does not even
+    import GX."""
+    from vnreports import quality
+
     engine = get_engine(warehouse_url)
     with engine.connect() as conn:
         validated = conn.execute(text("SELECT count(DISTINCT report_id) FROM raw.validation_run WHERE dag_run_id = :r"),
                                  {"r": dag_run_id}).scalar()
-    if not validated:
-        return {"results": 0, "data_docs_index": None}
-    from vnreports.validation import build_data_docs
+    docs = {"results": 0, "data_docs_index": None}
+    if validated:
+        from vnreports.validation import build_data_docs
 
-    return build_data_docs(dag_run_id)
+        docs = build_data_docs(dag_run_id)
+    page = quality.write_page(engine)
+    log.info("data-quality page: %s (in the Airflow UI: Browse > Data quality)", page)
+    return {**docs, "quality_page": str(page)}
 
 
 def _metadata_problems(engine, report_id: str) -> list[str]:
@@ -339,4 +346,17 @@ def record_step(warehouse_url: str, dag_run_id: str | None = None, marts_built: 
             text("SELECT status, count(*) FROM raw.report_file GROUP BY status ORDER BY status")
         ).all())
     log.info("files by status: %s", counts)
+    _refresh_quality_page(engine)
     return counts
+
+
+def _refresh_quality_page(engine) -> None:
+    """The data-quality page again, now that reports are loaded (data_docs wrote it while they
+    were only validated). Best effort: the statuses are committed, and a page that cannot be
+    written must not fail the run."""
+    from vnreports import quality
+
+    try:
+        quality.write_page(engine)
+    except Exception:  # noqa: BLE001 - logged with its traceback; data_docs writes it next run
+        log.exception("could not write the data-quality page %s", quality.page_path())

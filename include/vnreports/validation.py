@@ -190,8 +190,9 @@ class ValidationOutcome:
     report_id: str
     success: bool  # False => the report must be quarantined
     evaluated: int  # expectations evaluated, all suites
-    # one dict per failed expectation: expectation, column, kwargs, observed, table, suite
-    # and, for a conditional expectation, condition (e.g. "role == 'ratio'")
+    # one dict per failed expectation: expectation, column, kwargs, observed, table, suite,
+    # severity, the suite's description when it has one and, for a conditional expectation,
+    # condition (e.g. "role == 'ratio'")
     failed: list[dict] = field(default_factory=list)
     reason: str | None = None  # one line naming the failing expectations; None on success
     warnings: list[dict] = field(default_factory=list)  # failed warning-level expectations
@@ -1111,6 +1112,8 @@ def _failed_expectations(suite_name: str, result: ExpectationSuiteValidationResu
             "suite": suite_name,
             "severity": _severity(config),
         }
+        if getattr(config, "description", None):  # the plain words the data-quality page shows
+            entry["description"] = config.description
         if kwargs.get("row_condition"):
             entry["condition"] = _condition_text(kwargs["row_condition"])
         failed.append(entry)
