@@ -103,7 +103,9 @@ class Api(AirflowApi):
             "include_downstream": include_downstream, "reset_dag_runs": True,
         })["task_instances"]
 
-    def wait_run(self, run_id: str, timeout: float = 420) -> str:
+    # A bound for a stuck run, not a speed check: a busy machine (CI beside other jobs) takes
+    # several times the usual two minutes.
+    def wait_run(self, run_id: str, timeout: float = 1200) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.run(run_id)["state"]
