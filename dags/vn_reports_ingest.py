@@ -44,9 +44,21 @@ def _failure_callback():
     return failure_callback()  # None unless VNREPORTS_ALERT_CONN_ID names a connection
 
 
+def _monthly_or_new_inbox_files():
+    """Monthly (as "@monthly" was), or when the asset vnreports_inbox gets an event: its watcher
+    (in the triggerer) fires for files the warehouse has not registered, only while the Airflow
+    Variable vnreports_inbox_watch is on. See vnreports.inbox_watch and README "Event-driven loads"."""
+    from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable
+
+    from vnreports.inbox_watch import ASSET_NAME, WATCHER_NAME, InboxFilesTrigger
+
+    inbox = Asset(ASSET_NAME, watchers=[AssetWatcher(name=WATCHER_NAME, trigger=InboxFilesTrigger())])
+    return AssetOrTimeSchedule(timetable=CronTriggerTimetable("@monthly", timezone="UTC"), assets=[inbox])
+
+
 @dag(
     dag_id="vn_reports_ingest",
-    schedule="@monthly",
+    schedule=_monthly_or_new_inbox_files(),
     start_date=datetime(2021, 1, 1),
     catchup=False,
     max_active_runs=1,

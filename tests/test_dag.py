@@ -187,7 +187,8 @@ def test_manifest_is_regenerated_when_the_project_changes(tmp_path):
 
 
 def test_schedule_and_operational_settings(dag):
-    assert dag.timetable.expression in ("@monthly", "0 0 1 * *")
+    # monthly, or an event of the inbox asset (AssetOrTimeSchedule; see test_the_inbox_asset_...)
+    assert dag.timetable.timetable.expression in ("@monthly", "0 0 1 * *")
     assert dag.catchup is False
     assert dag.max_active_runs == 1
     discover = dag.get_task("discover")
@@ -252,3 +253,23 @@ def test_failure_alerts_are_off_by_default_and_on_with_a_connection_id(bag, monk
     # the export DAG file alone: it parses in milliseconds, the ingest DAG's callback comes from the same function
     export = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "vn_reports_export.py")).dags["vn_reports_export"]
     assert isinstance(export.on_failure_callback, FailureNotifier) and export.on_failure_callback.conn_id == "alerts"
+
+
+def test_the_inbox_asset_has_a_watcher_the_triggerer_can_rebuild(dag):
+    """Event-driven loads: the DAG also runs on events of the asset vnreports_inbox, whose watcher
+    is an InboxFilesTrigger (a BaseEventTrigger, as watchers must be) that the triggerer builds
+    again from its classpath and kwargs."""
+    from importlib import import_module
+
+    from airflow.sdk import AssetOrTimeSchedule
+    from airflow.triggers.base import BaseEventTrigger
+
+    assert isinstance(dag.timetable, AssetOrTimeSchedule)
+    [asset] = list(dag.timetable.asset_condition.iter_assets().values())
+    assert asset.name == "vnreports_inbox"
+    [watcher] = asset.watchers
+    classpath, kwargs = watcher.trigger.serialize()
+    module, name = classpath.rsplit(".", 1)
+    rebuilt = getattr(import_module(module), name)(**kwargs)
+    assert isinstance(rebuilt, BaseEventTrigger) and rebuilt.serialize() == (classpath, kwargs)
+    assert kwargs["poll_seconds"] <= 20  # a dropped file starts a run within a minute
