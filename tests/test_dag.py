@@ -265,7 +265,7 @@ def test_the_inbox_asset_has_a_watcher_the_triggerer_can_rebuild(dag):
     from airflow.triggers.base import BaseEventTrigger
 
     assert isinstance(dag.timetable, AssetOrTimeSchedule)
-    [asset] = list(dag.timetable.asset_condition.iter_assets().values())
+    [asset] = dag.timetable.asset_condition.objects
     assert asset.name == "vnreports_inbox"
     [watcher] = asset.watchers
     classpath, kwargs = watcher.trigger.serialize()

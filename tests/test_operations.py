@@ -342,7 +342,9 @@ def airflow(tmp_path_factory):
     engine = create_engine(psycopg_url(url))
     try:
         subprocess.run([airflow_bin, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-        for component in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"]):
+        # the triggerer runs the inbox asset's watcher (event-driven loads, off unless its Variable is on)
+        for component in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"],
+                          ["triggerer", "--skip-serve-logs"]):
             log_file = (logs / f"{component[0]}.log").open("w")
             processes.append(subprocess.Popen([airflow_bin, *component], env=env, stdout=log_file,
                                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -657,3 +659,80 @@ def test_an_operator_sets_the_metadata_a_report_does_not_state_and_clearing_its_
     assert (report.unit_source, report.period_source) == ("operator_override", "operator_override")
     assert "vuquang.hatinh.gov.vn" in report.unit_note
     assert facts > 10
+
+
+# --- event-driven loads (issue 16): the inbox watch on this module's Airflow -------------------
+
+WATCH_VARIABLE = "vnreports_inbox_watch"
+
+
+def _runs(api) -> dict[str, dict]:
+    return {r["dag_run_id"]: r for r in api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100")["dag_runs"]}
+
+
+def _set_watch(api, value: str | None) -> None:
+    """The operator's switch, through the REST API (the UI's Admin > Variables); None deletes it."""
+    try:
+        api.call("DELETE", f"/api/v2/variables/{WATCH_VARIABLE}")
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+    if value is not None:
+        api.call("POST", "/api/v2/variables", {"key": WATCH_VARIABLE, "value": value})
+
+
+def test_a_file_dropped_in_the_inbox_starts_a_run_within_a_minute_and_loads_once(airflow, tmp_path):
+    """Event-driven loads, on the real triggerer, scheduler and api-server: with the Variable
+    vnreports_inbox_watch unset (the default) a new inbox file starts nothing; turned on, a file
+    dropped into the inbox starts an asset-triggered run within a minute (the watcher looks every
+    10 s). A run created while that one runs, as the monthly run firing at the same moment, waits
+    for it (max_active_runs=1) and then parses nothing: the report is staged and loaded once."""
+    from vnreports.synthetic import write_reports
+
+    api, engine, inbox = airflow["api"], airflow["engine"], airflow["inbox"]
+    quiet, dropped_file = write_reports(tmp_path / "made", 2, pages=3, seed=16)
+    before = set(_runs(api))
+    assert not [r for r in _runs(api).values() if r["state"] in ("queued", "running")]
+    try:
+        _set_watch(api, None)
+        shutil.copy(quiet, inbox / quiet.name)
+        time.sleep(25)  # two and a half looks of the watcher
+        assert set(_runs(api)) == before, "a run started while the watch was off"
+        (inbox / quiet.name).unlink()
+
+        _set_watch(api, "on")
+        shutil.copy(dropped_file, inbox / dropped_file.name)  # a new mtime and ctime: a fresh drop
+        dropped = time.monotonic()
+        while not (new := [r for run_id, r in _runs(api).items() if run_id not in before]):
+            assert time.monotonic() - dropped < 60, "no run within a minute of the drop"
+            time.sleep(1)
+        latency = time.monotonic() - dropped
+        [event_run] = new
+        assert event_run["run_type"] == "asset_triggered", event_run
+        while api.run(event_run["dag_run_id"])["state"] == "queued":  # then the next run must wait
+            assert time.monotonic() - dropped < 300, "the event's run never started"
+            time.sleep(1)
+        monthly = api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
+                           {"dag_run_id": "manual__as_if_monthly", "logical_date": None})["dag_run_id"]
+        # a whole dbt build (a report changed), then a run with nothing new: long on a busy machine
+        assert api.wait_run(event_run["dag_run_id"], timeout=900) == "success"
+        assert api.wait_run(monthly, timeout=600) == "success"
+    finally:
+        _set_watch(api, None)
+        (inbox / quiet.name).unlink(missing_ok=True)
+    print(f"a dropped file started a run {latency:.1f} s later")
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT status, dag_run_id, trim(report_id) FROM raw.report_file WHERE file_name = :n"),
+                            {"n": dropped_file.name}).all()
+        assert [(status, run) for status, run, _ in rows] == [("loaded", event_run["dag_run_id"])]
+        assert conn.execute(text("SELECT count(*) FROM staging.report WHERE report_id = :r"),
+                            {"r": rows[0][2]}).scalar_one() == 1
+    parses = {run: [t for t in api.task_instances(run) if t["task_id"] == "parse"]
+              for run in (event_run["dag_run_id"], monthly)}
+    assert [(t["state"], t["rendered_map_index"]) for t in parses[event_run["dag_run_id"]]] == [
+        ("success", dropped_file.name)]
+    assert [t["state"] for t in parses[monthly]] in ([], ["skipped"])  # found nothing new to parse
+    assert set(_runs(api)) - before == {event_run["dag_run_id"], monthly}  # one event, one run
+    assert warehouse_state(engine)["duplicates"] == {
+        "report_file": 0, "fct_indicator_observation": 0, "fct_indicator_value": 0}

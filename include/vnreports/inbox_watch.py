@@ -24,7 +24,6 @@ content once, under a lock, so the second run finds the file registered and pars
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -34,8 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
-
-log = logging.getLogger(__name__)
 
 ASSET_NAME = "vnreports_inbox"
 WATCHER_NAME = "vnreports_inbox_new_files"
