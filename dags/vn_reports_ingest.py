@@ -12,26 +12,16 @@ connection VNREPORTS_ALERT_CONN_ID names (vnreports.alerts; off when unset).
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import BaseHook, TriggerRule, dag, get_current_context, task
-
-WAREHOUSE_CONN_ID = os.environ.get("WAREHOUSE_CONN_ID", "warehouse")
+from airflow.sdk import TriggerRule, dag, get_current_context, task
 
 
 def _warehouse_url() -> str:
-    """The warehouse connection (AIRFLOW_CONN_WAREHOUSE or the UI), else WAREHOUSE_URL."""
-    try:
-        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
-    except Exception:  # connection not defined: fall back to the plain variable
-        return os.environ["WAREHOUSE_URL"]
-    from sqlalchemy.engine import URL
+    """vnreports.config.airflow_warehouse_url, imported when a task runs (not at parse time)."""
+    from vnreports.config import airflow_warehouse_url
 
-    return URL.create(
-        "postgresql", username=conn.login, password=conn.password, host=conn.host,
-        port=conn.port, database=conn.schema,
-    ).render_as_string(hide_password=False)
+    return airflow_warehouse_url()
 
 
 def _run_id() -> str:

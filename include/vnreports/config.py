@@ -14,6 +14,24 @@ def local_dir() -> Path:
     return Path(os.environ.get("VNREPORTS_LOCAL_DIR", PROJECT_ROOT / ".local")).resolve()
 
 
+def airflow_warehouse_url() -> str:
+    """The warehouse as Airflow tasks and triggers find it: the Airflow connection named by
+    WAREHOUSE_CONN_ID (default `warehouse`: AIRFLOW_CONN_WAREHOUSE or the UI), else WAREHOUSE_URL.
+    Only called where Airflow runs (airflow.sdk imported here, not at import)."""
+    from airflow.sdk import BaseHook
+
+    try:
+        conn = BaseHook.get_connection(os.environ.get("WAREHOUSE_CONN_ID", "warehouse"))
+    except Exception:  # connection not defined: fall back to the plain variable
+        return os.environ["WAREHOUSE_URL"]
+    from sqlalchemy.engine import URL
+
+    return URL.create(
+        "postgresql", username=conn.login, password=conn.password, host=conn.host,
+        port=conn.port, database=conn.schema,
+    ).render_as_string(hide_password=False)
+
+
 def inbox_dir() -> Path:
     return Path(os.environ.get("REPORTS_INBOX", local_dir() / "inbox")).resolve()
 

@@ -34,6 +34,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
+from vnreports.config import airflow_warehouse_url
+
 ASSET_NAME = "vnreports_inbox"
 WATCHER_NAME = "vnreports_inbox_new_files"
 # The operator's switch: an Airflow Variable (UI: Admin > Variables; CLI: airflow variables set
@@ -42,7 +44,6 @@ ENABLE_VARIABLE = "vnreports_inbox_watch"
 ON_VALUES = ("on", "true", "yes", "1")
 DEFAULT_POLL_SECONDS = 10.0
 DEFAULT_REANNOUNCE_SECONDS = 3600.0
-WAREHOUSE_CONN_ID = os.environ.get("WAREHOUSE_CONN_ID", "warehouse")
 
 
 @dataclass(frozen=True)
@@ -177,20 +178,6 @@ def watch_enabled() -> bool:
     return str(value).strip().lower() in ON_VALUES
 
 
-def warehouse_url() -> str:
-    """The `warehouse` connection as the DAG's tasks read it, else WAREHOUSE_URL."""
-    from airflow.sdk import BaseHook
-
-    try:
-        conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
-    except Exception:  # connection not defined: fall back to the plain variable
-        return os.environ["WAREHOUSE_URL"]
-    from sqlalchemy.engine import URL
-
-    return URL.create(
-        "postgresql", username=conn.login, password=conn.password, host=conn.host,
-        port=conn.port, database=conn.schema,
-    ).render_as_string(hide_password=False)
 
 
 class InboxFilesTrigger(BaseEventTrigger):
@@ -220,7 +207,7 @@ class InboxFilesTrigger(BaseEventTrigger):
         inbox = config.inbox_dir()
         if self._watch is None or self._watch.inbox != inbox:
             self._watch = InboxWatch(inbox)
-        return self._watch.new_files(get_engine(warehouse_url()))
+        return self._watch.new_files(get_engine(airflow_warehouse_url()))
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         on: bool | None = None
