@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-import pytest
+from tests.conftest import skip_or_fail_without
 
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
@@ -23,11 +23,7 @@ def chromium_path() -> str:
     path = os.environ.get("VNREPORTS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if path:
         return path
-    reason = ("chromium is not installed (Debian: apt-get install chromium; `make test` installs it when run "
-              "as root)")
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason}: CI must run the browser tests")
-    pytest.skip(reason)
+    skip_or_fail_without("chromium", "the browser tests")
 
 
 @dataclass

@@ -75,6 +75,16 @@ def pytest_sessionfinish(session):
                 pass
 
 
+def skip_or_fail_without(package: str, needed_by: str):
+    """A Debian package the suite needs is missing: skip, or fail under CI=true (where `make test`
+    installs it as root and the tests needing it must run)."""
+    reason = (f"{package} is not installed (Debian: apt-get install {package}; `make test` installs it "
+              "when run as root)")
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason}: CI must run {needed_by}")
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -40,22 +40,20 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import free_port, warehouse_rows
+from tests.conftest import free_port, skip_or_fail_without, warehouse_rows
 from tests.test_operations import DAG_ID, Api, _stop_group, psycopg_url
 
 pytestmark = pytest.mark.slow
 
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"  # as in docker-compose.yml
 WORKERS = ("workerA", "workerB")
+
+
 def _require_redis_server() -> str:
     path = shutil.which("redis-server")
     if path:
         return path
-    reason = ("redis-server is not installed (Debian: apt-get install redis-server; `make test` installs it "
-              "when run as root)")
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason}: CI must run the Celery test")
-    pytest.skip(reason)
+    skip_or_fail_without("redis-server", "the Celery test")
 
 
 def _tail(path: Path, chars: int = 4000) -> str:
