@@ -57,7 +57,9 @@ def mart_asset(table: str):
 
 @lru_cache(maxsize=4)
 def _published_marts(manifest_path: str, mtime: float) -> tuple[str, ...]:
-    manifest = json.loads(Path(manifest_path).read_text())
+    from vnreports.transform import read_manifest
+
+    manifest = read_manifest(manifest_path)
     return tuple(sorted(
         node["name"] for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node.get("schema") == MARTS_SCHEMA

@@ -6,7 +6,6 @@ and the standard library. Credentials are looked up only when a task runs.
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -67,7 +66,9 @@ def profile_config():
 
 @lru_cache(maxsize=4)
 def _cross_model_tests(manifest_path: str, mtime: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    manifest = json.loads(Path(manifest_path).read_text())
+    from vnreports.transform import read_manifest
+
+    manifest = read_manifest(manifest_path)
     names, all_parents = set(), set()
     for node in manifest["nodes"].values():
         if node["resource_type"] != "test":

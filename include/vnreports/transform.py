@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from vnreports import config
@@ -125,6 +126,18 @@ def manifest_is_stale(project_dir: Path | None = None) -> bool:
     except FileNotFoundError:
         return True
     return built < _newest_source_mtime(project_dir)
+
+
+def read_manifest(manifest_path: Path | str) -> dict:
+    """The parsed manifest.json, once per file version in a process: the DAG file reads it for the
+    cross-model tests (vnreports.dbt_tasks) and the mart assets (vnreports.assets), in every task
+    process that parses the DAG. Callers must not change it."""
+    return _read_manifest(str(manifest_path), Path(manifest_path).stat().st_mtime)
+
+
+@lru_cache(maxsize=2)
+def _read_manifest(manifest_path: str, mtime: float) -> dict:  # noqa: ARG001 - mtime keys the cache
+    return json.loads(Path(manifest_path).read_text())
 
 
 def dbt_manifest_path(project_dir: Path | None = None) -> Path:
