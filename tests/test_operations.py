@@ -614,53 +614,6 @@ def _the_ui_data_quality_page_shows(airflow, run_id: str, name: str, reason: str
         assert response.status == 200 and b"<html" in response.read().lower()
 
 
-def test_an_operator_sets_the_metadata_a_report_does_not_state_and_clearing_its_parse_loads_it(airflow):
-    """A commune report that names no province ("XÃ ĐỨC GIANG": three communes have the name) and
-    no period is quarantined with the reason and the command that fixes it. The operator runs it
-    (`vnreports metadata set`), clears the report's parse task in the failed-to-load run (the
-    Airflow UI's Clear, here through the REST API), and the report loads with those fields, their
-    source shown in marts.dim_report."""
-    api, engine, env, inbox = airflow["api"], airflow["engine"], airflow["env"], airflow["inbox"]
-    name = "032_ducgiang-xa-6t-khongro.pdf"
-    shutil.copy2(CORPUS_PDFS / name, inbox / name)
-    run_id = "manual__operator_override"
-    api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": "2024-03-01T00:00:00Z"})
-    assert api.wait_run(run_id) == "success"
-    with engine.connect() as conn:
-        status, reason = conn.execute(text("SELECT status, reason FROM raw.report_file WHERE file_name = :n"),
-                                      {"n": name}).one()
-    assert status == "quarantined"
-    assert "administrative unit not resolved" in reason and "18319 Xã Đức Giang (Tỉnh Hà Tĩnh)" in reason
-    assert f"vnreports metadata set '{name}' --unit" in reason and "--period 2021-H1" in reason
-    assert "clear the report's parse task" in reason
-    _the_ui_data_quality_page_shows(airflow, run_id, name, reason)
-
-    vnreports = str(Path(sys.executable).with_name("vnreports"))
-    done = subprocess.run([vnreports, "metadata", "set", name, "--unit", "18319", "--period", "2021-H1",
-                           "--why", "the portal page is vuquang.hatinh.gov.vn/ducgiang"],
-                          env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert (inbox / "metadata_overrides.yaml").exists()
-    parses = [t for t in api.task_instances(run_id) if t["task_id"] == "parse"]
-    assert len(parses) == 1  # the one new file of this run
-    api.clear(run_id, [["parse", parses[0]["map_index"]]], include_downstream=True)
-    assert api.wait_run(run_id) == "success"
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT status FROM raw.report_file WHERE file_name = :n"),
-                            {"n": name}).scalar_one() == "loaded"
-        report = conn.execute(text(
-            "SELECT admin_unit_code, period_type, period_start, unit_source, period_source, "
-            "metadata_sources -> 'admin_unit_code' ->> 'text' AS unit_note "
-            "FROM marts.dim_report WHERE file_name = :n"), {"n": name}).one()
-        facts = conn.execute(text(
-            "SELECT count(*) FROM marts.fct_indicator_observation o JOIN marts.dim_report r USING (report_id) "
-            "WHERE r.file_name = :n AND o.admin_unit_code = '18319'"), {"n": name}).scalar_one()
-    assert report.admin_unit_code == "18319" and report.period_type == "first_half"
-    assert (report.unit_source, report.period_source) == ("operator_override", "operator_override")
-    assert "vuquang.hatinh.gov.vn" in report.unit_note
-    assert facts > 10
-
-
 # --- event-driven loads (issue 16): the inbox watch on this module's Airflow -------------------
 
 WATCH_VARIABLE = "vnreports_inbox_watch"
@@ -681,57 +634,91 @@ def _set_watch(api, value: str | None) -> None:
         api.call("POST", "/api/v2/variables", {"key": WATCH_VARIABLE, "value": value})
 
 
-def test_a_file_dropped_in_the_inbox_starts_a_run_within_a_minute_and_loads_once(airflow, tmp_path):
-    """Event-driven loads, on the real triggerer, scheduler and api-server: with the Variable
-    vnreports_inbox_watch unset (the default) a new inbox file starts nothing; turned on, a file
-    dropped into the inbox starts an asset-triggered run within a minute (the watcher looks every
-    10 s). A run created while that one runs, as the monthly run firing at the same moment, waits
-    for it (max_active_runs=1) and then parses nothing: the report is staged and loaded once."""
+def test_a_dropped_report_starts_a_run_and_an_operator_fixes_its_metadata_by_clearing_its_parse(airflow, tmp_path):
+    """Event-driven loads and the operator's fix, on the real triggerer, scheduler and api-server.
+
+    With the Variable vnreports_inbox_watch unset (the default) a new inbox file starts nothing.
+    Turned on, a file dropped into the inbox starts an asset-triggered run within a minute (the
+    watcher looks every 10 s); a run created while that one runs, as the monthly run firing at the
+    same moment, waits for it (max_active_runs=1) and then parses nothing. The dropped file is a
+    commune report that names no province ("XÃ ĐỨC GIANG": three communes have the name) and no
+    period: the event's run quarantines it with the reason and the command that fixes it, shown on
+    the UI's data-quality page. The operator runs it (`vnreports metadata set`), clears the
+    report's parse task in that run (the UI's Clear, here through the REST API), and the report
+    loads with those fields, their source shown in marts.dim_report; it was staged once."""
     from vnreports.synthetic import write_reports
 
-    api, engine, inbox = airflow["api"], airflow["engine"], airflow["inbox"]
-    quiet, dropped_file = write_reports(tmp_path / "made", 2, pages=3, seed=16)
+    api, engine, env, inbox = airflow["api"], airflow["engine"], airflow["env"], airflow["inbox"]
+    (quiet,) = write_reports(tmp_path / "made", 1, pages=3, seed=16)
+    name = "032_ducgiang-xa-6t-khongro.pdf"
     before = set(_runs(api))
     assert not [r for r in _runs(api).values() if r["state"] in ("queued", "running")]
     try:
         _set_watch(api, None)
         shutil.copy(quiet, inbox / quiet.name)
-        time.sleep(25)  # two and a half looks of the watcher
+        time.sleep(20)  # two looks of the watcher
         assert set(_runs(api)) == before, "a run started while the watch was off"
         (inbox / quiet.name).unlink()
 
         _set_watch(api, "on")
-        shutil.copy(dropped_file, inbox / dropped_file.name)  # a new mtime and ctime: a fresh drop
+        shutil.copy(CORPUS_PDFS / name, inbox / name)  # a new mtime and ctime: a fresh drop
         dropped = time.monotonic()
         while not (new := [r for run_id, r in _runs(api).items() if run_id not in before]):
             assert time.monotonic() - dropped < 60, "no run within a minute of the drop"
             time.sleep(1)
         latency = time.monotonic() - dropped
         [event_run] = new
+        run_id = event_run["dag_run_id"]
         assert event_run["run_type"] == "asset_triggered", event_run
-        while api.run(event_run["dag_run_id"])["state"] == "queued":  # then the next run must wait
+        while api.run(run_id)["state"] == "queued":  # then the next run must wait
             assert time.monotonic() - dropped < 300, "the event's run never started"
             time.sleep(1)
         monthly = api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
                            {"dag_run_id": "manual__as_if_monthly", "logical_date": None})["dag_run_id"]
-        assert api.wait_run(event_run["dag_run_id"]) == "success"
+        assert api.wait_run(run_id) == "success"
         assert api.wait_run(monthly) == "success"
     finally:
         _set_watch(api, None)
         (inbox / quiet.name).unlink(missing_ok=True)
     print(f"a dropped file started a run {latency:.1f} s later")
+    parses = {run: [t for t in api.task_instances(run) if t["task_id"] == "parse"] for run in (run_id, monthly)}
+    assert [(t["state"], t["rendered_map_index"]) for t in parses[run_id]] == [("success", name)]
+    assert [t["state"] for t in parses[monthly]] in ([], ["skipped"])  # found nothing new to parse
+    assert set(_runs(api)) - before == {run_id, monthly}  # one event, one run
 
     with engine.connect() as conn:
+        status, reason, quarantined_by = conn.execute(text(
+            "SELECT status, reason, dag_run_id FROM raw.report_file WHERE file_name = :n"), {"n": name}).one()
+    assert (status, quarantined_by) == ("quarantined", run_id)
+    assert "administrative unit not resolved" in reason and "18319 Xã Đức Giang (Tỉnh Hà Tĩnh)" in reason
+    assert f"vnreports metadata set '{name}' --unit" in reason and "--period 2021-H1" in reason
+    assert "clear the report's parse task" in reason
+    _the_ui_data_quality_page_shows(airflow, run_id, name, reason)
+
+    vnreports = str(Path(sys.executable).with_name("vnreports"))
+    done = subprocess.run([vnreports, "metadata", "set", name, "--unit", "18319", "--period", "2021-H1",
+                           "--why", "the portal page is vuquang.hatinh.gov.vn/ducgiang"],
+                          env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (inbox / "metadata_overrides.yaml").exists()
+    api.clear(run_id, [["parse", parses[run_id][0]["map_index"]]], include_downstream=True)
+    assert api.wait_run(run_id) == "success"
+    with engine.connect() as conn:
         rows = conn.execute(text("SELECT status, dag_run_id, trim(report_id) FROM raw.report_file WHERE file_name = :n"),
-                            {"n": dropped_file.name}).all()
-        assert [(status, run) for status, run, _ in rows] == [("loaded", event_run["dag_run_id"])]
+                            {"n": name}).all()
+        assert [(status, run) for status, run, _ in rows] == [("loaded", run_id)]
         assert conn.execute(text("SELECT count(*) FROM staging.report WHERE report_id = :r"),
                             {"r": rows[0][2]}).scalar_one() == 1
-    parses = {run: [t for t in api.task_instances(run) if t["task_id"] == "parse"]
-              for run in (event_run["dag_run_id"], monthly)}
-    assert [(t["state"], t["rendered_map_index"]) for t in parses[event_run["dag_run_id"]]] == [
-        ("success", dropped_file.name)]
-    assert [t["state"] for t in parses[monthly]] in ([], ["skipped"])  # found nothing new to parse
-    assert set(_runs(api)) - before == {event_run["dag_run_id"], monthly}  # one event, one run
+        report = conn.execute(text(
+            "SELECT admin_unit_code, period_type, period_start, unit_source, period_source, "
+            "metadata_sources -> 'admin_unit_code' ->> 'text' AS unit_note "
+            "FROM marts.dim_report WHERE file_name = :n"), {"n": name}).one()
+        facts = conn.execute(text(
+            "SELECT count(*) FROM marts.fct_indicator_observation o JOIN marts.dim_report r USING (report_id) "
+            "WHERE r.file_name = :n AND o.admin_unit_code = '18319'"), {"n": name}).scalar_one()
+    assert report.admin_unit_code == "18319" and report.period_type == "first_half"
+    assert (report.unit_source, report.period_source) == ("operator_override", "operator_override")
+    assert "vuquang.hatinh.gov.vn" in report.unit_note
+    assert facts > 10
     assert warehouse_state(engine)["duplicates"] == {
         "report_file": 0, "fct_indicator_observation": 0, "fct_indicator_value": 0}
