@@ -11,6 +11,13 @@ FROM apache/airflow:3.3.2-python3.13
 # the project root (vnreports.config.PROJECT_ROOT) hold inside the container too.
 WORKDIR /opt/airflow
 
+# OCR of scanned reports (vnreports.parsing.ocr): Tesseract and its Vietnamese model, from Debian.
+USER root
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+USER airflow
+
 # Dependencies first (this layer is rebuilt only when the pins change) ...
 COPY --chown=airflow:0 pyproject.toml constraints.txt ./
 COPY --chown=airflow:0 include/ ./include/

@@ -58,20 +58,23 @@ run: setup
 test: setup system-packages
 	$(BIN)/python -m pytest
 
-## What pip cannot install: redis-server, the Celery broker of tests/test_celery.py, and chromium,
+## What pip cannot install: redis-server, the Celery broker of tests/test_celery.py; chromium,
 ## the headless browser of the data-quality page tests (driven by Playwright, which downloads no
-## browser). Installed from Debian's packages when missing and we are root with apt-get (as CI
-## is); otherwise a note (those tests then skip, or fail under CI=true).
+## browser); Tesseract with its Vietnamese model, the OCR of scanned reports. Installed from
+## Debian's packages when missing and we are root with apt-get (as CI is); otherwise a note (those
+## tests then skip, or fail under CI=true; a scan is then marked failed with how to install OCR).
 system-packages:
 	@missing=""; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>&1 | grep -qx vie; } \
+	  || missing="$$missing tesseract-ocr tesseract-ocr-vie"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing$$missing (Debian packages) for tests/test_celery.py and the browser tests"; \
+	  echo "installing$$missing (Debian packages) for tests/test_celery.py, the browser tests and OCR"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-	  echo "note: not installed:$$missing (apt-get install$$missing); tests/test_celery.py (redis-server) and the browser tests (chromium) will skip (fail under CI=true)"; \
+	  echo "note: not installed:$$missing (apt-get install$$missing); tests/test_celery.py (redis-server), the browser tests (chromium) and the OCR tests (tesseract) will skip (fail under CI=true)"; \
 	fi
 
 ## Stop the embedded warehouse.
@@ -87,10 +90,12 @@ airflow: setup
 eval: setup
 	$(BIN)/python -m vnreports.evaluation
 	$(BIN)/python -m vnreports.span_eval
+	$(BIN)/python -m vnreports.scan_eval
 
 ## Parser speed on the sample reports against pdfplumber's full table machinery.
 bench: setup
 	$(BIN)/python -m vnreports.benchmark
+	$(BIN)/python -m vnreports.scan_eval --speed
 
 ## The data-quality page (offline HTML), then the dbt docs of the marts on http://localhost:8081.
 docs: setup

@@ -58,7 +58,7 @@ BAD = {
     "tải dở; bị cắt.pdf": ("failed", ["truncated or corrupt PDF"]),
     "có mật khẩu.pdf": ("failed", ["password-protected PDF"]),
     "ghi chú 'đổi tên'.PDF": ("failed", ["not a PDF"]),
-    "bản quét (scan).pdf": ("failed", ["no text layer", "OCR"]),
+    "bản quét trắng (scan).pdf": ("failed", ["no text layer (an image-only scan) and OCR found no text"]),
     "rất dài 400 trang.pdf": ("failed", [f"too many pages ({LARGE_PAGES}; the limit is {MAX_PAGES}"]),
     "bản sao; báo cáo tỉnh.pdf": ("duplicate", ["same content as", list(GOOD)[0]]),
     "huyện Nam Trường Sơn.pdf": ("quarantined", [
@@ -99,7 +99,7 @@ def batch(tmp_path_factory, warehouse_url, large_pdfs):
     edge_pdfs.truncated_pdf(inbox / next(bad), SAMPLE_REPORTS / "003_f52cf5fe5220986b.pdf")
     edge_pdfs.encrypted_pdf(inbox / next(bad))
     edge_pdfs.not_a_pdf(inbox / next(bad))
-    edge_pdfs.image_only_pdf(inbox / next(bad))
+    edge_pdfs.blank_scan(inbox / next(bad))
     shutil.copy2(large_pdfs[LARGE_PAGES], inbox / next(bad))
     shutil.copy2(PROVINCE_REPORT, inbox / next(bad))
     edge_pdfs.unknown_unit_report(inbox / next(bad))

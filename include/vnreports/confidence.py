@@ -26,7 +26,8 @@ reason that failed:
    that is an event, not the unit's indicator.
 
 Table figures (a row of an indicator table names its indicator, a column its scenario and
-period) are published unless a curator rejected the row's name.
+period) are published unless a curator rejected the row's name or the parser doubts the figure
+(``IndicatorValue.doubts``: a number OCR read below its confidence threshold).
 
 Curation decisions live in ``dbt_project/seeds/curation_decisions.csv`` (one row per
 normalised name, the latest decision wins; written by ``vnreports review``), versioned with the
@@ -300,8 +301,11 @@ def assess_narrative(indicator_text: str, indicator_code: str | None, unit: str 
     return Assessment(HELD if reasons else PUBLISHED, tuple(reasons))
 
 
-def assess_table(indicator_name: str | None, curation: Curation) -> Assessment:
-    """The tier of a table figure: published unless a curator rejected the row's name."""
+def assess_table(indicator_name: str | None, curation: Curation, doubts: Iterable[str] = ()) -> Assessment:
+    """The tier of a table figure: published unless a curator rejected the row's name or the
+    parser doubts the figure (an OCR reading it is not sure of)."""
+    reasons: list[str] = []
     if curation.decision(indicator_name) == "reject":
-        return Assessment(HELD, ("indicator name rejected by a curator",))
-    return Assessment(PUBLISHED)
+        reasons.append("indicator name rejected by a curator")
+    reasons.extend(f"parser doubt: {d}" for d in doubts)
+    return Assessment(HELD if reasons else PUBLISHED, tuple(reasons))

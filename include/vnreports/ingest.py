@@ -316,14 +316,14 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
     row_units = {(t.table_index, r.row_index): r.measure_unit for t in report.tables for r in t.rows}
     value_rows = [
         {"r": report.sha256,
-         **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox")},
-         "row_path": _json(value.row_path), **_bbox(value.bbox),
+         **{k: x for k, x in asdict(value).items() if k not in ("row_path", "bbox", "doubts")},
+         "row_path": _json(value.row_path), **_bbox(value.bbox), "doubts": _json(list(value.doubts)),
          # the row's ancestors are the context: "Sản lượng" under "Cây lúa"
          **matcher.match(value.indicator_name,
                          row_units.get((value.table_index, value.row_index), value.measure_unit),
                          value.row_path[:-1]),
          "unit_normalised": matcher.unit(value.measure_unit),
-         **matcher.table_tier(value.indicator_name)}
+         **matcher.table_tier(value.indicator_name, value.doubts)}
         for value in report.values
     ]
     fact_rows = [{"r": report.sha256, **_narrative_row(fact, matcher)} for fact in report.narrative_facts]
@@ -408,14 +408,15 @@ def stage_report(engine: Engine, report: ParsedReport, parser_version: str,
                          period_start, period_end, plan_issuer, ratio_base, value_number,
                          value_text, raw_text, x0, top, x1, bottom,
                          indicator_code, match_method, match_score, catalog_version,
-                         unit_normalised, publication_tier, hold_reasons)
+                         unit_normalised, doubts, publication_tier, hold_reasons)
                     VALUES (:r, 'table', :table_index, :row_index, :col_index, :page,
                             :indicator_name, CAST(:row_path AS jsonb), :measure_unit, :role,
                             :scenario, :period_type, :period_start, :period_end, :plan_issuer,
                             :ratio_base, :value_number, :value_text, :raw_text,
                             :x0, :top, :x1, :bottom,
                             :indicator_code, :match_method, :match_score, :catalog_version,
-                            :unit_normalised, :publication_tier, CAST(:hold_reasons AS jsonb))
+                            :unit_normalised, CAST(:doubts AS jsonb), :publication_tier,
+                            CAST(:hold_reasons AS jsonb))
                 """),
                 value_rows,
             )
@@ -495,8 +496,8 @@ class _CatalogMatcher:
         self.version = catalog.current_version()
         self.curation = confidence.load_curation()
 
-    def table_tier(self, indicator_name: str | None) -> dict:
-        a = self._confidence.assess_table(indicator_name, self.curation)
+    def table_tier(self, indicator_name: str | None, doubts=()) -> dict:
+        a = self._confidence.assess_table(indicator_name, self.curation, doubts)
         return {"publication_tier": a.tier, "hold_reasons": _json(list(a.reasons))}
 
     def narrative_tier(self, indicator_text: str, indicator_code: str | None, unit: str | None,
@@ -577,7 +578,7 @@ def rematch_catalog(engine: Engine) -> dict[str, int]:
             if version == matcher.version:
                 continue  # a concurrent run did it
             values = conn.execute(text("""
-                SELECT v.table_index, v.row_index, v.col_index, v.indicator_name, v.row_path,
+                SELECT v.table_index, v.row_index, v.col_index, v.indicator_name, v.row_path, v.doubts,
                        coalesce(r.measure_unit, v.measure_unit) AS row_unit
                   FROM staging.indicator_value v
                   LEFT JOIN staging.table_row r
@@ -586,7 +587,7 @@ def rematch_catalog(engine: Engine) -> dict[str, int]:
             value_updates = [
                 {"r": report_id, "t": v.table_index, "row": v.row_index, "c": v.col_index,
                  **matcher.match(v.indicator_name, v.row_unit, tuple((v.row_path or [])[:-1])),
-                 **matcher.table_tier(v.indicator_name)}
+                 **matcher.table_tier(v.indicator_name, v.doubts or [])}
                 for v in values
             ]
             if value_updates:

@@ -37,6 +37,10 @@ _ISSUER = re.compile(
 )
 
 
+# "KH2022", "năm2022": a year glued to the word before it (as typed, or as OCR reads a narrow gap)
+_GLUED_YEAR = re.compile(r"(?<=[^\W\d_])(?=(?:19|20)\d{2}(?!\d))")
+
+
 @dataclass
 class ReportContext:
     """Report-level facts used to complete column periods ('Cùng kỳ', 'tháng 01' without year)."""
@@ -115,7 +119,7 @@ def classify_columns(
     ctx = ctx or ReportContext()
     cols: list[TableColumn] = []
     for i, path in enumerate(paths):
-        path = [clean_line(p) for p in path if clean_line(p)]
+        path = [_GLUED_YEAR.sub(" ", clean_line(p)) for p in path if clean_line(p)]
         leaf = path[-1] if path else ""
         full = " ".join(path)
         lf, ff = fold_ascii(leaf), fold_ascii(full)

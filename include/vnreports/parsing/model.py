@@ -75,7 +75,7 @@ class ReportMetadata:
 class PageText:
     page_no: int
     text: str  # NFC
-    extraction: str  # "text" (no table on page) or "table+text"
+    extraction: str  # "text" (no table on page) or "table+text"; "ocr" / "table+ocr": read from the page image
     width: float = 0.0
     height: float = 0.0
 
@@ -155,6 +155,9 @@ class IndicatorValue:
     bbox: BBox | None
     # For ratios: what the figure is compared with, one of RATIO_BASES.
     ratio_base: str | None = None
+    # why the parser is unsure of the figure (an OCR reading below the confidence threshold):
+    # held back from the BI tier as NarrativeFact.doubts are (vnreports.confidence)
+    doubts: list[str] = field(default_factory=list)
 
 
 # What a stated ratio in a sentence compares with: RATIO_BASES plus the plan's issuer when the

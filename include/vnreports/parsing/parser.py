@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import logging
 import os
 import statistics
@@ -14,7 +15,7 @@ from typing import Any
 import pdfplumber
 from pdfplumber.table import TableFinder
 
-from . import pdfium_chars
+from . import ocr, pdfium_chars
 from .aligned import find_aligned_fragments
 from .columns import ReportContext
 from .flowed import find_flowed_tables
@@ -186,6 +187,7 @@ def parse_report(path: Path | str, file_name: str | None = None,
             )
         total_chars = 0
         fast_doc = pdfium_chars.open_document(data, len(page_objs))
+        scans = _Scans(data, fast_doc, name, warnings)
         for page_no, page in enumerate(page_objs, start=1):
             try:
                 # chars and ruling lines from pdfium, much faster than pdfminer; pdfplumber for
@@ -193,9 +195,15 @@ def parse_report(path: Path | str, file_name: str | None = None,
                 width, height = float(page.width), float(page.height)
                 fast = pdfium_chars.page_layout(fast_doc, page_no - 1, float(page.initial_doctop), width, height)
                 ruling = page if fast is None else pdfium_chars.EdgePage(fast[1], width, height)
-                chars = mark_superscripts(page.chars if fast is None else fast[0])
+                chars = page.chars if fast is None else fast[0]
+                if not ocr.usable_text(chars):  # a scan, or a font without a Unicode map: read the image
+                    chars = scans.read(page_no, height, float(page.initial_doctop), chars)
+                chars = mark_superscripts(chars)
                 lines = text_lines(chars, page_no)
                 ruled = has_ruling(ruling)
+                if not ruled and scans.edges.get(page_no):  # a scan's rules, found in its image
+                    ruling = pdfium_chars.EdgePage(scans.edges[page_no], width, height)
+                    ruled = has_ruling(ruling)
             except ReportParseError:
                 raise
             except Exception as e:
@@ -225,7 +233,7 @@ def parse_report(path: Path | str, file_name: str | None = None,
                 PageText(
                     page_no=page_no,
                     text=nfc("\n".join(ln.text for ln in lines)),
-                    extraction="table+text" if page_frags else "text",
+                    extraction=("table+" if page_frags else "") + ("ocr" if page_no in scans.pages else "text"),
                     width=width,
                     height=height,
                 )
@@ -234,9 +242,13 @@ def parse_report(path: Path | str, file_name: str | None = None,
                 page.close()
             except Exception:  # pragma: no cover
                 pass
+        scans.close()
         pdfium_chars.close_document(fast_doc)
     if total_chars == 0:
-        raise ReportParseError(f"{name}: no text layer (image-only scan? OCR is needed first)")
+        if not scans.imaged:
+            raise ReportParseError(f"{name}: no text layer and no page image to read (nothing but drawings)")
+        why = scans.unavailable or "OCR found no text"
+        raise ReportParseError(f"{name}: no text layer (an image-only scan) and {why}")
 
     sizes = [ln.size for lns in page_lines.values() for ln in lns if ln.size]
     body_size = statistics.median(sizes) if sizes else None
@@ -262,8 +274,8 @@ def parse_report(path: Path | str, file_name: str | None = None,
             fragments.extend(lt.fragments)
         flowed_pages = {f.page for lt in flowed for f in lt.fragments}
         for pt in pages:
-            if pt.page_no in flowed_pages:
-                pt.extraction = "table+text"
+            if pt.page_no in flowed_pages and not pt.extraction.startswith("table+"):
+                pt.extraction = "table+" + pt.extraction
         logical = sorted(logical + flowed, key=lambda t: (t.pages[0], t.fragments[0].bbox[1]))
 
     # metadata reads the running text: lines inside tables are left out
@@ -308,6 +320,7 @@ def parse_report(path: Path | str, file_name: str | None = None,
     except Exception as e:  # the tables and metadata must not be lost to a narrative bug
         log.exception("narrative extraction failed for %s", name)
         warnings.append(f"narrative extraction failed ({type(e).__name__}: {e})")
+    scans.doubt(values, narrative_facts)
 
     return ParsedReport(
         file_name=name,
@@ -324,6 +337,91 @@ def parse_report(path: Path | str, file_name: str | None = None,
         unresolved_mentions=unresolved,
         footnotes=footnotes,
     )
+
+
+class _Scans:
+    """The OCR of one file's pages that have no usable text layer (see ocr.py), and the words OCR
+    was not sure of, which make the figures read from them doubtful."""
+
+    def __init__(self, data: bytes, fast_doc: Any, name: str, warnings: list[str]) -> None:
+        self.data, self.fast_doc, self.name, self.warnings = data, fast_doc, name, warnings
+        self.pages: set[int] = set()
+        self.doubtful: dict[int, list[tuple[tuple[float, float, float, float], str, str]]] = {}
+        self.edges: dict[int, list[dict]] = {}  # ruling lines found in a page's image
+        self.unavailable: str | None = None
+        self.imaged = 0  # pages without usable text that draw an image
+        self._doc = None
+
+    def read(self, page_no: int, height: float, doctop: float, chars: list) -> list:
+        """The page's chars read by OCR; the chars as they were when the page has no image to
+        read (a blank page), or OCR cannot run or fails."""
+        import pypdfium2
+
+        if self._doc is None:
+            self._doc = self.fast_doc if self.fast_doc is not None else pypdfium2.PdfDocument(self.data)
+        pdfium_page = self._doc[page_no - 1]
+        if not ocr.has_image(pdfium_page):
+            return chars
+        self.imaged += 1
+        self.unavailable = self.unavailable or ocr.unavailable_reason()
+        if self.unavailable:
+            self.warnings.append(f"page {page_no}: no usable text layer; not OCRed: {self.unavailable}")
+            return chars
+        try:
+            result = ocr.ocr_page(pdfium_page, height, doctop)
+        except ocr.OcrError as error:
+            self.warnings.append(f"page {page_no}: OCR failed: {error}")
+            return chars
+        self.pages.add(page_no)
+        self.doubtful[page_no] = result.doubtful
+        self.edges[page_no] = result.edges
+        mean = f"{result.mean_confidence:.0f}" if result.mean_confidence is not None else "-"
+        self.warnings.append(f"page {page_no}: OCR ({result.words} words, mean confidence {mean}, "
+                             f"{len(result.doubtful)} doubtful numbers)")
+        log.info("%s page %d: OCR, %d words", self.name, page_no, result.words)
+        return result.chars
+
+    def close(self) -> None:
+        if self._doc is not None and self._doc is not self.fast_doc:
+            self._doc.close()
+        self._doc = None
+
+    def doubt(self, values: list[IndicatorValue], facts: list) -> None:
+        """A figure read from a word OCR was not sure of (low confidence, or a table cell that
+        reads otherwise on its own), or written in a way Vietnamese numbers are not ("210.4": OCR
+        takes a comma for a dot, or the reverse, more often than it says), is doubtful: held out
+        of the BI views, never guessed."""
+        for v in values:
+            if v.page not in self.pages:
+                continue
+            if v.value_number is None:
+                # words in a figure's cell of a scan: as often a smudge read as letters as a real
+                # "Đạt" or "Đảm bảo"
+                v.doubts.append(f"OCR read '{v.raw_text.strip()}' where a figure stands, not a number")
+            elif not _WELL_FORMED.match(v.raw_text.strip()):
+                v.doubts.append(f"OCR read '{v.raw_text.strip()}', not a well-formed number")
+            for box, word, why in self.doubtful.get(v.page, ()):
+                if v.bbox is not None and _overlap(v.bbox, box):
+                    v.doubts.append(f"OCR read '{word}', {why}")
+        for f in facts:
+            written = (f.value_text or "").strip()
+            if not written or f.page not in self.pages:
+                continue
+            if not _WELL_FORMED.match(written):
+                f.doubts.append(f"OCR read '{written}', not a well-formed number")
+            digits = "".join(ch for ch in written if ch.isdigit())
+            for _, word, why in self.doubtful.get(f.page, ()):
+                if written in word or "".join(ch for ch in word if ch.isdigit()) == digits:
+                    f.doubts.append(f"OCR read '{word}', {why}")
+                    break
+
+
+# A Vietnamese number as printed: "7", "7.111", "1.575.205", "98,5", "-3,21", "4.180.000,25", "5%".
+_WELL_FORMED = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*%?$")
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def estimates_before_period_end(facts: list, metadata: ReportMetadata) -> int:

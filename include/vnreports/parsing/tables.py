@@ -314,6 +314,17 @@ def header_signature(rows: list[list[GCell]]) -> str:
     return " | ".join(match_key(" ".join(c.text for c in row if c.origin and c.text)) for row in rows)
 
 
+def same_header(a: list[list[GCell]], b: list[list[GCell]]) -> bool:
+    """A header repeated on the next page: the same text but for spacing ("KH2022" / "KH 2022")
+    and, in a long header, a letter or two (an OCR reading of the same print: 95% alike)."""
+    from difflib import SequenceMatcher
+
+    x, y = (re.sub(r"\s+", "", header_signature(rows)) for rows in (a, b))
+    if x == y:
+        return True
+    return min(len(x), len(y)) >= 40 and SequenceMatcher(None, x, y, autojunk=False).ratio() >= 0.95
+
+
 # --------------------------------------------------------------------------- captions
 
 
@@ -414,7 +425,7 @@ def assemble(
         cur = tables[-1] if tables else None
         if cur is not None and _continues(cur, f, by_page, body_size):
             hdr_n = f.header_n
-            if hdr_n and cur.header and header_signature(f.rows[:hdr_n]) != header_signature(cur.header):
+            if hdr_n and cur.header and not same_header(f.rows[:hdr_n], cur.header):
                 # not the same header after all: a new table
                 tables.append(_new_table(f, page_lines))
                 continue
@@ -443,7 +454,7 @@ def _continues(cur: LogicalTable, f: Fragment, by_page: dict[int, list[Fragment]
     if _significant(last.below, body_size) or _significant(f.above, body_size):
         return False
     if f.header_n:
-        return header_signature(f.rows[: f.header_n]) == header_signature(cur.header) or _same_columns(last, f)
+        return same_header(f.rows[: f.header_n], cur.header) or _same_columns(last, f)
     return _same_columns(last, f)
 
 

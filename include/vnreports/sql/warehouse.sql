@@ -233,6 +233,8 @@ ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS publication_tier tex
 ALTER TABLE staging.narrative_fact ADD COLUMN IF NOT EXISTS hold_reasons     jsonb NOT NULL DEFAULT '[]';
 ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS publication_tier text NOT NULL DEFAULT 'published';
 ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS hold_reasons     jsonb NOT NULL DEFAULT '[]';
+-- why the parser is unsure of a table figure (an OCR reading below the confidence threshold)
+ALTER TABLE staging.indicator_value ADD COLUMN IF NOT EXISTS doubts           jsonb NOT NULL DEFAULT '[]';
 -- The catalog version the report's codes and tiers were last resolved with: part of
 -- fct_indicator_observation's load signature, so a re-match rebuilds the report's rows.
 ALTER TABLE staging.report ADD COLUMN IF NOT EXISTS catalog_version text;

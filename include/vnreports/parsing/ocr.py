@@ -1,0 +1,419 @@
+"""Text of pages without a usable text layer (scans, fonts without a Unicode map) by OCR.
+
+Tesseract (Debian `tesseract-ocr` and its Vietnamese model `tesseract-ocr-vie`) reads the page
+image that pdfium renders; its words come back with boxes, which become chars in pdfplumber's
+coordinates (PDF points, top-left origin), the same dicts as pdfium_chars builds. The parser then
+reads an OCRed page exactly as a page with text, and every figure keeps its page and box: the
+region of the page image it was read from.
+
+A word Tesseract is not sure of (confidence below REPORTS_OCR_MIN_CONFIDENCE, default 90) is
+returned as a low-confidence box; a figure read from one is held out of the BI views, never
+guessed (see parser._ocr_doubts).
+
+Settings: REPORTS_OCR_DPI (default 300), REPORTS_OCR_PAGE_TIMEOUT seconds (default 180),
+REPORTS_OCR_LANGUAGES (default "vie"). Tesseract runs one thread per page (OMP_THREAD_LIMIT=1):
+files are parsed in parallel by Airflow, one per core.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+Char = dict[str, Any]
+BBox = tuple[float, float, float, float]
+
+INSTALL_HINT = ("install Tesseract and its Vietnamese model (Debian: apt-get install tesseract-ocr "
+                "tesseract-ocr-vie; `make system-packages` does it as root)")
+
+# Vietnamese letters outside Latin-1 are still Latin script; a page whose letters are mostly in
+# another script or in the Private Use Area (a font without a Unicode map) is not readable text.
+_VOWELS = set("aăâeêioôơuưy")
+
+
+def _setting(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def dpi() -> float:
+    return _setting("REPORTS_OCR_DPI", 300)
+
+
+def page_timeout() -> float:
+    return _setting("REPORTS_OCR_PAGE_TIMEOUT", 180)
+
+
+def min_confidence() -> float:
+    return _setting("REPORTS_OCR_MIN_CONFIDENCE", 90)
+
+
+def languages() -> str:
+    return os.environ.get("REPORTS_OCR_LANGUAGES", "").strip() or "vie"
+
+
+@lru_cache(maxsize=4)
+def _unavailable(executable: str | None, langs: str) -> str | None:
+    if executable is None:
+        return f"Tesseract is not installed: {INSTALL_HINT}"
+    try:
+        listed = subprocess.run([executable, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"Tesseract ({executable}) does not run ({error}): {INSTALL_HINT}"
+    have = {line.strip() for line in (listed.stdout + listed.stderr).splitlines()}
+    missing = [lang for lang in langs.split("+") if lang not in have]
+    if missing:
+        return f"Tesseract has no model for {', '.join(missing)}: {INSTALL_HINT}"
+    return None
+
+
+def unavailable_reason() -> str | None:
+    """None when OCR can run here, else why not and how to fix it."""
+    return _unavailable(shutil.which("tesseract"), languages())
+
+
+def usable_text(chars: list[Char]) -> bool:
+    """Whether a page's chars are readable text: some letters or digits, almost none of them
+    private-use or control code points, and words that look like words (a font without a
+    Unicode map often yields ASCII punctuation soup or letters without vowels)."""
+    visible = [c["text"] for c in chars if c.get("text", "").strip()]
+    if len(visible) < 20:
+        return bool(visible) and all(ch.isalnum() or ch in ".,:;/-()%" for t in visible for ch in t)
+    text = "".join(visible)
+    odd = sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs") or ch == "\ufffd")
+    if odd > 0.05 * len(text):
+        return False
+    alnum = sum(1 for ch in text if ch.isalnum())
+    if alnum < 0.5 * len(text):
+        return False
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(1 for ch in letters if ch < "\u0250" or "\u1e00" <= ch <= "\u1eff")  # Vietnamese is Latin
+    if letters and latin < 0.8 * len(letters):
+        return False
+    # words: runs of letters between non-letters; Vietnamese syllables have a vowel
+    words = "".join(ch if ch.isalpha() else " " for c in chars for ch in c.get("text", "")).split()
+    if len(words) >= 10:
+        voweled = sum(1 for w in words if any(_base(ch) in _VOWELS for ch in w.lower()))
+        if voweled < 0.6 * len(words):
+            return False
+    return True
+
+
+def _base(ch: str) -> str:
+    return unicodedata.normalize("NFD", ch)[0]
+
+
+def has_image(pdfium_page: Any) -> bool:
+    """Whether the page draws an image (a scan's page is one); a page without one has nothing to read."""
+    import pypdfium2.raw as pr
+
+    return any(obj.type == pr.FPDF_PAGEOBJ_IMAGE for obj in pdfium_page.get_objects(max_depth=5))
+
+
+@dataclass
+class OcrPage:
+    chars: list[Char]
+    # words whose reading is doubtful: (box, word as read, why): a confidence below the threshold,
+    # or a table cell that reads otherwise on its own
+    doubtful: list[tuple[BBox, str, str]] = field(default_factory=list)
+    words: int = 0
+    mean_confidence: float | None = None
+    edges: list[dict] = field(default_factory=list)  # ruling lines found in the image
+    skew: float = 0.0  # degrees the image was turned to level its lines
+
+
+def ocr_page(pdfium_page: Any, page_height: float, doctop: float) -> OcrPage:
+    """OCR one pdfium page. Raises OcrError (timeout, Tesseract failure).
+
+    The image is straightened first (a sheet fed askew), its ruling lines are found and then
+    erased so that Tesseract reads only the text; the lines become the page's edges, from which
+    pdfplumber's table finder draws the cells as it does for a PDF's vector rules."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+    from scipy import ndimage  # (a dependency of Great Expectations)
+
+    scale = dpi() / 72.0
+    # A red seal over the text (offices stamp the header and the signature): its pixels, and the
+    # pink fringe JPEG leaves around them, are redder than they are green or blue. There the red
+    # channel is the print alone (red ink is light in it, black print under the ink stays dark),
+    # and what is light in it is paper. A median filter takes out the scanner's specks, which
+    # Tesseract reads as dots and commas.
+    rgb = np.asarray(pdfium_page.render(scale=scale).to_pil().convert("RGB")).astype(np.int16)
+    seal = ndimage.binary_dilation(rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2]) > 40, iterations=1)
+    gray = rgb.mean(axis=2)
+    gray[seal] = np.where(rgb[..., 0][seal] > 150, 255, rgb[..., 0][seal])
+    gray = gray.astype(np.uint8)
+    image = Image.fromarray(gray)
+    angle = skew_angle(image.filter(ImageFilter.MedianFilter(3)))
+    if angle:
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    # rules before the median filter, which would erase a rule one pixel thin
+    horizontal, vertical = ruling_masks(np.asarray(image) < 160, scale)
+    pixels = np.asarray(image.filter(ImageFilter.MedianFilter(3))).copy()
+    # erased with a margin: the grey fringe of a rule left behind reads as "|", "_" or "-"
+    pixels[ndimage.binary_dilation(horizontal | vertical, iterations=2)] = 255
+    # Page layout analysis (psm 3) reads running text in its lines but drops what stands alone,
+    # as a table's one-digit cells ("1", "-", "I"); on a ruled page every word is wanted where it
+    # is (psm 11, sparse text): the cells are drawn from the rules, not from Tesseract's layout.
+    ruled = bool(horizontal.any() and vertical.any())
+    words = _tesseract_words(pixels, "11" if ruled else "3")
+    edges = _edges(horizontal, "h", scale, doctop) + _edges(vertical, "v", scale, doctop)
+    rereads: list[tuple[BBox, str, str]] = []
+    agreed: list[BBox] = []
+    if ruled:
+        found, rereads, agreed = _read_cells_alone(pixels, words, edges, scale)
+        words += found
+    page = _page_from_words(words, scale, page_height, doctop, agreed)
+    page.doubtful += [((x0 / scale, top / scale, x1 / scale, bottom / scale), text, f"alone it reads '{again}'")
+                      for (x0, top, x1, bottom), text, again in rereads]
+    page.edges = edges
+    page.skew = angle
+    return page
+
+
+# A word Tesseract read: the key of its line, its box in pixels, confidence, text.
+Word = tuple[tuple[int, ...], float, float, float, float, float, str]
+
+
+def _tesseract_words(pixels: Any, psm: str) -> list[Word]:
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory(prefix="vnreports-ocr-") as tmp:
+        png = Path(tmp) / "page.png"
+        Image.fromarray(pixels).save(png)
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        try:
+            done = subprocess.run(
+                ["tesseract", str(png), "stdout", "-l", languages(), "--psm", psm, "--dpi", str(int(dpi())), "tsv"],
+                capture_output=True, text=True, timeout=page_timeout(), env=env)
+        except subprocess.TimeoutExpired as error:
+            raise OcrError(f"OCR took longer than {page_timeout():.0f} s (REPORTS_OCR_PAGE_TIMEOUT)") from error
+        except OSError as error:
+            raise OcrError(f"Tesseract did not run ({error})") from error
+    if done.returncode != 0:
+        raise OcrError(f"Tesseract failed: {done.stderr.strip()[-300:]}")
+    return _words_from_tsv(done.stdout)
+
+
+def _words_from_tsv(tsv: str) -> list[Word]:
+    """Words of Tesseract's TSV (level 5), each with its line's top and bottom (level 4) in
+    place of its own: every char of a line then has the same top, as in a PDF's line."""
+    lines: dict[tuple[int, ...], tuple[float, float]] = {}
+    words: list[Word] = []
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12:
+            continue
+        key = tuple(int(v) for v in cells[1:5])
+        left, top, width, height = (float(v) for v in cells[6:10])
+        if cells[0] == "4":
+            lines[key] = (top, top + height)
+        elif cells[0] == "5":
+            text = unicodedata.normalize("NFC", cells[11].strip())
+            if text:
+                line_top, line_bottom = lines.get(key, (top, top + height))
+                words.append((key, left, line_top, left + width, line_bottom, float(cells[10]), text))
+    return words
+
+
+# A table cell's number read the same twice (on the page, and alone) is kept down to this
+# confidence; below it, or read once, the threshold is REPORTS_OCR_MIN_CONFIDENCE.
+MIN_AGREED_CONFIDENCE = 60
+
+# Around a cell's crop in the sheet of unread cells, and between two crops (pixels).
+_SHEET_MARGIN = 30
+
+
+def _read_cells_alone(pixels: Any, words: list[Word], edges: list[dict], scale: float
+                      ) -> tuple[list[Word], list[tuple[BBox, str, str]], list[BBox]]:
+    """Table cells read once more, each on its own: the cells with ink but no word (Tesseract
+    drops a lone short word - "1", "-", "I" - even as sparse text), whose words are returned, and
+    the cells with a number, whose second reading must agree with the first: a cell that reads
+    "5,35" on the page and "5,55" alone is returned as a disagreement (box, first, second) and
+    its figure is doubted; the boxes of the cells whose two readings agree are returned too. The cells are cut out and stacked on one sheet (one Tesseract run
+    per page, not one per cell), read as lines (psm 6), and each word put back in its cell."""
+    import numpy as np
+    from pdfplumber.table import TableFinder
+
+    from .pdfium_chars import EdgePage
+    from .tables import RULED_SETTINGS
+
+    height, width = pixels.shape
+    tables = TableFinder(EdgePage(edges, width / scale, height / scale), RULED_SETTINGS).tables
+    centres = [((w[1] + w[3]) / 2, (w[2] + w[4]) / 2) for w in words]
+    crops: list[tuple[int, int, Any, list[Word]]] = []  # page x, page y, crop, the words read in it
+    inset = 4
+    for table in tables:
+        for x0, top, x1, bottom in table.cells:
+            px0, ptop, px1, pbottom = (int(x0 * scale) + inset, int(top * scale) + inset,
+                                       int(x1 * scale) - inset, int(bottom * scale) - inset)
+            if px1 - px0 < 4 or pbottom - ptop < 4:
+                continue
+            inside = [w for w, (cx, cy) in zip(words, centres) if px0 <= cx <= px1 and ptop <= cy <= pbottom]
+            crop = pixels[ptop:pbottom, px0:px1]
+            if inside and not any(ch.isdigit() for w in inside for ch in w[6]):
+                continue  # words only: nothing to check
+            if not inside and int((crop < 128).sum()) < 12:
+                continue  # an empty cell
+            crops.append((px0, ptop, crop, inside))
+    if not crops:
+        return [], [], []
+    sheet_width = max(c.shape[1] for _, _, c, _ in crops) + 2 * _SHEET_MARGIN
+    sheet_height = sum(c.shape[0] + _SHEET_MARGIN for _, _, c, _ in crops) + _SHEET_MARGIN
+    sheet = np.full((sheet_height, sheet_width), 255, dtype=np.uint8)
+    offsets = []
+    y = _SHEET_MARGIN
+    for _, _, crop, _ in crops:
+        sheet[y:y + crop.shape[0], _SHEET_MARGIN:_SHEET_MARGIN + crop.shape[1]] = crop
+        offsets.append(y)
+        y += crop.shape[0] + _SHEET_MARGIN
+    alone: dict[int, list[Word]] = {}
+    for key, left, top, right, bottom, confidence, text in _tesseract_words(sheet, "6"):
+        k = max(0, bisect.bisect_right(offsets, (top + bottom) / 2 + _SHEET_MARGIN / 2) - 1)  # its crop
+        px0, ptop = crops[k][0], crops[k][1]
+        dx, dy = px0 - _SHEET_MARGIN, ptop - offsets[k]
+        alone.setdefault(k, []).append(((-1, k, *key[2:]), left + dx, top + dy, right + dx, bottom + dy, confidence, text))
+    found: list[Word] = []
+    disagreements: list[tuple[BBox, str, str]] = []
+    agreed: list[BBox] = []
+    for k, (px0, ptop, crop, inside) in enumerate(crops):
+        again = alone.get(k, [])
+        if not inside:
+            found += again
+            continue
+        first = " ".join(w[6] for w in sorted(inside, key=lambda w: (round(w[2] / 10), w[1])))
+        second = " ".join(w[6] for w in sorted(again, key=lambda w: (round(w[2] / 10), w[1])))
+        box = (float(px0), float(ptop), float(px0 + crop.shape[1]), float(ptop + crop.shape[0]))
+        if first.replace(" ", "") != second.replace(" ", ""):
+            disagreements.append((box, first, second))
+        else:
+            agreed.append(box)
+    return found, disagreements, agreed
+
+
+def skew_angle(image: Any, limit: float = 2.0, step: float = 0.1) -> float:
+    """The turn (degrees, for PIL's rotate) that makes the text lines of a page image level: the
+    angle whose row profile of dark pixels is sharpest, searched on a quarter-size image."""
+    import numpy as np
+    from PIL import Image
+
+    small = image.reduce(4) if min(image.size) > 800 else image
+    best, best_score = 0.0, -1.0
+    steps = int(round(limit / step))
+    for k in range(-steps, steps + 1):
+        a = k * step
+        turned = small.rotate(a, resample=Image.Resampling.BILINEAR, fillcolor=255) if a else small
+        rows = (np.asarray(turned) < 160).sum(axis=1).astype(float)
+        score = float(np.square(np.diff(rows)).sum())
+        if score > best_score:
+            best, best_score = a, score
+    return best
+
+
+def ruling_masks(dark: Any, scale: float) -> tuple[Any, Any]:
+    """Pixels of long horizontal and vertical dark runs: a table's rules. Runs at least half an
+    inch across (text strokes are shorter), a quarter inch down (a row's height and more)."""
+    import numpy as np
+
+    def runs(mask: Any, length: int) -> Any:
+        # a pixel is in a run of >= length when some window of that length holding it is all dark
+        padded = np.pad(mask.astype(np.int32), ((0, 0), (1, 0)))
+        sums = np.cumsum(padded, axis=1)
+        full = (sums[:, length:] - sums[:, :-length]) == length  # the window starting at column j
+        # column i is covered by the windows starting at i-length+1 .. i
+        hit = np.pad(full.astype(np.int32), ((0, 0), (length, length - 1)))
+        covered = np.cumsum(hit, axis=1)
+        return (covered[:, length:] - covered[:, :-length]) > 0
+
+    h_len, v_len = int(36 * scale), int(18 * scale)
+    horizontal = runs(dark, h_len) if dark.shape[1] > h_len else np.zeros_like(dark)
+    vertical = runs(dark.T, v_len).T if dark.shape[0] > v_len else np.zeros_like(dark)
+    return horizontal, vertical
+
+
+def _edges(mask: Any, orientation: str, scale: float, doctop: float) -> list[dict]:
+    """Edges (pdfplumber's dicts, PDF points) from a mask of rules: each band of touching rows
+    (columns) with overlapping runs is one rule, at the band's middle."""
+    import numpy as np
+
+    grid = mask if orientation == "h" else mask.T
+    open_bands: list[list[int]] = []  # [first_row, last_row, start, end]
+    done: list[list[int]] = []
+    for row in np.flatnonzero(grid.any(axis=1)):
+        line = np.concatenate(([0], grid[row].astype(np.int8), [0]))
+        change = np.flatnonzero(np.diff(line))
+        still_open = []
+        for start, end in zip(change[::2], change[1::2]):
+            for band in open_bands:
+                if band[1] == row - 1 and start < band[3] and band[2] < end:
+                    band[1], band[2], band[3] = row, min(band[2], start), max(band[3], end)
+                    break
+            else:
+                open_bands.append([row, row, start, end])
+        for band in open_bands:
+            (still_open if band[1] == row else done).append(band)
+        open_bands = still_open
+    edges = []
+    for first, last, start, end in done + open_bands:
+        middle = (first + last + 1) / 2 / scale
+        a, b = start / scale, end / scale
+        if orientation == "h":
+            x0, x1, top, bottom = a, b, middle, middle
+        else:
+            x0, x1, top, bottom = middle, middle, a, b
+        edges.append({"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                      "doctop": doctop + top, "width": x1 - x0, "height": bottom - top,
+                      "orientation": orientation})
+    return edges
+
+
+class OcrError(RuntimeError):
+    pass
+
+
+def _page_from_words(words: list[Word], scale: float, page_height: float, doctop: float,
+                     agreed: list[BBox] = ()) -> OcrPage:
+    """Chars (pdfplumber's dicts, PDF points) of the words: a word's box is shared evenly by its
+    chars, and a space char fills the gap between two words of a line, as in a PDF's text.
+
+    A number read with a confidence below the threshold is doubtful, unless it sits in a table
+    cell (`agreed`, pixel boxes) that read the same on its own: two independent readings that
+    agree outweigh Tesseract's own doubt, down to MIN_AGREED_CONFIDENCE."""
+    def confirmed(left: float, top: float, right: float, bottom: float) -> bool:
+        cx, cy = (left + right) / 2, (top + bottom) / 2
+        return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in agreed)
+
+    confirmations = [confirmed(*w[1:5]) for w in words]
+    words = [(key, left / scale, top / scale, right / scale, bottom / scale, confidence, text)
+             for key, left, top, right, bottom, confidence, text in words]
+    page = OcrPage(chars=[], words=len(words))
+    if words:
+        page.mean_confidence = sum(w[5] for w in words) / len(words)
+    threshold = min_confidence()
+    previous: tuple[tuple[int, ...], float] | None = None
+    for (key, x0, line_top, x1, line_bottom, confidence, text), agrees in zip(words, confirmations):
+        top, bottom = line_top, line_bottom
+        size = max(line_bottom - line_top, 1.0)
+        base = {"fontname": "OCR", "size": size, "upright": True, "top": line_top, "bottom": line_bottom,
+                "doctop": doctop + line_top, "height": size, "y0": page_height - line_bottom,
+                "ocr_confidence": confidence}
+        if previous is not None and previous[0] == key and x0 > previous[1]:
+            page.chars.append({**base, "text": " ", "x0": previous[1], "x1": x0})
+        step = (x1 - x0) / len(text)
+        for k, ch in enumerate(text):
+            page.chars.append({**base, "text": ch, "x0": x0 + k * step, "x1": x0 + (k + 1) * step})
+        previous = (key, x1)
+        if confidence < (MIN_AGREED_CONFIDENCE if agrees else threshold) and any(ch.isdigit() for ch in text):
+            page.doubtful.append(((x0, top, x1, bottom), text, f"confidence {confidence:.0f}"))
+    return page
