@@ -70,6 +70,25 @@ BAD = {
 }
 
 
+# other files in the inbox: recorded by discovery as failed with what they are, never parsed,
+# never dropped silently (the type is read from the content: the .bin is a Word document)
+UNSUPPORTED = {
+    "ghi chú.txt": ["unsupported file type: a file of an unknown type, not a PDF report"],
+    "báo cáo tháng 5.docx": ["a Word document (.docx)", "save it as PDF from Word"],
+    "phụ lục biểu.xlsx": ["an Excel workbook (.xlsx)"],
+    "tải về.bin": ["a Word document (.docx)"],
+    "bản chụp.jpg": ["a JPEG image", "image-only PDFs are read by OCR"],
+}
+
+
+def _office_file(path: Path, part: str) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(part, f"<document>{path.name}</document>")
+
+
 def _snapshot(inbox: Path) -> dict[str, tuple[int, int, str]]:
     """Every file under the inbox: (size, mtime_ns, sha256)."""
     return {p.relative_to(inbox).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns,
@@ -104,7 +123,11 @@ def batch(tmp_path_factory, warehouse_url, large_pdfs):
     shutil.copy2(PROVINCE_REPORT, inbox / next(bad))
     edge_pdfs.unknown_unit_report(inbox / next(bad))
     edge_pdfs.no_period_report(inbox / next(bad))
-    (inbox / "ghi chú.txt").write_text("not a report: not .pdf, never discovered")
+    (inbox / "ghi chú.txt").write_text("not a report: recorded as unsupported, never parsed")
+    _office_file(inbox / "báo cáo tháng 5.docx", "word/document.xml")
+    _office_file(inbox / "tải về.bin", "word/document.xml")
+    _office_file(inbox / "phụ lục biểu.xlsx", "xl/workbook.xml")
+    (inbox / "bản chụp.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 64)
     # mtimes in the past, so an accidental rewrite would show
     for path in inbox.rglob("*"):
         if path.is_file():
@@ -155,14 +178,23 @@ def file_rows(engine) -> dict[str, dict]:
 
 def test_every_file_has_an_outcome_and_nothing_else_is_registered(batch):
     rows = file_rows(batch["engine"])
-    assert set(rows) == set(GOOD) | set(BAD)  # the .txt is not a report
+    assert set(rows) == set(GOOD) | set(BAD) | set(UNSUPPORTED)
     # names are stored exactly as on disk: NFD stays NFD, quotes and ';' intact
     assert NFD_NAME in rows and unicodedata.normalize("NFC", NFD_NAME) not in rows
     for name, row in rows.items():
         assert Path(row["file_path"]) == batch["inbox"] / name
         assert row["size_bytes"] == (batch["inbox"] / name).stat().st_size
-    # the duplicate is never parsed; everything else was
-    assert {f["file_name"] for f in batch["files"]} == set(rows) - {"bản sao; báo cáo tỉnh.pdf"}
+    # the duplicate and the files that are no PDF are never parsed; everything else was
+    assert {f["file_name"] for f in batch["files"]} == set(rows) - {"bản sao; báo cáo tỉnh.pdf"} - set(UNSUPPORTED)
+
+
+@pytest.mark.parametrize("name", list(UNSUPPORTED))
+def test_a_file_that_is_no_pdf_is_recorded_with_what_it_is(batch, name):
+    row = file_rows(batch["engine"])[name]
+    assert row["status"] == "failed" and row["reason"].startswith(f"{name}: unsupported file type: "), row
+    for phrase in UNSUPPORTED[name]:
+        assert phrase in row["reason"], (phrase, row["reason"])
+    assert any(row["reason"] in r.getMessage() for r in batch["log"] if r.levelno >= logging.WARNING)
 
 
 @pytest.mark.parametrize("name", list(BAD))
@@ -200,7 +232,7 @@ def test_good_reports_load_beside_the_bad_ones(batch):
     assert reports[list(GOOD)[0]] == "Tỉnh Cao Bằng"
     for name in GOOD:
         assert facts.get(name, 0) > 0, name
-    assert batch["counts"] == {"loaded": len(GOOD), "failed": 6, "duplicate": 1, "quarantined": 2}
+    assert batch["counts"] == {"loaded": len(GOOD), "failed": 6 + len(UNSUPPORTED), "duplicate": 1, "quarantined": 2}
 
 
 def test_unresolved_unit_or_period_never_reaches_the_marts(batch):
@@ -304,7 +336,7 @@ def test_inbox_is_untouched(batch):
 def test_a_second_run_registers_nothing_new(batch):
     files = discover_step(batch["url"], batch["inbox"], dag_run_id="bad-input-2")
     assert files == []
-    assert len(file_rows(batch["engine"])) == len(GOOD) + len(BAD)
+    assert len(file_rows(batch["engine"])) == len(GOOD) + len(BAD) + len(UNSUPPORTED)
     assert _snapshot(batch["inbox"]) == batch["before"]
 
 

@@ -105,8 +105,9 @@ def test_a_file_still_being_written_waits(engine, tmp_path):
     fake_pdf(inbox / "growing.pdf", 1)
     assert list_inbox(inbox, settle_seconds=30) == []  # changed this instant
     assert [e.name for e in list_inbox(inbox, settle_seconds=30, now=time.time() + 31)] == ["growing.pdf"]
-    (inbox / "notes.txt").write_text("not a report")
-    assert [e.name for e in list_inbox(inbox, settle_seconds=0)] == ["growing.pdf"]
+    (inbox / "notes.txt").write_text("not a report")  # announced too: its run records it as unsupported
+    (inbox / "metadata_overrides.yaml").write_text("{}\n")  # the operators' file: not a report
+    assert [e.name for e in list_inbox(inbox, settle_seconds=0)] == ["growing.pdf", "notes.txt"]
     assert list_inbox(tmp_path / "missing", settle_seconds=0) == []
 
 

@@ -37,12 +37,13 @@ def test_discover_registers_each_content_once_and_records_duplicates(engine, tmp
     assert sorted(f.file_name for f in found) == sorted(p.name for p in SAMPLE_REPORTS.glob("*.pdf"))
     assert {f.report_id for f in found} == {sha256_of(p) for p in SAMPLE_REPORTS.glob("*.pdf")}
     assert statuses(engine)["copy of the province report.PDF"] == "duplicate"
+    assert statuses(engine)["notes.txt"] == "failed"  # recorded as unsupported, never parsed
 
     # A second discovery (a re-run of the task) adds nothing and returns the same pending files.
     again = discover(engine, tmp_path, "run-1-retry", settle_seconds=0)
     assert [f.file_id for f in again] == [f.file_id for f in found]
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM raw.report_file")).scalar_one() == 5
+        assert conn.execute(text("SELECT count(*) FROM raw.report_file")).scalar_one() == 6  # notes.txt too
         reason = conn.execute(text(
             "SELECT reason FROM raw.report_file WHERE status = 'duplicate'")).scalar_one()
     assert PROVINCE_REPORT.name in reason

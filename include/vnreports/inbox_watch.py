@@ -63,16 +63,18 @@ class InboxEntry:
 
 
 def list_inbox(inbox: Path, settle_seconds: float, now: float | None = None) -> list[InboxEntry]:
-    """The PDFs discover would consider (*.pdf under the inbox, any case), one stat each, no read.
-    A file changed within the last settle_seconds is being written: left for a later look."""
+    """The files discover would consider (every file under the inbox but the operators' metadata
+    file: PDFs, and others it records as unsupported), one stat each, no read. A file changed
+    within the last settle_seconds is being written: left for a later look."""
     from vnreports.ingest import _undecodable
+    from vnreports.overrides import OVERRIDES_FILE
 
     if not inbox.is_dir():
         return []
     now = time.time() if now is None else now
     entries = []
     for path in sorted(inbox.rglob("*")):
-        if path.suffix.lower() != ".pdf":
+        if path == inbox / OVERRIDES_FILE:
             continue
         try:
             st = path.stat()

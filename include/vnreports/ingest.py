@@ -52,11 +52,72 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def is_inbox_file(path: Path, inbox: Path) -> bool:
+    """Every file under the inbox is a report to read or to report on, but for the project's own
+    file of operators' metadata (vnreports.overrides) at its root."""
+    from vnreports.overrides import OVERRIDES_FILE
+
+    return path.is_file() and path != inbox / OVERRIDES_FILE
+
+
+# What a file is, from its first bytes (a report renamed .pdf, or a PDF named .bin, is what it is).
+_OFFICE_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 .doc, Excel .xls
+_IMAGES = {b"\xff\xd8\xff": "a JPEG image", b"\x89PNG\r\n\x1a\n": "a PNG image", b"II*\x00": "a TIFF image",
+           b"MM\x00*": "a TIFF image"}
+
+
+def file_kind(path: Path) -> str:
+    """"pdf" when the file is one (its header in the first KiB, where PDF readers look for it),
+    else what it is in words: "a Word document (.docx)", "an Excel workbook (.xlsx)", "a JPEG
+    image", ..., "a file of an unknown type"."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return "an unreadable file"
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(_OFFICE_ZIP):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "a damaged ZIP archive"
+        if any(n.startswith("word/") for n in names):
+            return "a Word document (.docx)"
+        if any(n.startswith("xl/") for n in names):
+            return "an Excel workbook (.xlsx)"
+        return "a ZIP archive"
+    if head.startswith(_OLE2):
+        return "a Word or Excel 97-2003 file (.doc/.xls)"
+    for magic, kind in _IMAGES.items():
+        if head.startswith(magic):
+            return kind
+    return "a file of an unknown type"
+
+
+def unsupported_reason(file_name: str, kind: str) -> str:
+    if "Word" in kind:
+        fix = "save it as PDF from Word (File > Save As > PDF) and put the PDF in the inbox"
+    elif "Excel" in kind:
+        fix = "save each annex sheet as PDF and put the PDFs in the inbox"
+    elif kind.endswith("image"):
+        fix = "put the scan in a PDF (scanners and Office do); image-only PDFs are read by OCR"
+    else:
+        fix = "only PDF reports are read"
+    return f"{file_name}: unsupported file type: {kind}, not a PDF report; {fix}"
+
+
 def list_settled_pdfs(inbox: Path, settle_seconds: float) -> list[Path]:
-    """PDF files under the inbox whose size and mtime did not change during settle_seconds."""
+    """Files under the inbox (is_inbox_file) whose size and mtime did not change during
+    settle_seconds: PDFs to parse, and anything else, which discovery records with the reason it
+    is not read (never dropped silently)."""
     if not inbox.is_dir():
         raise FileNotFoundError(f"reports inbox {inbox} does not exist")
-    candidates = sorted(p for p in inbox.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+    candidates = sorted(p for p in inbox.rglob("*") if is_inbox_file(p, inbox))
     before = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in candidates}
     if settle_seconds > 0 and candidates:
         time.sleep(settle_seconds)
@@ -130,12 +191,17 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
                      "WHERE report_id = :r AND status <> 'duplicate'"),
                 {"r": report_id},
             ).first()
+            kind = file_kind(path)
             if original:
                 status, reason = "duplicate", f"same content as {original.file_name}"
             elif bad_name:
                 status, reason = "failed", (
                     f"{file_name}: the file name is not valid UTF-8 (undecodable bytes shown as \\xNN); "
                     "rename the file with a UTF-8 name to load it")
+                log.error("%s", reason)
+            elif kind != "pdf" and path.suffix.lower() != ".pdf":
+                # a .pdf that is not one goes to parse, which says what is wrong with it
+                status, reason = "failed", unsupported_reason(file_name, kind)
                 log.error("%s", reason)
             else:
                 status, reason = "discovered", None
