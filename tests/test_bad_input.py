@@ -419,3 +419,24 @@ def test_a_file_name_that_is_not_utf8_fails_alone(fresh_database, tmp_path, monk
     assert rows[shown]["reason"] in caplog.text
     assert discover_step(fresh_database, inbox) == files  # not registered twice
     assert os.path.exists(raw_name)
+
+
+def test_a_file_that_is_no_pdf_stays_unsupported_when_reprocessed(fresh_database, tmp_path, monkeypatch):
+    """`vnreports reprocess --older-than-parser` sets failed files back to be parsed again (scans
+    that failed before OCR): a Word document among them gets its own reason again, not the
+    parser's "not a PDF"."""
+    from vnreports.ingest import reprocess
+    from vnreports.parsing import PARSER_VERSION
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _office_file(inbox / "báo cáo.docx", "word/document.xml")
+    monkeypatch.setenv("REPORTS_INBOX", str(inbox))
+    monkeypatch.setenv("VNREPORTS_LOCAL_DIR", str(tmp_path / "local"))
+    engine = get_engine(fresh_database)
+    assert discover_step(fresh_database, inbox, dag_run_id="first") == []
+    assert [f["file_name"] for f in reprocess(engine, other_parser_than=PARSER_VERSION)] == ["báo cáo.docx"]
+    (again,) = discover_step(fresh_database, inbox, dag_run_id="second")
+    outcome = parse_step(fresh_database, again, "second")
+    assert outcome["status"] == "failed"
+    assert outcome["reason"].startswith("báo cáo.docx: unsupported file type: a Word document (.docx)")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from vnreports import config
 from vnreports.db import ensure_schema, get_engine
-from vnreports.ingest import claim_report, discover, set_status, stage_report
+from vnreports.ingest import claim_report, discover, file_kind, set_status, stage_report, unsupported_reason
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,11 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
             return {**outcome, "status": "skipped", "reason": f"status {claim.status}"}
         path = Path(inbox_file["file_path"])
         report, reason = None, None
+        kind = file_kind(path) if path.exists() else None
         if not path.exists():
             reason = f"{file_name}: file is no longer in the inbox ({path})"
+        elif kind != "pdf" and path.suffix.lower() != ".pdf":  # set back by a reprocess: still no PDF
+            reason = unsupported_reason(file_name, kind)
         else:
             try:
                 report = parse_report(path, file_name=file_name, metadata_override=override)

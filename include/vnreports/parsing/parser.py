@@ -28,7 +28,7 @@ from .pdftext import Line, mark_superscripts, text_lines
 from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling
 from .textutil import clean_line, nfc
 
-PARSER_VERSION = "0.2.1"
+PARSER_VERSION = "0.3.0"  # 0.3: OCR of scans
 
 log = logging.getLogger(__name__)
 
