@@ -138,7 +138,7 @@ def test_a_text_layer_without_a_unicode_map_is_not_usable_text():
 
 
 def test_a_tables_rules_are_found_in_its_image():
-    """Rules drawn as pixels (3 px thick, one broken by a gap a cell's text leaves) come back as
+    """Rules drawn as pixels (3 px thick) come back as
     pdfplumber edges in PDF points; strokes of letters do not."""
     scale = 300 / 72
     dark = np.zeros((1200, 1600), dtype=bool)
@@ -153,7 +153,7 @@ def test_a_tables_rules_are_found_in_its_image():
     h = sorted(round(e["top"] * scale) for e in edges if e["orientation"] == "h")
     v = sorted(round(e["x0"] * scale) for e in edges if e["orientation"] == "v")
     assert h == [102, 402, 702] and v == [102, 802, 1502]
-    assert all(abs(e["x0"] * scale - 100) <= 3 and abs(e["x1"] * scale - 1500) <= 3 for e in edges if e["orientation"] == "h")
+    assert all(abs(e["x0"] * scale - 100) <= 4 and abs(e["x1"] * scale - 1500) <= 4 for e in edges if e["orientation"] == "h")
 
 
 def test_ocr_page_rate_is_reported(tesseract, tmp_path):
