@@ -85,6 +85,15 @@ def skip_or_fail_without(package: str, needed_by: str):
     pytest.skip(reason)
 
 
+def require_tesseract() -> None:
+    """Skip (fail under CI=true) a test that needs OCR when Tesseract or its Vietnamese model is
+    missing."""
+    from vnreports.parsing import ocr
+
+    if ocr.unavailable_reason():
+        skip_or_fail_without("tesseract-ocr tesseract-ocr-vie", "the OCR tests")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -16,22 +16,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import SAMPLE_REPORTS, skip_or_fail_without
+from tests.conftest import SAMPLE_REPORTS, require_tesseract
 from tests.fixtures import edge_pdfs
 from vnreports.parsing import ocr, parse_report
 from vnreports.parsing.model import ReportParseError
+from vnreports.scan_eval import METADATA_FIELDS
 
 # a report of the province, its first two pages (running text, the header) and its indicator table
 SAMPLE = SAMPLE_REPORTS / "001_66b76ee94201d24e.pdf"
 SAMPLE_PAGES = [1, 2, 46]
-METADATA_FIELDS = ("issuer_name", "admin_unit_code", "admin_level", "doc_type", "doc_number", "issue_date",
-                   "period_type", "period_start", "period_end", "plan_year")
 
 
 @pytest.fixture(scope="module")
 def tesseract():
-    if ocr.unavailable_reason():
-        skip_or_fail_without("tesseract-ocr tesseract-ocr-vie", "the OCR tests")
+    require_tesseract()
 
 
 @pytest.fixture(scope="module")

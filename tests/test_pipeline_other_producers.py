@@ -123,12 +123,9 @@ def test_a_scanned_report_lands_by_ocr_and_publishes_no_figure_it_misread(loaded
 
     (marts.indicator_observations: the other reports of this module state the same unit, period
     and indicators, so indicator_values shows one report's figure per key.)"""
-    from vnreports.parsing import ocr
+    from tests.conftest import require_tesseract
 
-    if ocr.unavailable_reason():
-        from tests.conftest import skip_or_fail_without
-
-        skip_or_fail_without("tesseract-ocr tesseract-ocr-vie", "the OCR tests")
+    require_tesseract()
     truth = edge_pdfs.REPORTLAB_REPORT_TRUTH
     status, reason = file_rows(loaded["engine"])[SCANNED]
     assert status == "loaded", reason

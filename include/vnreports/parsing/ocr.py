@@ -374,17 +374,14 @@ def _edges(mask: Any, orientation: str, scale: float, doctop: float) -> list[dic
         for band in open_bands:
             (still_open if band[1] == row else done).append(band)
         open_bands = still_open
+    from .pdfium_chars import edge
+
     edges = []
     for first, last, start, end in done + open_bands:
         middle = (first + last + 1) / 2 / scale
         a, b = start / scale, end / scale
-        if orientation == "h":
-            x0, x1, top, bottom = a, b, middle, middle
-        else:
-            x0, x1, top, bottom = middle, middle, a, b
-        edges.append({"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
-                      "doctop": doctop + top, "width": x1 - x0, "height": bottom - top,
-                      "orientation": orientation})
+        ends = ((a, middle), (b, middle)) if orientation == "h" else ((middle, a), (middle, b))
+        edges.append(edge(*ends, doctop))
     return edges
 
 

@@ -168,7 +168,7 @@ def _edges(paths: list[Any], page_height: float, doctop: float) -> list[Edge] | 
             if closed and _is_rectangle(points):
                 points = [*points, points[0]]
             for p0, p1 in zip(points, points[1:]):
-                edges.append(_edge(p0, p1, doctop))
+                edges.append(edge(p0, p1, doctop))
     return edges
 
 
@@ -186,7 +186,7 @@ def _close(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return abs(a[0] - b[0]) < _SAME and abs(a[1] - b[1]) < _SAME
 
 
-def _edge(p0: tuple[float, float], p1: tuple[float, float], doctop: float) -> Edge:
+def edge(p0: tuple[float, float], p1: tuple[float, float], doctop: float) -> Edge:
     vertical = abs(p0[0] - p1[0]) < _SAME
     horizontal = abs(p0[1] - p1[1]) < _SAME
     x0, x1 = (p0[0], p0[0]) if vertical else (min(p0[0], p1[0]), max(p0[0], p1[0]))
