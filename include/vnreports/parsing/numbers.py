@@ -86,6 +86,14 @@ def _normalise(text: str) -> str:
     return t
 
 
+def is_vn_formatted(text: str) -> bool:
+    """Whether the text is one number written strictly as Vietnamese numbers are ("7.111",
+    "98,5", "-3,21", "5%"); parse_vn_number also reads English and ambiguous forms ("210.4"),
+    which OCR produces when it takes a comma for a dot."""
+    t = _normalise(text).removesuffix("%").rstrip().lstrip("+-")
+    return bool(_VN_THOUSANDS.match(t) or _VN_DECIMAL.match(t))
+
+
 def parse_vn_number(text: str | None) -> Decimal | None:
     """Parse one Vietnamese-formatted number; None if the text is not exactly one number."""
     if text is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import logging
 import os
 import statistics
@@ -23,6 +22,7 @@ from .indicators import build_indicator_table
 from .metadata import extract_metadata
 from .narrative import extract_narrative
 from .textflow import build_paragraphs
+from .numbers import is_vn_formatted
 from .model import IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
 from .pdftext import Line, mark_superscripts, text_lines
 from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling
@@ -398,7 +398,7 @@ class _Scans:
                 # words in a figure's cell of a scan: as often a smudge read as letters as a real
                 # "Đạt" or "Đảm bảo"
                 v.doubts.append(f"OCR read '{v.raw_text.strip()}' where a figure stands, not a number")
-            elif not _WELL_FORMED.match(v.raw_text.strip()):
+            elif not is_vn_formatted(v.raw_text):
                 v.doubts.append(f"OCR read '{v.raw_text.strip()}', not a well-formed number")
             for box, word, why in self.doubtful.get(v.page, ()):
                 if v.bbox is not None and _overlap(v.bbox, box):
@@ -407,17 +407,13 @@ class _Scans:
             written = (f.value_text or "").strip()
             if not written or f.page not in self.pages:
                 continue
-            if not _WELL_FORMED.match(written):
+            if not is_vn_formatted(written):
                 f.doubts.append(f"OCR read '{written}', not a well-formed number")
             digits = "".join(ch for ch in written if ch.isdigit())
             for _, word, why in self.doubtful.get(f.page, ()):
                 if written in word or "".join(ch for ch in word if ch.isdigit()) == digits:
                     f.doubts.append(f"OCR read '{word}', {why}")
                     break
-
-
-# A Vietnamese number as printed: "7", "7.111", "1.575.205", "98,5", "-3,21", "4.180.000,25", "5%".
-_WELL_FORMED = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*%?$")
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
