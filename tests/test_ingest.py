@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tests.conftest import PROVINCE_REPORT, SAMPLE_REPORTS
 from vnreports.db import ensure_schema, get_engine
-from vnreports.ingest import discover, list_settled_pdfs, sha256_of, stage_report
+from vnreports.ingest import discover, list_settled_files, sha256_of, stage_report
 
 
 @pytest.fixture()
@@ -74,7 +74,7 @@ def test_a_file_still_being_written_waits_for_the_next_run(tmp_path):
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
-    settled = list_settled_pdfs(tmp_path, settle_seconds=0.3)
+    settled = list_settled_files(tmp_path, settle_seconds=0.3)
     writer.join()
     assert [p.name for p in settled] == ["complete.pdf"]
 

@@ -111,7 +111,7 @@ def unsupported_reason(file_name: str, kind: str) -> str:
     return f"{file_name}: unsupported file type: {kind}, not a PDF report; {fix}"
 
 
-def list_settled_pdfs(inbox: Path, settle_seconds: float) -> list[Path]:
+def list_settled_files(inbox: Path, settle_seconds: float) -> list[Path]:
     """Files under the inbox (is_inbox_file) whose size and mtime did not change during
     settle_seconds: PDFs to parse, and anything else, which discovery records with the reason it
     is not read (never dropped silently)."""
@@ -138,7 +138,7 @@ def files_to_parse(engine: Engine, inbox: Path) -> int:
     """How many files a discovery now would hand to parse: inbox PDFs the warehouse does not
     know by name and content, plus files still 'discovered'. Registers nothing: a read-only
     look, for choosing how to run. Before the first run (no raw.report_file) every PDF counts."""
-    paths = list_settled_pdfs(inbox, 0) if inbox.is_dir() else []
+    paths = list_settled_files(inbox, 0) if inbox.is_dir() else []
     try:
         with engine.connect() as conn:
             known = {(n, r.strip()) for n, r in conn.execute(text("SELECT file_name, report_id FROM raw.report_file"))}
@@ -164,7 +164,7 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
     """
     if settle_seconds is None:
         settle_seconds = float(os.environ.get("REPORTS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
-    paths = list_settled_pdfs(inbox, settle_seconds)
+    paths = list_settled_files(inbox, settle_seconds)
     hashed = []
     for path in paths:
         try:
