@@ -135,9 +135,10 @@ def list_settled_files(inbox: Path, settle_seconds: float) -> list[Path]:
 
 
 def files_to_parse(engine: Engine, inbox: Path) -> int:
-    """How many files a discovery now would hand to parse: inbox PDFs the warehouse does not
-    know by name and content, plus files still 'discovered'. Registers nothing: a read-only
-    look, for choosing how to run. Before the first run (no raw.report_file) every PDF counts."""
+    """How many files a discovery now would register or hand to parse: inbox files the warehouse
+    does not know by name and content, plus files still 'discovered'. Registers nothing: a
+    read-only look, for choosing how to run. Before the first run (no raw.report_file) every
+    file counts."""
     paths = list_settled_files(inbox, 0) if inbox.is_dir() else []
     try:
         with engine.connect() as conn:
