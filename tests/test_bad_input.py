@@ -67,21 +67,27 @@ BAD = {
     "không rõ kỳ báo cáo.pdf": ("quarantined", [
         "reporting period not resolved (read: ", "fix: vnreports metadata set 'không rõ kỳ báo cáo.pdf' --period",
         "GX suite report_metadata failed"]),
+    # Word and Excel files are read (the type from the content): damaged ones fail with why
+    "báo cáo tháng 5.docx": ("failed", ["damaged Word document"]),
+    "phụ lục biểu.xlsx": ("failed", ["damaged Excel workbook"]),
+    "văn bản cũ.doc": ("failed", ["LibreOffice"]),  # not installed here: says how; else cannot convert it
 }
 
 
 # other files in the inbox: recorded by discovery as failed with what they are, never parsed,
-# never dropped silently (the type is read from the content: the .bin is a Word document)
+# never dropped silently (the type is read from the content: the .bin is a ZIP archive)
 UNSUPPORTED = {
-    "ghi chú.txt": ["unsupported file type: a file of an unknown type, not a PDF report"],
-    "báo cáo tháng 5.docx": ["a Word document (.docx)", "save it as PDF from Word"],
-    "phụ lục biểu.xlsx": ["an Excel workbook (.xlsx)"],
-    "tải về.bin": ["a Word document (.docx)"],
+    "ghi chú.txt": ["unsupported file type: a file of an unknown type, not a report file"],
+    "tải về.bin": ["a ZIP archive", "reports are read from PDF (text or scan), Word"],
     "bản chụp.jpg": ["a JPEG image", "image-only PDFs are read by OCR"],
 }
 
 
+OLE2_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Word or Excel 97-2003 file
+
+
 def _office_file(path: Path, part: str) -> None:
+    """A ZIP package with one part of unreadable XML: a damaged Office file (or another archive)."""
     import zipfile
 
     with zipfile.ZipFile(path, "w") as z:
@@ -123,10 +129,11 @@ def batch(tmp_path_factory, warehouse_url, large_pdfs):
     shutil.copy2(PROVINCE_REPORT, inbox / next(bad))
     edge_pdfs.unknown_unit_report(inbox / next(bad))
     edge_pdfs.no_period_report(inbox / next(bad))
+    _office_file(inbox / next(bad), "word/document.xml")
+    _office_file(inbox / next(bad), "xl/workbook.xml")
+    (inbox / next(bad)).write_bytes(OLE2_HEADER + "WordDocument".encode("utf-16-le") + b"\0" * 64)
     (inbox / "ghi chú.txt").write_text("not a report: recorded as unsupported, never parsed")
-    _office_file(inbox / "báo cáo tháng 5.docx", "word/document.xml")
-    _office_file(inbox / "tải về.bin", "word/document.xml")
-    _office_file(inbox / "phụ lục biểu.xlsx", "xl/workbook.xml")
+    _office_file(inbox / "tải về.bin", "data/archive.xml")
     (inbox / "bản chụp.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 64)
     # mtimes in the past, so an accidental rewrite would show
     for path in inbox.rglob("*"):
@@ -421,22 +428,22 @@ def test_a_file_name_that_is_not_utf8_fails_alone(fresh_database, tmp_path, monk
     assert os.path.exists(raw_name)
 
 
-def test_a_file_that_is_no_pdf_stays_unsupported_when_reprocessed(fresh_database, tmp_path, monkeypatch):
+def test_an_unsupported_file_stays_unsupported_when_reprocessed(fresh_database, tmp_path, monkeypatch):
     """`vnreports reprocess --older-than-parser` sets failed files back to be parsed again (scans
-    that failed before OCR): a Word document among them gets its own reason again, not the
-    parser's "not a PDF"."""
+    that failed before OCR): an image among them gets its own reason again, not the parser's
+    "not a PDF"."""
     from vnreports.ingest import reprocess
     from vnreports.parsing import PARSER_VERSION
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    _office_file(inbox / "báo cáo.docx", "word/document.xml")
+    (inbox / "ảnh chụp.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 64)
     monkeypatch.setenv("REPORTS_INBOX", str(inbox))
     monkeypatch.setenv("VNREPORTS_LOCAL_DIR", str(tmp_path / "local"))
     engine = get_engine(fresh_database)
     assert discover_step(fresh_database, inbox, dag_run_id="first") == []
-    assert [f["file_name"] for f in reprocess(engine, other_parser_than=PARSER_VERSION)] == ["báo cáo.docx"]
+    assert [f["file_name"] for f in reprocess(engine, other_parser_than=PARSER_VERSION)] == ["ảnh chụp.jpg"]
     (again,) = discover_step(fresh_database, inbox, dag_run_id="second")
     outcome = parse_step(fresh_database, again, "second")
     assert outcome["status"] == "failed"
-    assert outcome["reason"].startswith("báo cáo.docx: unsupported file type: a Word document (.docx)")
+    assert outcome["reason"].startswith("ảnh chụp.jpg: unsupported file type: a JPEG image")

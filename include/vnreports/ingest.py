@@ -60,55 +60,35 @@ def is_inbox_file(path: Path, inbox: Path) -> bool:
     return path.is_file() and path != inbox / OVERRIDES_FILE
 
 
-# What a file is, from its first bytes (a report renamed .pdf, or a PDF named .bin, is what it is).
-_OFFICE_ZIP = b"PK\x03\x04"
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 .doc, Excel .xls
-_IMAGES = {b"\xff\xd8\xff": "a JPEG image", b"\x89PNG\r\n\x1a\n": "a PNG image", b"II*\x00": "a TIFF image",
-           b"MM\x00*": "a TIFF image"}
-
-
 def file_kind(path: Path) -> str:
-    """"pdf" when the file is one (its header in the first KiB, where PDF readers look for it),
-    else what it is in words: "a Word document (.docx)", "an Excel workbook (.xlsx)", "a JPEG
-    image", ..., "a file of an unknown type"."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1024)
-    except OSError:
-        return "an unreadable file"
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith(_OFFICE_ZIP):
-        import zipfile
+    """What the file is, from its content (parsing.office.sniff): "pdf", "docx", "xlsx", ...;
+    a report renamed .pdf, or a PDF named .bin, is what it is."""
+    from vnreports.parsing.office import sniff
 
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = z.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return "a damaged ZIP archive"
-        if any(n.startswith("word/") for n in names):
-            return "a Word document (.docx)"
-        if any(n.startswith("xl/") for n in names):
-            return "an Excel workbook (.xlsx)"
-        return "a ZIP archive"
-    if head.startswith(_OLE2):
-        return "a Word or Excel 97-2003 file (.doc/.xls)"
-    for magic, kind in _IMAGES.items():
-        if head.startswith(magic):
-            return kind
-    return "a file of an unknown type"
+    try:
+        return sniff(path.read_bytes())
+    except OSError:
+        return "unreadable"
+
+
+def is_readable_kind(kind: str | None) -> bool:
+    """PDF (text or scan), Word (.docx, .doc through LibreOffice), Excel (.xlsx, .xls)."""
+    from vnreports.parsing.office import READABLE_KINDS
+
+    return kind in READABLE_KINDS
 
 
 def unsupported_reason(file_name: str, kind: str) -> str:
-    if "Word" in kind:
-        fix = "save it as PDF from Word (File > Save As > PDF) and put the PDF in the inbox"
-    elif "Excel" in kind:
-        fix = "save each annex sheet as PDF and put the PDFs in the inbox"
-    elif kind.endswith("image"):
+    from vnreports.parsing.office import KIND_WORDS
+
+    words = KIND_WORDS.get(kind, "an unreadable file" if kind == "unreadable" else f"a file of kind {kind}")
+    if kind in ("jpeg", "png", "tiff"):
         fix = "put the scan in a PDF (scanners and Office do); image-only PDFs are read by OCR"
+    elif kind == "damaged zip":
+        fix = "the archive cannot be opened: save the report again from Word or Excel"
     else:
-        fix = "only PDF reports are read"
-    return f"{file_name}: unsupported file type: {kind}, not a PDF report; {fix}"
+        fix = "reports are read from PDF (text or scan), Word (.docx, .doc) and Excel (.xlsx, .xls) files"
+    return f"{file_name}: unsupported file type: {words}, not a report file; {fix}"
 
 
 def list_settled_files(inbox: Path, settle_seconds: float) -> list[Path]:
@@ -200,7 +180,7 @@ def discover(engine: Engine, inbox: Path, dag_run_id: str | None = None,
                     f"{file_name}: the file name is not valid UTF-8 (undecodable bytes shown as \\xNN); "
                     "rename the file with a UTF-8 name to load it")
                 log.error("%s", reason)
-            elif kind != "pdf" and path.suffix.lower() != ".pdf":
+            elif not is_readable_kind(kind) and path.suffix.lower() != ".pdf":
                 # a .pdf that is not one goes to parse, which says what is wrong with it
                 status, reason = "failed", unsupported_reason(file_name, kind)
                 log.error("%s", reason)

@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError
 
 from vnreports import config
 from vnreports.db import ensure_schema, get_engine
-from vnreports.ingest import claim_report, discover, file_kind, set_status, stage_report, unsupported_reason
+from vnreports.ingest import (claim_report, discover, file_kind, is_readable_kind, set_status, stage_report,
+                              unsupported_reason)
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
         kind = file_kind(path) if path.exists() else None
         if not path.exists():
             reason = f"{file_name}: file is no longer in the inbox ({path})"
-        elif kind != "pdf" and path.suffix.lower() != ".pdf":  # set back by a reprocess: still no PDF
+        elif not is_readable_kind(kind) and path.suffix.lower() != ".pdf":  # set back by a reprocess: still unreadable
             reason = unsupported_reason(file_name, kind)
         else:
             try:

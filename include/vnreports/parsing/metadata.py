@@ -25,6 +25,7 @@ from .admin_units import (REFORM_DATE, find_mentions, generation, named_units, p
                           resolve_admin_unit, units_date)
 from .model import FieldSource, ReportMetadata
 from .pdftext import Line
+from .tables import CAPTION_START
 from .periods import PeriodMention, bounds, find_periods
 from .textutil import clean_line, fold_ascii, has_words, is_upper_text
 
@@ -156,6 +157,7 @@ def _title(page1: list[Line], idx: int | None) -> tuple[str | None, str | None, 
         if (
             t.startswith("(")
             or re.match(r"^(phan|kinh gui|can cu|muc|chuong|dieu)\b", f)
+            or (subject and CAPTION_START.match(f))  # a table's caption ("Biểu 01: ...") under the title
             or re.match(r"^([IVX]+|[A-Z]|\d+)[.)]\s", t)
             or (subject and is_upper_text(t) and not is_upper_text(subject[-1]))
             or (subject and ln.top - prev_bottom > 1.2 * max(ln.bottom - ln.top, 8))

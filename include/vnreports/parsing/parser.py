@@ -1,4 +1,4 @@
-"""parse_report: PDF file -> ParsedReport (see model.py)."""
+"""parse_report: a report file (PDF, Word, Excel) -> ParsedReport (see model.py)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from typing import Any
 import pdfplumber
 from pdfplumber.table import TableFinder
 
-from . import ocr, pdfium_chars
+from . import ocr, office, pdfium_chars
 from .aligned import find_aligned_fragments
 from .columns import ReportContext
 from .flowed import find_flowed_tables
 from .indicators import build_indicator_table
+from .layout import Layout
 from .metadata import extract_metadata
 from .narrative import extract_narrative
 from .textflow import build_paragraphs
@@ -28,7 +29,7 @@ from .pdftext import Line, mark_superscripts, text_lines
 from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling
 from .textutil import clean_line, nfc
 
-PARSER_VERSION = "0.3.0"  # 0.3: OCR of scans
+PARSER_VERSION = "0.4.0"  # 0.3: OCR of scans; 0.4: Word and Excel files
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ def _inside(ln: Line, f: Fragment) -> bool:
 
 def parse_report(path: Path | str, file_name: str | None = None,
                  metadata_override: dict | None = None) -> ParsedReport:
-    """Parse one report PDF. Raises ReportParseError (message: file name + reason) on bad input.
+    """Parse one report: a PDF (scans by OCR), a Word document or an Excel workbook (office.py).
+    Raises ReportParseError (message: file name + reason) on bad input.
 
     metadata_override: an operator's fields for this file (vnreports.overrides), put in place of
     what the parser read before the tables and sentences are read with them."""
@@ -157,15 +159,23 @@ def parse_report(path: Path | str, file_name: str | None = None,
         data = path.read_bytes()
     except OSError as e:
         raise ReportParseError(f"{name}: cannot read file ({e})") from e
-    _check_bytes(data, name)
-    sha = hashlib.sha256(data).hexdigest()
+    warnings: list[str] = []
+    kind = office.sniff(data)
+    if kind in office.OFFICE_KINDS:
+        layout = office.layout(data, kind, name, warnings)
+    else:
+        _check_bytes(data, name)
+        layout = _pdf_layout(data, name, warnings)
+    return _read_layout(layout, name, hashlib.sha256(data).hexdigest(), warnings, metadata_override)
 
+
+def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
+    """A PDF's pages as text lines and table fragments (chars from pdfium, OCR for scans)."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data), unicode_norm="NFC")
     except Exception as e:  # pdfminer raises many types
         raise ReportParseError(f"{name}: {_reason(e)}") from e
 
-    warnings: list[str] = []
     pages: list[PageText] = []
     page_lines: dict[int, list[Line]] = {}
     page_chars: dict[int, list[Any]] = {}
@@ -250,6 +260,15 @@ def parse_report(path: Path | str, file_name: str | None = None,
         why = scans.unavailable or "OCR found no text"
         raise ReportParseError(f"{name}: no text layer (an image-only scan) and {why}")
 
+    return Layout(pages, page_lines, fragments, page_chars, page_widths, producer, scans)
+
+
+def _read_layout(layout: Layout, name: str, sha: str, warnings: list[str],
+                 metadata_override: dict | None) -> ParsedReport:
+    """Tables, metadata and sentence facts of a document laid out as pages (any file type)."""
+    pages, page_lines, fragments = layout.pages, layout.page_lines, layout.fragments
+    page_chars, page_widths = layout.page_chars, layout.page_widths
+
     sizes = [ln.size for lns in page_lines.values() for ln in lns if ln.size]
     body_size = statistics.median(sizes) if sizes else None
 
@@ -259,15 +278,17 @@ def parse_report(path: Path | str, file_name: str | None = None,
     except Exception as e:
         warnings.append(f"table assembly failed ({type(e).__name__}: {e})")
 
-    # tables that lost their layout: header and rows flowed line by line (see flowed.py)
-    try:
-        taken: dict[int, list[Fragment]] = {}
-        for f in fragments:
-            taken.setdefault(f.page, []).append(f)
-        flowed = find_flowed_tables(page_lines, page_chars, page_widths, taken, warnings)
-    except Exception as e:  # a table we cannot read must not lose the report
-        warnings.append(f"flowed table detection failed ({type(e).__name__}: {e})")
-        flowed = []
+    # tables that lost their layout: header and rows flowed line by line (see flowed.py); Word
+    # and Excel state their tables
+    flowed: list[LogicalTable] = []
+    if not layout.from_structure:
+        try:
+            taken: dict[int, list[Fragment]] = {}
+            for f in fragments:
+                taken.setdefault(f.page, []).append(f)
+            flowed = find_flowed_tables(page_lines, page_chars, page_widths, taken, warnings)
+        except Exception as e:  # a table we cannot read must not lose the report
+            warnings.append(f"flowed table detection failed ({type(e).__name__}: {e})")
     page_chars.clear()
     if flowed:
         for lt in flowed:
@@ -320,13 +341,17 @@ def parse_report(path: Path | str, file_name: str | None = None,
     except Exception as e:  # the tables and metadata must not be lost to a narrative bug
         log.exception("narrative extraction failed for %s", name)
         warnings.append(f"narrative extraction failed ({type(e).__name__}: {e})")
-    scans.doubt(values, narrative_facts)
+    if layout.scans is not None:
+        layout.scans.doubt(values, narrative_facts)
+    if layout.from_structure:  # a Word or Excel file: rows and cells say where, boxes would not
+        for item in [*values, *(c for t in tables for c in t.cells)]:
+            item.bbox = None
 
     return ParsedReport(
         file_name=name,
         sha256=sha,
         page_count=len(pages),
-        producer=producer,
+        producer=layout.producer,
         metadata=metadata,
         pages=pages,
         tables=tables,
