@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import PROVINCE_REPORT
-from tests.fixtures import edge_pdfs
+from tests.fixtures import edge_pdfs, office_docs
 from vnreports.db import get_engine
 from vnreports.pipeline import (
     discover_step,
@@ -24,6 +24,9 @@ GENERATED = {
     "hà quảng reportlab.pdf": (edge_pdfs.reportlab_report, edge_pdfs.REPORTLAB_REPORT_TRUTH),
     "hà quảng aligned.pdf": (edge_pdfs.aligned_text_table_report, edge_pdfs.ALIGNED_REPORT_TRUTH),
     "hà quảng split.pdf": (edge_pdfs.split_table_report, edge_pdfs.SPLIT_REPORT_TRUTH),
+    # the reportlab report as the Word file it was typed in, and its table as an Excel annex
+    "hà quảng báo cáo.docx": (office_docs.docx_report, edge_pdfs.REPORTLAB_REPORT_TRUTH),
+    "hà quảng biểu 01.xlsx": (office_docs.xlsx_annex, edge_pdfs.REPORTLAB_REPORT_TRUTH),
 }
 # the reportlab report printed, stamped and scanned (image only): read by OCR (needs Tesseract)
 SCANNED = "hà quảng bản quét.pdf"
@@ -151,3 +154,22 @@ def test_a_scanned_report_lands_by_ocr_and_publishes_no_figure_it_misread(loaded
     assert len(published) >= 0.75 * len(expected), (len(published), len(expected))
     held = [reasons for *_, tier, reasons in statements if tier != "published"]
     assert held and all("parser doubt: OCR read" in reasons for reasons in held), held
+
+
+@pytest.mark.parametrize(("file_name", "extraction"), [("hà quảng báo cáo.docx", "table+docx"),
+                                                       ("hà quảng biểu 01.xlsx", "table+xlsx")])
+def test_word_and_excel_figures_keep_their_table_row_and_cell(loaded, file_name, extraction):
+    """Provenance of a Word or Excel figure: its page (Word's, or the sheet), table, row and
+    column and the cell's text; the page's text names the sheet; no box (the file has none)."""
+    with loaded["engine"].connect() as conn:
+        pages = conn.execute(text("""
+            SELECT p.extraction, p.text FROM staging.report_page p JOIN raw.report_file f USING (report_id)
+             WHERE f.file_name = :f"""), {"f": file_name}).all()
+        figures = conn.execute(text("""
+            SELECT v.page_no AS page, v.table_index, v.row_index, v.col_index, v.raw_text, v.x0
+              FROM staging.indicator_value v JOIN raw.report_file f USING (report_id)
+             WHERE f.file_name = :f AND v.role = 'value'"""), {"f": file_name}).all()
+    assert [p.extraction for p in pages] == [extraction]
+    assert ("Sheet: Biểu 01" in pages[0].text) == file_name.endswith(".xlsx")
+    assert len(figures) == 22 and {f.page for f in figures} == {1} and all(f.x0 is None for f in figures)
+    assert ("0", 1, 3, "1.234,5") in {(str(f.table_index), f.row_index, f.col_index, f.raw_text) for f in figures}

@@ -78,6 +78,7 @@ from .tables import (
     GCell,
     LogicalTable,
     caption_from_lines,
+    inside,
     is_numbering_row,
 )
 from .textutil import clean_line, fold_ascii, is_roman, match_key
@@ -1034,13 +1035,6 @@ def _is_furniture(ln: Line, first: bool, last: bool, width: float) -> bool:
     return abs(cx - width / 2) < 0.15 * width or ln.x0 > 0.6 * width
 
 
-def _inside(ln: Line, f: Fragment) -> bool:
-    x0, top, x1, bottom = f.bbox
-    cy = (ln.top + ln.bottom) / 2
-    cx = (ln.x0 + ln.x1) / 2
-    return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1
-
-
 def find_flowed_tables(
     page_lines: dict[int, list[Line]],
     page_chars: dict[int, list[Char]],
@@ -1074,7 +1068,7 @@ def find_flowed_tables(
         for idx, ln in enumerate(lns):
             if _is_furniture(ln, idx == 0, idx == len(lns) - 1, page_widths.get(p, 0.0)):
                 continue
-            if any(_inside(ln, f) for f in frs):
+            if any(inside(ln, f) for f in frs):
                 continue
             fl = FLine(ln, load, right)
             stream.append(fl)

@@ -32,7 +32,7 @@ from typing import Any
 from .layout import Layout
 from .model import PageText, ReportParseError
 from .pdftext import Line
-from .tables import Fragment, GCell
+from .tables import Fragment, GCell, place_lines
 from .textutil import SUPERSCRIPT_MAP, clean_line, join_wrapped
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,10 @@ class _Pager:
         self.lines.setdefault(self.page, [])
 
     def finish(self) -> None:
+        """The last page's footnotes; each table given the lines above and below it (its caption)."""
         self._footnotes_here()
+        for page, lines in self.lines.items():
+            place_lines([f for f in self.fragments if f.page == page], lines)
 
     def _footnotes_here(self) -> None:
         # a page's footnotes under its text, in small print, as Word prints them

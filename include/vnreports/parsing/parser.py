@@ -26,7 +26,7 @@ from .textflow import build_paragraphs
 from .numbers import is_vn_formatted
 from .model import IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
 from .pdftext import Line, mark_superscripts, text_lines
-from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling
+from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling, inside, place_lines
 from .textutil import clean_line, nfc
 
 PARSER_VERSION = "0.4.0"  # 0.3: OCR of scans; 0.4: Word and Excel files
@@ -128,24 +128,6 @@ def _check_bytes(data: bytes, name: str) -> None:
         raise ReportParseError(f"{name}: truncated or corrupt PDF (no %%EOF trailer at the end of the file)")
 
 
-def _place_lines(frags: list[Fragment], lines: list[Line]) -> None:
-    """Give each fragment the text lines between it and its neighbours on the page."""
-    frags.sort(key=lambda f: f.bbox[1])
-    outside = [ln for ln in lines if not any(_inside(ln, f) for f in frags)]
-    for k, f in enumerate(frags):
-        lo = frags[k - 1].bbox[3] if k > 0 else float("-inf")
-        hi = frags[k + 1].bbox[1] if k + 1 < len(frags) else float("inf")
-        f.above = [ln for ln in outside if lo - 1 <= ln.top and ln.bottom <= f.bbox[1] + 1]
-        f.below = [ln for ln in outside if ln.top >= f.bbox[3] - 1 and ln.bottom <= hi + 1]
-
-
-def _inside(ln: Line, f: Fragment) -> bool:
-    x0, top, x1, bottom = f.bbox
-    cy = (ln.top + ln.bottom) / 2
-    cx = (ln.x0 + ln.x1) / 2
-    return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1
-
-
 def parse_report(path: Path | str, file_name: str | None = None,
                  metadata_override: dict | None = None) -> ParsedReport:
     """Parse one report: a PDF (scans by OCR), a Word document or an Excel workbook (office.py).
@@ -231,7 +213,7 @@ def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
             except Exception as e:  # a table we cannot read must not lose the report
                 warnings.append(f"page {page_no}: table detection failed ({type(e).__name__}: {e})")
                 page_frags = []
-            _place_lines(page_frags, lines)
+            place_lines(page_frags, lines)
             fragments.extend(page_frags)
             page_lines[page_no] = lines
             # pdfium's chars are built small; pdfminer's are copied down to _CHAR_KEYS
@@ -301,7 +283,7 @@ def _read_layout(layout: Layout, name: str, sha: str, warnings: list[str],
 
     # metadata reads the running text: lines inside tables are left out
     text_lines_only = {
-        p: [ln for ln in lns if not any(f.page == p and _inside(ln, f) for f in fragments)] for p, lns in page_lines.items()
+        p: [ln for ln in lns if not any(f.page == p and inside(ln, f) for f in fragments)] for p, lns in page_lines.items()
     }
     try:
         captions = [(t.caption, t.caption_page) for t in logical if t.caption]

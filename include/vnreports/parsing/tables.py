@@ -378,6 +378,24 @@ def _significant(lines: list[Line], body_size: float | None = None) -> list[Line
     return out
 
 
+def place_lines(frags: list[Fragment], lines: list[Line]) -> None:
+    """Give each fragment the text lines between it and its neighbours on the page."""
+    frags.sort(key=lambda f: f.bbox[1])
+    outside = [ln for ln in lines if not any(inside(ln, f) for f in frags)]
+    for k, f in enumerate(frags):
+        lo = frags[k - 1].bbox[3] if k > 0 else float("-inf")
+        hi = frags[k + 1].bbox[1] if k + 1 < len(frags) else float("inf")
+        f.above = [ln for ln in outside if lo - 1 <= ln.top and ln.bottom <= f.bbox[1] + 1]
+        f.below = [ln for ln in outside if ln.top >= f.bbox[3] - 1 and ln.bottom <= hi + 1]
+
+
+def inside(ln: Line, f: Fragment) -> bool:
+    x0, top, x1, bottom = f.bbox
+    cy = (ln.top + ln.bottom) / 2
+    cx = (ln.x0 + ln.x1) / 2
+    return top - 1 <= cy <= bottom + 1 and x0 - 1 <= cx <= x1 + 1
+
+
 # --------------------------------------------------------------------------- assembly
 
 
