@@ -12,9 +12,13 @@ FROM apache/airflow:3.3.2-python3.13
 WORKDIR /opt/airflow
 
 # OCR of scanned reports (vnreports.parsing.ocr): Tesseract and its Vietnamese model, from Debian.
+# Word 97-2003 (.doc) reports are read after LibreOffice converts them (vnreports.parsing.office):
+# about 300 MB more, so only with `docker compose build --build-arg WITH_LIBREOFFICE=true`.
+ARG WITH_LIBREOFFICE=false
 USER root
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie \
+       $([ "$WITH_LIBREOFFICE" = "true" ] && echo libreoffice-writer-nogui) \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 USER airflow
 

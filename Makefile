@@ -86,11 +86,13 @@ airflow: setup
 	$(BIN)/vnreports airflow
 
 ## Parser precision and recall per sample report against tests/truth (and the generated reports),
-## then precision per dimension of what the BI views publish, on exhaustive spans (samples + corpus).
+## then precision per dimension of what the BI views publish, on exhaustive spans (samples + corpus),
+## then scans (OCR) and Word / Excel files against the PDF of the same report.
 eval: setup
 	$(BIN)/python -m vnreports.evaluation
 	$(BIN)/python -m vnreports.span_eval
 	$(BIN)/python -m vnreports.scan_eval
+	$(BIN)/python -m vnreports.office_eval
 
 ## Parser speed on the sample reports against pdfplumber's full table machinery.
 bench: setup
