@@ -17,7 +17,6 @@ The boxes are left empty (a line's coordinates here are an order, not a place on
 from __future__ import annotations
 
 import io
-import logging
 import re
 import shutil
 import subprocess
@@ -34,8 +33,6 @@ from .model import PageText, ReportParseError
 from .pdftext import Line
 from .tables import Fragment, GCell, place_lines
 from .textutil import SUPERSCRIPT_MAP, clean_line, join_wrapped
-
-log = logging.getLogger(__name__)
 
 OFFICE_KINDS = frozenset({"docx", "doc", "xlsx", "xls"})
 READABLE_KINDS = OFFICE_KINDS | {"pdf"}
@@ -72,11 +69,12 @@ def sniff(data: bytes) -> str:
             return "xlsx"
         return "zip"
     if head.startswith(_OLE2):
-        # the compound file's directory names its streams, in UTF-16
-        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-            return "xls"
+        # the compound file's directory names its streams, in UTF-16 (Word's first: a .doc's own
+        # text is UTF-16 too and may say "Book")
         if "WordDocument".encode("utf-16-le") in data:
             return "doc"
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "xls"
         return "ole"
     for magic, kind in _IMAGES.items():
         if head.startswith(magic):
@@ -347,11 +345,10 @@ class _Run:
 class _Word:
     """One .docx read into a _Pager."""
 
-    def __init__(self, document: Any, footnotes: dict[str, _Text], name: str, warnings: list[str]) -> None:
+    def __init__(self, document: Any, footnotes: dict[str, _Text]) -> None:
         self.styles = _WordStyles(document)
         self.footnote_texts = footnotes  # id -> text (word/footnotes.xml)
         self.footnote_numbers: dict[str, int] = {}  # a footnote's id -> its number as printed
-        self.name, self.warnings = name, warnings
         self.pager = _Pager()
 
     def body(self, container: Any) -> None:
@@ -513,7 +510,7 @@ def _docx_layout(data: bytes, name: str, warnings: list[str], producer_note: str
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises many types on a damaged package
         raise ReportParseError(f"{name}: damaged Word document ({type(e).__name__}: {clean_line(str(e))[:200]})") from e
-    word = _Word(document, _docx_footnotes(data), name, warnings)
+    word = _Word(document, _docx_footnotes(data))
     word.body(document.element.body)
     word.pager.finish()
     pager = word.pager
@@ -714,17 +711,20 @@ def _sheet_page(sheet: _Sheet, pager: _Pager) -> None:
     def filled(row: list[Any]) -> int:
         return sum(1 for item in row if isinstance(item, str) and item)
 
+    def text_line(row: list[Any]) -> None:
+        pager.line(_Text(" ".join(t for t in row if isinstance(t, str) and t), _BODY_SIZE, 0.0))
+
     table_rows = [r for r, row in enumerate(grid) if filled(row) >= 3]
     if not table_rows:
         for row in grid:
-            pager.line(_Text(" ".join(t for t in row if isinstance(t, str) and t), _BODY_SIZE, 0.0))
+            text_line(row)
         return
     start, end = table_rows[0], table_rows[-1]
     for row in grid[:start]:
-        pager.line(_Text(" ".join(t for t in row if isinstance(t, str) and t), _BODY_SIZE, 0.0))
+        text_line(row)
     body = [row for row in grid[start:end + 1] if filled(row)]
     # a span that began above the table (a title merged down into it) is not a cell of the table
     body[0] = [("" if item is UP_SPAN else item) for item in body[0]]
     pager.grid(body, len(body[0]))
     for row in grid[end + 1:]:
-        pager.line(_Text(" ".join(t for t in row if isinstance(t, str) and t), _BODY_SIZE, 0.0))
+        text_line(row)
