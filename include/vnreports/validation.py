@@ -1239,6 +1239,8 @@ def validate_report(
     root = Path(docs_dir or config.gx_docs_dir()).resolve()
     _prepare_gx_env()
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                             ValidationResultIdentifier)
 
     rows: list[dict] = []
     failures_by_suite: dict[str, list[dict]] = {}
@@ -1256,7 +1258,9 @@ def validate_report(
         run_name = _run_name(report_id.strip(), dag_run_id)
         run_id = RunIdentifier(run_name=run_name)
         for suite_name, checkpoint in project.checkpoints.items():
-            checkpoint_result = checkpoint.run(
+            (definition,) = checkpoint.validation_definitions
+            result = definition.run(
+                checkpoint_id=checkpoint.id,
                 batch_parameters={"dataframe": frames[suite_name]},
                 expectation_parameters={
                     "page_count": page_count,
@@ -1266,9 +1270,12 @@ def validate_report(
                     "coverage_start": coverage_start,
                     "coverage_end": coverage_end,
                 },
+                result_format=checkpoint.result_format,
                 run_id=run_id,
             )
-            ((identifier, result),) = checkpoint_result.run_results.items()
+            identifier = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=definition.suite.name),
+                run_id=run_id, batch_identifier=result.batch_id)
             run_identifiers.append(identifier)
             rows.append(_suite_row(suite_name, result))
             failures_by_suite[suite_name] = rows[-1]["failed_expectations"]
@@ -1490,6 +1497,8 @@ def validate_marts(
     root = Path(docs_dir or config.gx_docs_dir()).resolve()
     _prepare_gx_env()
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                             ValidationResultIdentifier)
 
     rows: list[dict] = []
     with _project_lock(root):
