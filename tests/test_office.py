@@ -149,3 +149,27 @@ def test_damaged_and_old_office_files_fail_with_the_reason(tmp_path, monkeypatch
     with pytest.raises(ReportParseError, match=r"^cũ.doc: a Word 97-2003 document .* LibreOffice, which is not installed: "
                                                r"install it \(Debian: apt-get install libreoffice-writer-nogui\)"):
         parse_report(old)
+
+
+def test_an_annex_that_states_no_unit_or_period_takes_its_reports(tmp_path):
+    """"BC 15 phụ lục.xlsx" has only its table's caption: joined to "BC 15 UBND.pdf" (the one
+    report file sharing its number), it reads as the report's table does."""
+    from vnreports import annexes
+
+    report_path = edge_pdfs.reportlab_report(tmp_path / "BC 15 UBND.pdf")
+    edge_pdfs.split_table_report(tmp_path / "BC 16 UBND.pdf")  # another report: another number
+    annex_path = office_docs.bare_xlsx_annex(tmp_path / "BC 15 phụ lục năm 2022.xlsx")
+    alone = parse_report(annex_path)
+    assert annexes.needs_its_report(alone) and alone.metadata.admin_unit_code is None
+    assert annexes.report_of(annex_path) == report_path
+    report = parse_report(report_path)
+    joined = parse_report(annex_path, linked=report)
+    for name in METADATA_FIELDS:
+        assert getattr(joined.metadata, name) == getattr(report.metadata, name), name
+    assert joined.metadata.sources["admin_unit_code"].text == "from its report BC 15 UBND.pdf"
+    assert any("from its report BC 15 UBND.pdf" in w for w in joined.warnings)
+    assert [f[:-1] for f in _figures(joined)] == [f[:-1] for f in _figures(report)]
+    # two reports with the number: not guessed
+    edge_pdfs.reportlab_report(tmp_path / "KH 15.pdf")
+    assert annexes.report_of(annex_path) is None
+    assert annexes.name_numbers("BC 15 tháng 5 năm 2022") == {15, 5}

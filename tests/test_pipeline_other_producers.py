@@ -25,8 +25,11 @@ GENERATED = {
     "hà quảng aligned.pdf": (edge_pdfs.aligned_text_table_report, edge_pdfs.ALIGNED_REPORT_TRUTH),
     "hà quảng split.pdf": (edge_pdfs.split_table_report, edge_pdfs.SPLIT_REPORT_TRUTH),
     # the reportlab report as the Word file it was typed in, and its table as an Excel annex
-    "hà quảng báo cáo.docx": (office_docs.docx_report, edge_pdfs.REPORTLAB_REPORT_TRUTH),
+    "hà quảng báo cáo 15.docx": (office_docs.docx_report, edge_pdfs.REPORTLAB_REPORT_TRUTH),
     "hà quảng biểu 01.xlsx": (office_docs.xlsx_annex, edge_pdfs.REPORTLAB_REPORT_TRUTH),
+    # an annex with only its table's caption: the unit, period, date and number of its report
+    # (the .docx with its number 15, vnreports.annexes)
+    "hà quảng phụ lục báo cáo 15.xlsx": (office_docs.bare_xlsx_annex, edge_pdfs.REPORTLAB_REPORT_TRUTH),
 }
 # the reportlab report printed, stamped and scanned (image only): read by OCR (needs Tesseract)
 SCANNED = "hà quảng bản quét.pdf"
@@ -156,7 +159,7 @@ def test_a_scanned_report_lands_by_ocr_and_publishes_no_figure_it_misread(loaded
     assert held and all("parser doubt: OCR read" in reasons for reasons in held), held
 
 
-@pytest.mark.parametrize(("file_name", "extraction"), [("hà quảng báo cáo.docx", "table+docx"),
+@pytest.mark.parametrize(("file_name", "extraction"), [("hà quảng báo cáo 15.docx", "table+docx"),
                                                        ("hà quảng biểu 01.xlsx", "table+xlsx")])
 def test_word_and_excel_figures_keep_their_table_row_and_cell(loaded, file_name, extraction):
     """Provenance of a Word or Excel figure: its page (Word's, or the sheet), table, row and

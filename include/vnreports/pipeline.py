@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from vnreports import config
+from vnreports import annexes, config
 from vnreports.db import ensure_schema, get_engine
 from vnreports.ingest import (claim_report, discover, file_kind, is_readable_kind, set_status, stage_report,
                               unsupported_reason)
@@ -156,6 +156,8 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
         else:
             try:
                 report = parse_report(path, file_name=file_name, metadata_override=override)
+                if kind in annexes.WORKBOOK_KINDS and annexes.needs_its_report(report):
+                    report = _with_its_report(path, file_name, override, report)
             except ReportParseError as error:
                 reason = str(error)
             except Exception as error:  # a parser bug on an unseen layout must not stop the batch
@@ -172,6 +174,20 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
         counts = stage_report(engine, report, PARSER_VERSION, dag_run_id)
     log.info("staged %s: %s", file_name, counts)
     return {**outcome, "status": "parsed", **counts}
+
+
+def _with_its_report(path: Path, file_name: str, override: dict | None, annex):
+    """An annex read again with the unit, period, date and number of its report (vnreports.annexes),
+    when it has one in the inbox that parses; else the annex as it was."""
+    report_path = annexes.report_of(path)
+    if report_path is None:
+        return annex
+    try:
+        its_report = parse_report(report_path)
+    except ReportParseError as error:
+        log.warning("%s: its report %s cannot be read (%s)", file_name, report_path.name, error)
+        return annex
+    return parse_report(path, file_name=file_name, metadata_override=override, linked=its_report)
 
 
 @_warehouse_errors

@@ -24,7 +24,7 @@ from .metadata import extract_metadata
 from .narrative import extract_narrative
 from .textflow import build_paragraphs
 from .numbers import is_vn_formatted
-from .model import IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
+from .model import FieldSource, IndicatorTable, IndicatorValue, PageText, ParsedReport, ReportMetadata, ReportParseError
 from .pdftext import Line, mark_superscripts, text_lines
 from .tables import RULED_SETTINGS, Fragment, LogicalTable, assemble, fragment_from_cells, has_ruling, inside, place_lines
 from .textutil import clean_line, nfc
@@ -129,12 +129,14 @@ def _check_bytes(data: bytes, name: str) -> None:
 
 
 def parse_report(path: Path | str, file_name: str | None = None,
-                 metadata_override: dict | None = None) -> ParsedReport:
+                 metadata_override: dict | None = None, linked: ParsedReport | None = None) -> ParsedReport:
     """Parse one report: a PDF (scans by OCR), a Word document or an Excel workbook (office.py).
     Raises ReportParseError (message: file name + reason) on bad input.
 
     metadata_override: an operator's fields for this file (vnreports.overrides), put in place of
-    what the parser read before the tables and sentences are read with them."""
+    what the parser read before the tables and sentences are read with them.
+    linked: the report an annex belongs to (vnreports.annexes): the annex's unit, period, issue
+    date and document number, where it states none, are the report's."""
     path = Path(path)
     name = file_name or path.name
     try:
@@ -148,7 +150,7 @@ def parse_report(path: Path | str, file_name: str | None = None,
     else:
         _check_bytes(data, name)
         layout = _pdf_layout(data, name, warnings)
-    return _read_layout(layout, name, hashlib.sha256(data).hexdigest(), warnings, metadata_override)
+    return _read_layout(layout, name, hashlib.sha256(data).hexdigest(), warnings, metadata_override, linked)
 
 
 def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
@@ -246,7 +248,7 @@ def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
 
 
 def _read_layout(layout: Layout, name: str, sha: str, warnings: list[str],
-                 metadata_override: dict | None) -> ParsedReport:
+                 metadata_override: dict | None, linked: ParsedReport | None = None) -> ParsedReport:
     """Tables, metadata and sentence facts of a document laid out as pages (any file type)."""
     pages, page_lines, fragments = layout.pages, layout.page_lines, layout.fragments
     page_chars, page_widths = layout.page_chars, layout.page_widths
@@ -292,6 +294,10 @@ def _read_layout(layout: Layout, name: str, sha: str, warnings: list[str],
     except Exception as e:
         warnings.append(f"metadata extraction failed ({type(e).__name__}: {e})")
         metadata = ReportMetadata()
+    if linked is not None:
+        taken = _take_missing(metadata, linked)
+        if taken:
+            warnings.append(f"metadata ({', '.join(taken)}) from its report {linked.file_name}")
     if metadata_override:
         from vnreports import overrides
 
@@ -344,6 +350,25 @@ def _read_layout(layout: Layout, name: str, sha: str, warnings: list[str],
         unresolved_mentions=unresolved,
         footnotes=footnotes,
     )
+
+
+# What an annex takes from its report when it does not state it: the issuer and unit, the
+# period, the type, date and number of the report it is attached to (groups taken together).
+_LINKED_FIELDS = (("admin_unit_code", "admin_unit_name", "admin_level", "issuer_name"),
+                  ("period_type", "period_start", "period_end"), ("doc_type",), ("issue_date",), ("doc_number",),
+                  ("plan_year",))
+
+
+def _take_missing(metadata: ReportMetadata, report: ParsedReport) -> list[str]:
+    """Fill the fields the annex lacks from its report's (each with that as its source)."""
+    taken = []
+    for group in _LINKED_FIELDS:
+        if getattr(metadata, group[0]) is None and getattr(report.metadata, group[0]) is not None:
+            for name in group:
+                setattr(metadata, name, getattr(report.metadata, name))
+                metadata.sources[name] = FieldSource(None, f"from its report {report.file_name}", "linked report")
+            taken.append(group[0])
+    return taken
 
 
 class _Scans:
