@@ -161,3 +161,23 @@ def test_ocr_page_rate_is_reported(tesseract, tmp_path):
     (line,) = [w for w in report.warnings if "OCR (" in w]
     assert line.startswith("page 1: OCR (") and "mean confidence" in line
     assert shutil.which("tesseract")
+
+
+def _word(line: int, left: float, right: float, confidence: float, text: str, top: float = 300, height: float = 50):
+    return ((1, 1, 1, line), left, top, right, top + height, confidence, text)
+
+
+def test_marks_read_as_a_character_are_not_words():
+    """A seal's edge or a speck read as one character, below the confidence threshold: a sliver
+    (2 px wide on a 44 px line: no glyph is that thin), or a lone letter far from the rest of its
+    line outside the tables; a table's row label, a confident letter and a real dash stay."""
+    table = (0.0, 1000.0, 3000.0, 3000.0)
+    words = [
+        _word(1, 713, 728, 85.7, "H"), _word(1, 1624, 1745, 96.3, "VIỆT"), _word(1, 1760, 1876, 96.9, "NAM"),
+        _word(2, 559, 561, 87.6, "-", height=44), _word(2, 594, 772, 96.6, "HUYỆN"),
+        _word(3, 400, 420, 70.0, "I", top=1500), _word(3, 2500, 2600, 95.0, "1.234", top=1500),  # a row label
+        _word(4, 100, 130, 95.0, "A"), _word(4, 1000, 1100, 95.0, "văn"),  # confident
+        _word(5, 500, 520, 80.0, "-", height=44), _word(5, 540, 700, 96.0, "Tổng"),  # a dash as wide as one
+    ]
+    kept = [w[6] for w in ocr._without_marks(words, [table])]
+    assert kept == ["VIỆT", "NAM", "HUYỆN", "I", "1.234", "A", "văn", "-", "Tổng"]

@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .numbers import is_vn_formatted
+
 Char = dict[str, Any]
 BBox = tuple[float, float, float, float]
 
@@ -172,8 +174,13 @@ def ocr_page(pdfium_page: Any, page_height: float, doctop: float) -> OcrPage:
     rereads: list[tuple[BBox, str, str]] = []
     agreed: list[BBox] = []
     if ruled:
-        found, rereads, agreed = _read_cells_alone(pixels, words, edges, scale)
+        found, rereads, agreed, replaced = _read_cells_alone(pixels, words, edges, scale)
+        for (x0, top, x1, bottom), better in replaced:  # the cell's words as two readings of three give them
+            words = [w for w in words if not (x0 <= (w[1] + w[3]) / 2 <= x1 and top <= (w[2] + w[4]) / 2 <= bottom)]
+            words += better
         words += found
+    tables = [tuple(v * scale for v in t.bbox) for t in _tables(edges, pixels.shape, scale)] if ruled else []
+    words = _without_marks(words, tables)
     page = _page_from_words(words, scale, page_height, doctop, agreed)
     page.doubtful += [((x0 / scale, top / scale, x1 / scale, bottom / scale), text, f"alone it reads '{again}'")
                       for (x0, top, x1, bottom), text, again in rereads]
@@ -186,7 +193,9 @@ def ocr_page(pdfium_page: Any, page_height: float, doctop: float) -> OcrPage:
 Word = tuple[tuple[int, ...], float, float, float, float, float, str]
 
 
-def _tesseract_words(pixels: Any, psm: str) -> list[Word]:
+def _tesseract_words(pixels: Any, psm: str, only: str | None = None) -> list[Word]:
+    """Tesseract's words on an image (psm: its page segmentation mode; only: the characters it
+    may read, tessedit_char_whitelist)."""
     from PIL import Image
 
     with tempfile.TemporaryDirectory(prefix="vnreports-ocr-") as tmp:
@@ -195,7 +204,8 @@ def _tesseract_words(pixels: Any, psm: str) -> list[Word]:
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         try:
             done = subprocess.run(
-                ["tesseract", str(png), "stdout", "-l", languages(), "--psm", psm, "--dpi", str(int(dpi())), "tsv"],
+                ["tesseract", str(png), "stdout", "-l", languages(), "--psm", psm, "--dpi", str(int(dpi())),
+                 *(["-c", f"tessedit_char_whitelist={only}"] if only else []), "tsv"],
                 capture_output=True, text=True, timeout=page_timeout(), env=env)
         except subprocess.TimeoutExpired as error:
             raise OcrError(f"OCR took longer than {page_timeout():.0f} s (REPORTS_OCR_PAGE_TIMEOUT)") from error
@@ -236,21 +246,18 @@ _SHEET_MARGIN = 30
 
 
 def _read_cells_alone(pixels: Any, words: list[Word], edges: list[dict], scale: float
-                      ) -> tuple[list[Word], list[tuple[BBox, str, str]], list[BBox]]:
+                      ) -> tuple[list[Word], list[tuple[BBox, str, str]], list[BBox], list[tuple[BBox, list[Word]]]]:
     """Table cells read once more, each on its own: the cells with ink but no word (Tesseract
-    drops a lone short word - "1", "-", "I" - even as sparse text), whose words are returned, and
-    the cells with a number, whose second reading must agree with the first: a cell that reads
-    "5,35" on the page and "5,55" alone is returned as a disagreement (box, first, second) and
-    its figure is doubted; the boxes of the cells whose two readings agree are returned too. The cells are cut out and stacked on one sheet (one Tesseract run
-    per page, not one per cell), read as lines (psm 6), and each word put back in its cell."""
-    import numpy as np
-    from pdfplumber.table import TableFinder
+    drops a lone short word - "1", "-", "I" - even as sparse text), and the cells with a number,
+    whose second reading must agree with the first. The cells are cut out and stacked on one
+    sheet (one Tesseract run per page, not one per cell), read as lines (psm 6), and each word
+    put back in its cell. In a figures' column (most cells read as numbers), a cell read as no
+    number at all ("bì" for a 5 among specks) is read alone twice more (_settle).
 
-    from .pdfium_chars import EdgePage
-    from .tables import RULED_SETTINGS
-
-    height, width = pixels.shape
-    tables = TableFinder(EdgePage(edges, width / scale, height / scale), RULED_SETTINGS).tables
+    Returns the words of cells the page left empty; the disagreements (box, first, second) whose
+    figures are doubted (a cell that reads "5,35" on the page and "5,55" alone); the boxes of the
+    cells read the same twice; and the cells whose page words are replaced by a settled reading."""
+    tables = _tables(edges, pixels.shape, scale)
     centres = [((w[1] + w[3]) / 2, (w[2] + w[4]) / 2) for w in words]
     crops: list[tuple[int, int, Any, list[Word]]] = []  # page x, page y, crop, the words read in it
     inset = 4
@@ -268,38 +275,116 @@ def _read_cells_alone(pixels: Any, words: list[Word], edges: list[dict], scale: 
                 continue  # an empty cell
             crops.append((px0, ptop, crop, inside))
     if not crops:
-        return [], [], []
-    sheet_width = max(c.shape[1] for _, _, c, _ in crops) + 2 * _SHEET_MARGIN
-    sheet_height = sum(c.shape[0] + _SHEET_MARGIN for _, _, c, _ in crops) + _SHEET_MARGIN
+        return [], [], [], []
+    alone = _read_on_one_sheet([crop for _, _, crop, _ in crops], [(x, y) for x, y, _, _ in crops])
+    numeric = _numeric_columns(crops, alone)
+    found: list[Word] = []
+    unresolved: list[tuple[BBox, str, str]] = []
+    agreed: list[BBox] = []
+    replaced: list[tuple[BBox, list[Word]]] = []
+    for k, (px0, ptop, crop, inside) in enumerate(crops):
+        again = alone.get(k, [])
+        box = (float(px0), float(ptop), float(px0 + crop.shape[1]), float(ptop + crop.shape[0]))
+        if inside and _reading(inside) == _reading(again):
+            agreed.append(box)
+            continue
+        if not inside and (k not in numeric or _sure_number(again)):
+            found += again  # a lone word of a label column, or a figure read clearly
+            continue
+        # A figure's cell read as no number at all ("bì" for a 5 among specks): read alone as one
+        # line, then as digits only; both confident and the same number, that is the cell.
+        # (Two readings of numbers that differ stay doubted: a third could agree with the wrong one.)
+        settled = None
+        if k in numeric and not any(is_vn_formatted(_reading(r)) for r in (inside, again) if r):
+            settled = _settle(crop, (px0, ptop))
+        if settled is not None:
+            agreed.append(box)
+            if inside:
+                replaced.append((box, settled))
+            else:
+                found += settled
+        elif inside:
+            unresolved.append((box, " ".join(w[6] for w in _in_order(inside)), " ".join(w[6] for w in _in_order(again))))
+        else:
+            found += again
+    return found, unresolved, agreed, replaced
+
+
+def _sure_number(words: list[Word]) -> bool:
+    text = _reading(words)
+    return bool(text) and is_vn_formatted(text) and min(w[5] for w in words) >= min_confidence()
+
+
+def _numeric_columns(crops: list, alone: dict[int, list[Word]]) -> set[int]:
+    """The crops of the columns where most read cells hold a well-formed number (a figure's
+    column: a cell there that reads as letters is a figure misread, not a word)."""
+    columns: dict[int, list[int]] = {}
+    for k, (px0, _, _, _) in enumerate(crops):
+        columns.setdefault(px0 // 8, []).append(k)  # a column's cells start at its rule
+    numeric: set[int] = set()
+    for members in columns.values():
+        readings = [_reading(crops[k][3] or alone.get(k, [])) for k in members]
+        if sum(1 for r in readings if r and is_vn_formatted(r)) * 2 >= len(members):
+            numeric.update(members)
+    return numeric
+
+
+def _settle(crop: Any, origin: tuple[int, int]) -> list[Word] | None:
+    """A cell's words read alone as one line (psm 7), when reading it as digits only gives the
+    same, both well-formed numbers read at REPORTS_OCR_MIN_CONFIDENCE or more; else None."""
+    line = _read_alone(crop, origin, "7")
+    if not _sure_number(line):
+        return None
+    digits = _read_alone(crop, origin, "7", NUMBER_CHARS)
+    return line if _sure_number(digits) and _reading(digits) == _reading(line) else None
+
+
+def _read_alone(crop: Any, origin: tuple[int, int], psm: str, only: str | None = None) -> list[Word]:
+    """One crop read on its own (with a white margin), its words in page pixels."""
+    import numpy as np
+
+    padded = np.pad(crop, _SHEET_MARGIN, constant_values=255)
+    dx, dy = origin[0] - _SHEET_MARGIN, origin[1] - _SHEET_MARGIN
+    return [((-2, *key[1:]), left + dx, top + dy, right + dx, bottom + dy, confidence, text)
+            for key, left, top, right, bottom, confidence, text in _tesseract_words(padded, psm, only)]
+
+
+# What a figure's cell may hold when it is read a third time (tessedit_char_whitelist).
+NUMBER_CHARS = "0123456789.,%-"
+
+
+def _in_order(words: list[Word]) -> list[Word]:
+    return sorted(words, key=lambda w: (round(w[2] / 10), w[1]))
+
+
+def _reading(words: list[Word]) -> str:
+    """A cell's words as one string, spaces aside (a reading to compare with another)."""
+    return "".join(w[6] for w in _in_order(words))
+
+
+def _read_on_one_sheet(crops: list[Any], origins: list[tuple[int, int]], only: str | None = None) -> dict[int, list[Word]]:
+    """Crops of the page stacked on one sheet (one Tesseract run, not one per crop), read as
+    lines (psm 6); each word back in page pixels, by the index of its crop."""
+    import numpy as np
+
+    if not crops:
+        return {}
+    sheet_width = max(c.shape[1] for c in crops) + 2 * _SHEET_MARGIN
+    sheet_height = sum(c.shape[0] + _SHEET_MARGIN for c in crops) + _SHEET_MARGIN
     sheet = np.full((sheet_height, sheet_width), 255, dtype=np.uint8)
     offsets = []
     y = _SHEET_MARGIN
-    for _, _, crop, _ in crops:
+    for crop in crops:
         sheet[y:y + crop.shape[0], _SHEET_MARGIN:_SHEET_MARGIN + crop.shape[1]] = crop
         offsets.append(y)
         y += crop.shape[0] + _SHEET_MARGIN
     alone: dict[int, list[Word]] = {}
-    for key, left, top, right, bottom, confidence, text in _tesseract_words(sheet, "6"):
+    for key, left, top, right, bottom, confidence, text in _tesseract_words(sheet, "6", only):
         k = max(0, bisect.bisect_right(offsets, (top + bottom) / 2 + _SHEET_MARGIN / 2) - 1)  # its crop
-        px0, ptop = crops[k][0], crops[k][1]
+        px0, ptop = origins[k]
         dx, dy = px0 - _SHEET_MARGIN, ptop - offsets[k]
         alone.setdefault(k, []).append(((-1, k, *key[2:]), left + dx, top + dy, right + dx, bottom + dy, confidence, text))
-    found: list[Word] = []
-    disagreements: list[tuple[BBox, str, str]] = []
-    agreed: list[BBox] = []
-    for k, (px0, ptop, crop, inside) in enumerate(crops):
-        again = alone.get(k, [])
-        if not inside:
-            found += again
-            continue
-        first = " ".join(w[6] for w in sorted(inside, key=lambda w: (round(w[2] / 10), w[1])))
-        second = " ".join(w[6] for w in sorted(again, key=lambda w: (round(w[2] / 10), w[1])))
-        box = (float(px0), float(ptop), float(px0 + crop.shape[1]), float(ptop + crop.shape[0]))
-        if first.replace(" ", "") != second.replace(" ", ""):
-            disagreements.append((box, first, second))
-        else:
-            agreed.append(box)
-    return found, disagreements, agreed
+    return alone
 
 
 def skew_angle(image: Any, limit: float = 2.0, step: float = 0.1) -> float:
@@ -387,6 +472,41 @@ def _edges(mask: Any, orientation: str, scale: float, doctop: float) -> list[dic
 
 class OcrError(RuntimeError):
     pass
+
+
+def _tables(edges: list[dict], shape: tuple[int, int], scale: float) -> list:
+    """pdfplumber's tables drawn from the page's rules (in PDF points)."""
+    from pdfplumber.table import TableFinder
+
+    from .pdfium_chars import EdgePage
+    from .tables import RULED_SETTINGS
+
+    height, width = shape
+    return TableFinder(EdgePage(edges, width / scale, height / scale), RULED_SETTINGS).tables
+
+
+def _without_marks(words: list[Word], tables: list[BBox]) -> list[Word]:
+    """Words less the marks Tesseract read as a character, below the confidence threshold: a
+    sliver (a one-char word narrower than a sixteenth of its line's height: no glyph is; a seal's
+    edge read as "-" before "HUYỆN HẠ LANG"), and, outside the tables (where "I" or "a" heads a
+    row), a letter with no other word of its line within four line heights (a speck beside the
+    header's second line: "H VIỆT NAM")."""
+    def in_table(w: Word) -> bool:
+        cx, cy = (w[1] + w[3]) / 2, (w[2] + w[4]) / 2
+        return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in tables)
+
+    def alone(w: Word) -> bool:
+        reach = 4 * max(w[4] - w[2], 1.0)
+        return not any(o is not w and o[0] == w[0] and min(abs(o[1] - w[3]), abs(w[1] - o[3])) <= reach for o in words)
+
+    def mark(w: Word) -> bool:
+        if len(w[6]) != 1 or w[5] >= min_confidence():
+            return False
+        if (w[3] - w[1]) * 16 < w[4] - w[2]:
+            return True
+        return w[6].isalpha() and not in_table(w) and alone(w)
+
+    return [w for w in words if not mark(w)]
 
 
 def _page_from_words(words: list[Word], scale: float, page_height: float, doctop: float,
