@@ -179,6 +179,9 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
 def _with_its_report(path: Path, file_name: str, override: dict | None, annex):
     """An annex read again with the unit, period, date and number of its report (vnreports.annexes),
     when it has one in the inbox that parses; else the annex as it was."""
+    from vnreports.parsing import parse_report
+    from vnreports.parsing.model import ReportParseError
+
     report_path = annexes.report_of(path)
     if report_path is None:
         return annex
