@@ -173,14 +173,14 @@ def ocr_page(pdfium_page: Any, page_height: float, doctop: float) -> OcrPage:
     edges = _edges(horizontal, "h", scale, doctop) + _edges(vertical, "v", scale, doctop)
     rereads: list[tuple[BBox, str, str]] = []
     agreed: list[BBox] = []
-    if ruled:
-        found, rereads, agreed, replaced = _read_cells_alone(pixels, words, edges, scale)
-        for (x0, top, x1, bottom), better in replaced:  # the cell's words as two readings of three give them
+    tables = _tables(edges, pixels.shape, scale) if ruled else []
+    if tables:
+        found, rereads, agreed, replaced = _read_cells_alone(pixels, words, tables, scale)
+        for (x0, top, x1, bottom), settled in replaced:  # a figure's cell read again, in place of its page words
             words = [w for w in words if not (x0 <= (w[1] + w[3]) / 2 <= x1 and top <= (w[2] + w[4]) / 2 <= bottom)]
-            words += better
+            words += settled
         words += found
-    tables = [tuple(v * scale for v in t.bbox) for t in _tables(edges, pixels.shape, scale)] if ruled else []
-    words = _without_marks(words, tables)
+    words = _without_marks(words, [tuple(v * scale for v in t.bbox) for t in tables])
     page = _page_from_words(words, scale, page_height, doctop, agreed)
     page.doubtful += [((x0 / scale, top / scale, x1 / scale, bottom / scale), text, f"alone it reads '{again}'")
                       for (x0, top, x1, bottom), text, again in rereads]
@@ -245,7 +245,7 @@ MIN_AGREED_CONFIDENCE = 60
 _SHEET_MARGIN = 30
 
 
-def _read_cells_alone(pixels: Any, words: list[Word], edges: list[dict], scale: float
+def _read_cells_alone(pixels: Any, words: list[Word], tables: list, scale: float
                       ) -> tuple[list[Word], list[tuple[BBox, str, str]], list[BBox], list[tuple[BBox, list[Word]]]]:
     """Table cells read once more, each on its own: the cells with ink but no word (Tesseract
     drops a lone short word - "1", "-", "I" - even as sparse text), and the cells with a number,
@@ -257,7 +257,6 @@ def _read_cells_alone(pixels: Any, words: list[Word], edges: list[dict], scale: 
     Returns the words of cells the page left empty; the disagreements (box, first, second) whose
     figures are doubted (a cell that reads "5,35" on the page and "5,55" alone); the boxes of the
     cells read the same twice; and the cells whose page words are replaced by a settled reading."""
-    tables = _tables(edges, pixels.shape, scale)
     centres = [((w[1] + w[3]) / 2, (w[2] + w[4]) / 2) for w in words]
     crops: list[tuple[int, int, Any, list[Word]]] = []  # page x, page y, crop, the words read in it
     inset = 4
