@@ -58,7 +58,7 @@ AIRFLOW_COMMANDS = {
     "airflow-scheduler": "scheduler",
     "airflow-dag-processor": "dag-processor",
     "airflow-triggerer": "triggerer",
-    "airflow-worker": "celery worker",
+    "airflow-worker": "python -m vnreports.warm_airflow celery worker",  # `celery worker`, warmed up
 }
 DATABASE_SERVICES = ("metadata-db", "warehouse-db")
 
@@ -418,7 +418,7 @@ def scaling_problems(services: dict[str, dict]) -> list[str]:
     worker = services.get("airflow-worker")
     if worker is None:
         return [*problems, "no airflow-worker service"]
-    if worker.get("command") != "celery worker":
+    if not str(worker.get("command", "")).endswith("celery worker"):
         problems.append(f"airflow-worker runs {worker.get('command')!r}, not `celery worker`")
     if "container_name" in worker:
         problems.append("airflow-worker has a container_name: it cannot be scaled")
