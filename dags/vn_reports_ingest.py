@@ -76,12 +76,13 @@ def vn_reports_ingest():
         get_current_context()["report_file_name"] = inbox_file["file_name"]  # names the mapped task in the UI
         return parse_step(_warehouse_url(), inbox_file, dag_run_id=_run_id())
 
-    @task(map_index_template="{{ report_file_name }}")
-    def validate(parsed: dict) -> dict:
-        from vnreports.pipeline import validate_step
+    # One task for the run's files: GX runs each suite once over all their rows (a mapped task
+    # per file cost a GX run and a task start each); a report whose rows fail is validated alone.
+    @task
+    def validate(parsed: list[dict]) -> list[dict]:
+        from vnreports.pipeline import validate_batch_step
 
-        get_current_context()["report_file_name"] = parsed["file_name"]  # as parse's: the file, not 0, 1, 2
-        return validate_step(_warehouse_url(), parsed, dag_run_id=_run_id())
+        return validate_batch_step(_warehouse_url(), list(parsed), dag_run_id=_run_id())
 
     # The Data Docs pages of this run's validations in one build, whatever the outcome of each
     # validation; beside the dbt group, not in its way.
@@ -151,7 +152,7 @@ def vn_reports_ingest():
             context["outlet_events"][asset].extra = extra
         return extra
 
-    validated = validate.expand(parsed=parse.expand(inbox_file=discover()))
+    validated = validate(parse.expand(inbox_file=discover()))
     recorded = record()
     validated >> prepare() >> marts_outdated() >> dbt >> [validate_marts(), recorded]
     recorded >> publish_marts()

@@ -493,8 +493,9 @@ def test_revalidation_appends_history(engine, docs_dir):
     assert [r["dag_run_id"] for r in runs[-8:]] == ["manual__again"] * 4 + [odd_run_id] * 4
     # the GX project kept one object per suite (add_or_update, not duplicates)
     context = validation._PROJECTS[docs_dir.resolve()].context
-    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES + MARTS_SUITES)
-    assert len(list(context.checkpoints.all())) == 8
+    batch_forms = tuple(f"batch_{name}" for name in SUITES)
+    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES + MARTS_SUITES + batch_forms)
+    assert len(list(context.checkpoints.all())) == 12
 
 
 def test_parallel_workers_share_a_new_project(engine, tmp_path):
@@ -520,14 +521,17 @@ def test_parallel_workers_share_a_new_project(engine, tmp_path):
         assert proc.returncode == 0, err[-3000:]
     assert [out.strip().splitlines()[-1] for out, _ in outputs] == [f"True {EVALUATED}", f"True {EVALUATED}"]  # NO_VALUES: a warning only
 
-    # one data source with three assets, three suites and checkpoints: nobody duplicated anything
+    # one data source with an asset per table and per batch form, a suite and a checkpoint each:
+    # nobody duplicated anything
     import great_expectations as gx
 
     context = gx.get_context(mode="file", context_root_dir=tmp_path / "gx")
     datasource = context.data_sources.get(validation.DATASOURCE_NAME)
-    assert datasource.get_asset_names() == {"report", "indicator_value", "report_page", "narrative_fact"}
-    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES + MARTS_SUITES)
-    assert len(list(context.checkpoints.all())) == 8
+    tables = {"report", "indicator_value", "report_page", "narrative_fact"}
+    assert datasource.get_asset_names() == tables | {f"batch_{t}" for t in tables}
+    batch_forms = tuple(f"batch_{name}" for name in SUITES)
+    assert sorted(s.name for s in context.suites.all()) == sorted(SUITES + MARTS_SUITES + batch_forms)
+    assert len(list(context.checkpoints.all())) == 12
     assert (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
 
 
@@ -639,6 +643,92 @@ def test_known_units_and_unit_classes():
     assert validation.unit_class("%", "poverty_rate") == "share"
     assert validation.unit_class("%", "grdp_growth") == "percent"
     assert validation.unit_class("quả trứng", None) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: validate_reports runs the suites' batch forms once, validates flagged reports alone
+# ---------------------------------------------------------------------------------------------
+
+
+def _batch_variants() -> dict[str, tuple[dict, list, list]]:
+    """Reports that each break one expectation (or none), as (report fields, values, facts):
+    every kind of batch form is among them (parameters as columns, per-report row counts and
+    maxima, uniqueness within a report)."""
+    outside = {"period_start": "2015-01-01", "period_end": "2015-12-31"}
+    return {
+        "good": ({}, _good_values(), _good_facts()),
+        "good again": ({}, _good_values(), _good_facts()),  # same keys as "good": unique per report only
+        "narrative only": ({}, [], _good_facts()),
+        "no figures": ({}, [], []),  # rows of indicator_values below min_table_values (a warning)
+        "pages short": ({"page_count": 3}, _good_values(), _good_facts()),  # row count vs page_count
+        "blank pages": ({"pages": [" ", "\n"]}, _good_values(), _good_facts()),  # max text_chars
+        "fact beyond last page": ({}, _good_values(), [_fact(0, page_no=3)]),  # max_page_no
+        "value outside coverage": ({}, _good_values() + [_value(1, 0, 2, **outside)], _good_facts()),
+        "stock outside coverage": ({}, _good_values(), [_fact(0, as_of_date="2010-05-31")]),
+        "same figure twice": ({}, _good_values() + [_value(1, 0, 2), _value(1, 0, 3)], _good_facts()),
+        "one mention, two facts": ({}, _good_values(), [_fact(0), _fact(1)]),
+        "no admin unit": ({"admin_unit_code": None}, _good_values(), _good_facts()),
+        "negative count": ({}, _good_values() + [_value(1, 0, 2, measure_unit="con", value_number=-1.0)],
+                           _good_facts()),
+        "reversed period": ({"period_start": "2023-12-31", "period_end": "2023-01-01"}, _good_values(), []),
+    }
+
+
+def _verdict(outcome: ValidationOutcome) -> tuple:
+    def col(c):
+        return ",".join(c) if isinstance(c, list) else c
+
+    return (outcome.success, outcome.evaluated, _failed_pairs(outcome),
+            {(w["table"], w["expectation"], col(w["column"])) for w in outcome.warnings})
+
+
+def test_a_batch_gives_every_report_the_verdict_it_gets_alone(warehouse_url, tmp_path):
+    url = create_database(warehouse_url)
+    eng = get_engine(url)
+    try:
+        ensure_schema(eng)
+        ids = {}
+        with eng.begin() as conn:
+            for name, (fields, values, facts) in _batch_variants().items():
+                ids[name] = rid("batch " + name)
+                fields = {"pages": ["Báo cáo năm 2023", "Trang 2"], **fields}
+                _insert_report(conn, ids[name], **fields)
+                if values:
+                    _insert_values(conn, ids[name], values)
+                if facts:
+                    _insert_facts(conn, ids[name], facts)
+        docs = tmp_path / "gx"
+        in_batch = validation.validate_reports(eng, list(ids.values()), dag_run_id="batch", docs_dir=docs)
+        assert list(in_batch) == list(ids.values())
+        alone = {name: validate_report(eng, ids[name], dag_run_id="alone", docs_dir=docs) for name in ids}
+        for name in ids:
+            assert _verdict(in_batch[ids[name]]) == _verdict(alone[name]), name
+        # each variant but the good ones breaks what it says; the good ones were not run alone
+        clean = {name for name, o in alone.items() if o.success and not o.warnings}
+        assert clean == {"good", "good again", "narrative only"}
+        with eng.connect() as conn:
+            screened = conn.execute(text(
+                "SELECT report_id, count(*) FROM raw.validation_run WHERE dag_run_id = 'batch'"
+                " AND result_json -> 'meta' ? 'validated_in_batch' GROUP BY 1")).all()
+        assert {r for r, n in screened if n == len(SUITES)} == {ids[n] for n in clean}
+        assert not validation.validate_reports(eng, [], docs_dir=docs)
+    finally:
+        eng.dispose()
+        drop_database(url)
+
+
+def test_every_report_expectation_has_a_batch_form():
+    report_suites = validation.build_suites()
+    forms = validation.batch_suites(report_suites)
+    assert set(forms) == {f"batch_{name}" for name in SUITES}
+    assert sum(len(s.expectations) for s in report_suites.values()) == EVALUATED
+    # a kind without a batch form is refused, not dropped
+    import great_expectations.expectations as gxe
+
+    odd = validation.build_suites()
+    odd["report_pages"].expectations.append(gxe.ExpectColumnMeanToBeBetween(column="text_chars", min_value=1))
+    with pytest.raises(ValueError, match="no batch form for expect_column_mean_to_be_between"):
+        validation.batch_suites(odd)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """A real Airflow on this machine for one DAG run: api-server, dag-processor and a scheduler with
 LocalExecutor running as many tasks at once as there are cores, plus a progress display.
 
-`vnreports run` (and so `make run`) uses it: the mapped parse and validate tasks of a month run
-side by side, each in a process forked from a scheduler that already imported the pipeline's
-libraries (vnreports.warm_airflow). The scheduler creates no runs from the DAG's schedule here
+`vnreports run` (and so `make run`) uses it: the mapped parse tasks of a month run side by side,
+each in a process forked from a scheduler that already imported the pipeline's libraries
+(vnreports.warm_airflow). The scheduler creates no runs from the DAG's schedule here
 (USE_JOB_SCHEDULE off): the only run is the one this module triggers, so unpausing the DAG
 never adds a scheduled run beside it.
 """
@@ -249,7 +249,7 @@ def bar(done: int, total: int, width: int = 24) -> str:
 
 @dataclass
 class FilesProgress:
-    """The mapped parse and validate tasks of a run as one line: a bar per stage (files done of
+    """The parse and validate stages of a run as one line: a bar per stage (files done of
     all), pages/s of parsing and the time left, rewritten in place on a terminal, a line per
     tenth of the files otherwise (a log file, CI)."""
 

@@ -193,25 +193,45 @@ def _with_its_report(path: Path, file_name: str, override: dict | None, annex):
     return parse_report(path, file_name=file_name, metadata_override=override, linked=its_report)
 
 
-@_warehouse_errors
 def validate_step(warehouse_url: str, parsed: dict, dag_run_id: str | None = None) -> dict:
-    """Run the Great Expectations suites; quarantine the report when an error-level one fails."""
-    if parsed.get("status") != "parsed":
-        return parsed  # failed earlier; nothing to validate
-    from vnreports.validation import validate_report
+    """validate_batch_step for one parsed file."""
+    return validate_batch_step(warehouse_url, [parsed], dag_run_id)[0]
+
+
+@_warehouse_errors
+def validate_batch_step(warehouse_url: str, parsed: list[dict], dag_run_id: str | None = None) -> list[dict]:
+    """Run the Great Expectations suites on the files parse_step staged (vnreports.validation:
+    one run of each suite over them all, a report its failures name validated alone); a report
+    an error-level expectation fails is quarantined, the others are validated (warnings noted).
+    Returns one outcome per file, in order."""
+    from vnreports.validation import validate_reports
 
     engine = get_engine(warehouse_url)
+    staged = [p["report_id"] for p in parsed if p.get("status") == "parsed"]
     with engine.connect() as conn:
-        current = conn.execute(
-            text("SELECT status FROM raw.report_file WHERE report_id = :r AND status <> 'duplicate'"),
-            {"r": parsed["report_id"]}).scalar()
-    if current != "parsed":
-        # A cleared task of a finished run: its report was validated (or loaded, or set back
-        # for reprocessing) since; validating again would move its status backwards.
-        log.info("%s is %s now, not parsed: nothing to validate", parsed["file_name"], current)
-        return {**parsed, "status": "skipped", "reason": f"status {current}"}
+        current = dict(conn.execute(
+            text("SELECT report_id, status FROM raw.report_file WHERE report_id = ANY(:ids) AND status <> 'duplicate'"),
+            {"ids": staged}).all()) if staged else {}
+    # A cleared task of a finished run: its reports were validated (or loaded, or set back for
+    # reprocessing) since; validating again would move their status backwards.
+    to_validate = [r for r in staged if current.get(r) == "parsed"]
     # Data Docs pages: one build per DAG run (data_docs_step), not one per report
-    outcome = validate_report(engine, parsed["report_id"], dag_run_id=dag_run_id, build_docs=False)
+    outcomes = validate_reports(engine, to_validate, dag_run_id=dag_run_id)
+    results = []
+    for p in parsed:
+        report_id = p["report_id"]
+        if p.get("status") != "parsed":
+            results.append(p)  # failed earlier; nothing to validate
+        elif report_id not in outcomes:
+            log.info("%s is %s now, not parsed: nothing to validate", p["file_name"], current.get(report_id))
+            results.append({**p, "status": "skipped", "reason": f"status {current.get(report_id)}"})
+        else:
+            results.append(_apply_verdict(engine, p, outcomes[report_id], dag_run_id))
+    return results
+
+
+def _apply_verdict(engine, parsed: dict, outcome, dag_run_id: str | None) -> dict:
+    """A report's status from its validation outcome."""
     if outcome.success:
         # Warning-level failures load, flagged in the reason column.
         note = ("warnings: " + ", ".join(sorted({w["expectation"] for w in outcome.warnings}))

@@ -102,6 +102,8 @@ MARTS_DIMENSIONS = {  # dimension -> key column
     "dim_scenario": "scenario",
     "dim_report": "report_id",
 }
+# batch forms of the report suites (validate_reports) -> Data Asset name
+BATCH_SUITE_TABLES = {f"batch_{name}": f"batch_{table}" for name, table in SUITE_TABLES.items()}
 ALL_SUITE_TABLES = {**SUITE_TABLES, **MARTS_SUITE_TABLES}
 
 # Column types the frames are normalised to before validation. pandas.read_sql infers dtypes
@@ -705,6 +707,8 @@ class _GxProject:
     root: Path
     checkpoints: dict[str, Checkpoint]
     marts_checkpoints: dict[str, Checkpoint]
+    batch_checkpoints: dict[str, Checkpoint]  # the batch forms of the report suites
+    report_suites: dict[str, Any]  # as built by build_suites (the project's copies have ids)
 
 
 def _prepare_gx_env() -> None:
@@ -746,20 +750,22 @@ def _get_project(root: Path, may_write: bool = True) -> _GxProject | None:
     # expectations/, checkpoints/, uncommitted/data_docs/local_site/index.html).
     context = gx.get_context(mode="file", context_root_dir=root)
     report_suites, marts_suites = build_suites(), build_marts_suites()
+    suites_of_batches = batch_suites(build_suites())
     # Rewriting the suites (add_or_update) makes every other process's copy of them stale (GX
     # refuses to run a checkpoint whose suite "has changed since it was last saved"), so the
     # project is written only when our definitions differ from the ones it was written with.
     stamp = root / ".vnreports-definitions.sha256"
-    fingerprint = _definitions_fingerprint(report_suites, marts_suites)
-    checkpoints = marts_checkpoints = None
+    fingerprint = _definitions_fingerprint(report_suites, marts_suites, suites_of_batches)
+    checkpoints = marts_checkpoints = batch_checkpoints = None
     if stamp.is_file() and stamp.read_text().strip() == fingerprint:
         try:
             checkpoints = {n: context.checkpoints.get(f"vnreports_{n}") for n in report_suites}
             marts_checkpoints = {n: context.checkpoints.get(f"vnreports_{n}") for n in marts_suites}
+            batch_checkpoints = {n: context.checkpoints.get(f"vnreports_{n}") for n in suites_of_batches}
         except Exception:  # noqa: BLE001 - a damaged or partial project: write it again
             log.warning("GX project at %s incomplete; writing its suites and checkpoints again", root)
-            checkpoints = marts_checkpoints = None
-    if checkpoints is None or marts_checkpoints is None:
+            checkpoints = marts_checkpoints = batch_checkpoints = None
+    if checkpoints is None or marts_checkpoints is None or batch_checkpoints is None:
         if not may_write:
             return None
         _disable_progress_bars(context)
@@ -768,28 +774,36 @@ def _get_project(root: Path, may_write: bool = True) -> _GxProject | None:
         # more than the validation itself and grew with the history.
         checkpoints = _add_checkpoints(context, DATASOURCE_NAME, report_suites, SUITE_TABLES, update_docs=False)
         marts_checkpoints = _add_checkpoints(context, MARTS_DATASOURCE_NAME, marts_suites, MARTS_SUITE_TABLES)
+        # the batch forms name the reports their failures come from (validate_reports)
+        batch_checkpoints = _add_checkpoints(
+            context, DATASOURCE_NAME, suites_of_batches, BATCH_SUITE_TABLES, update_docs=False,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["report_id"],
+                           "return_unexpected_index_query": False})
         stamp.write_text(fingerprint + "\n")
-    project = _GxProject(context=context, root=root, checkpoints=checkpoints, marts_checkpoints=marts_checkpoints)
+    project = _GxProject(context=context, root=root, checkpoints=checkpoints, marts_checkpoints=marts_checkpoints,
+                         batch_checkpoints=batch_checkpoints, report_suites=build_suites())
     _PROJECTS[root] = project
     return project
 
 
-def _definitions_fingerprint(report_suites: dict[str, Any], marts_suites: dict[str, Any]) -> str:
+def _definitions_fingerprint(report_suites: dict[str, Any], marts_suites: dict[str, Any],
+                             suites_of_batches: dict[str, Any]) -> str:
     """What the GX project is written from: suites, their tables, the checkpoints' actions."""
     import hashlib
 
     payload = {
         "report": {n: s.to_json_dict() for n, s in report_suites.items()},
         "marts": {n: s.to_json_dict() for n, s in marts_suites.items()},
-        "tables": [SUITE_TABLES, MARTS_SUITE_TABLES],
-        "checkpoints": "report: no actions; marts: update_data_docs",
+        "batch": {n: s.to_json_dict() for n, s in suites_of_batches.items()},
+        "tables": [SUITE_TABLES, MARTS_SUITE_TABLES, BATCH_SUITE_TABLES],
+        "checkpoints": "report: no actions; marts: update_data_docs; batch: COMPLETE by report_id",
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _add_checkpoints(
     context: AbstractDataContext, datasource_name: str, suites: dict[str, Any], tables: dict[str, str],
-    update_docs: bool = True,
+    update_docs: bool = True, result_format: dict | None = None,
 ) -> dict[str, Checkpoint]:
     """Get-or-add the pandas data source, per suite its dataframe asset, batch definition,
     suite, validation definition and checkpoint (with the Data Docs action when update_docs)."""
@@ -823,7 +837,7 @@ def _add_checkpoints(
                 validation_definitions=[validation_definition],
                 actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE_NAME])] if update_docs else [],
                 # SUMMARY: observed values, unexpected counts and up to 20 unexpected values
-                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
+                result_format=result_format or {"result_format": "SUMMARY", "partial_unexpected_count": 20},
             )
         )
     return checkpoints
@@ -852,8 +866,8 @@ def _docs_index_path(project: _GxProject) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_frame(conn, sql: str, report_id: str, **params: Any) -> pd.DataFrame:
-    df = pd.read_sql_query(text(sql), conn, params={"report_id": report_id, **params})
+def _read_frame(conn, sql: str, report_ids: list[str], **params: Any) -> pd.DataFrame:
+    df = pd.read_sql_query(text(sql), conn, params={"report_ids": report_ids, **params})
     for col in df.columns:
         if col in _INT_COLUMNS:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
@@ -864,52 +878,76 @@ def _read_frame(conn, sql: str, report_id: str, **params: Any) -> pd.DataFrame:
     return df
 
 
+# report_id is char(64): compared as such, the primary keys' indexes serve the lookup
+_THESE_REPORTS = "report_id = ANY(CAST(:report_ids AS char(64)[]))"
+
+
 def load_frames(engine: Engine, report_id: str) -> dict[str, pd.DataFrame]:
     """The report's staging rows as frames, keyed by suite name (one consistent snapshot)."""
+    return _load_frames(engine, [report_id])
+
+
+def _plain_columns(conn, table: str, alias: str) -> str:
+    """The select list of a staging table's columns but its jsonb ones: the suites check none
+    of them (stated ratios through derived columns), and decoding them cost most of reading."""
+    names = conn.execute(text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging'"
+        " AND table_name = :t AND data_type <> 'jsonb' ORDER BY ordinal_position"), {"t": table}).scalars()
+    return ", ".join(f'{alias}."{n}"' for n in names)
+
+
+def _key_sql(alias: str, columns: list[str]) -> str:
+    """SQL of the columns' values as text joined with '|' (NULL as ''): a row's key, as
+    compared for uniqueness (dates as YYYY-MM-DD)."""
+    return "concat_ws('|', " + ", ".join(f"coalesce({alias}.{c}::text, '')" for c in columns) + ")"
+
+
+def _load_frames(engine: Engine, report_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """The staging rows of these reports as frames, keyed by suite name (one consistent
+    snapshot), with the columns the suites check that the tables do not hold."""
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         report = _read_frame(
             conn,
-            "SELECT * FROM staging.report WHERE report_id = :report_id",
-            report_id,
+            f"SELECT * FROM staging.report WHERE {_THESE_REPORTS} ORDER BY report_id",
+            report_ids,
         )
+        # fact_key: two figures of one row stating the same scenario, period and base
+        fact_key = _key_sql("v", ["source_kind", "table_index", "row_index", "role", "scenario", "period_start",
+                                  "period_end", "ratio_base", "plan_issuer"])
         values = _read_frame(
             conn,
-            "SELECT * FROM staging.indicator_value WHERE report_id = :report_id"
-            " ORDER BY table_index, row_index, col_index",
-            report_id,
+            f"SELECT {_plain_columns(conn, 'indicator_value', 'v')}, {fact_key} AS fact_key"
+            f" FROM staging.indicator_value AS v WHERE v.{_THESE_REPORTS}"
+            " ORDER BY v.report_id, v.table_index, v.row_index, v.col_index",
+            report_ids,
         )
         pages = _read_frame(
             conn,
             "SELECT report_id, page_no, extraction, width, height,"
             " length(regexp_replace(text, '\\s', '', 'g')) AS text_chars"
-            " FROM staging.report_page WHERE report_id = :report_id ORDER BY page_no",
-            report_id,
+            f" FROM staging.report_page WHERE {_THESE_REPORTS} ORDER BY report_id, page_no",
+            report_ids,
         )
+        # mention_key: the same mention (page, sentence, span) made into two facts
+        mention_key = _key_sql("n", ["page_no", "footnote_no", "span_start", "span_end", "sentence"])
         narrative = _read_frame(
             conn,
-            "SELECT n.*, length(n.sentence) AS sentence_chars,"
+            f"SELECT {_plain_columns(conn, 'narrative_fact', 'n')}, length(n.sentence) AS sentence_chars,"
             " (SELECT min((e ->> 'value')::numeric) FROM jsonb_array_elements("
             "   CASE WHEN jsonb_typeof(n.stated_ratios) = 'array' THEN n.stated_ratios"
             "   ELSE '[]'::jsonb END) AS e) AS min_ratio_value,"
             " (SELECT string_agg(DISTINCT coalesce(e ->> 'base', 'NULL'), ',') FROM jsonb_array_elements("
             "   CASE WHEN jsonb_typeof(n.stated_ratios) = 'array' THEN n.stated_ratios"
             "   ELSE '[]'::jsonb END) AS e"
-            "   WHERE (e ->> 'base') IS NULL OR NOT ((e ->> 'base') = ANY(:bases))) AS unknown_ratio_bases"
-            " FROM staging.narrative_fact AS n WHERE n.report_id = :report_id ORDER BY n.fact_index",
-            report_id,
+            "   WHERE (e ->> 'base') IS NULL OR NOT ((e ->> 'base') = ANY(:bases))) AS unknown_ratio_bases,"
+            f" {mention_key} AS mention_key"
+            f" FROM staging.narrative_fact AS n WHERE n.{_THESE_REPORTS} ORDER BY n.report_id, n.fact_index",
+            report_ids,
             bases=list(NARRATIVE_RATIO_BASES),
         )
-    narrative = narrative.drop(columns=["stated_ratios"])  # checked through the derived columns
     narrative["unknown_admin_unit"] = _unknown_admin_units(narrative["admin_unit_code"])
     _add_unit_columns(narrative)
-    narrative["mention_key"] = _key_column(
-        narrative, ["page_no", "footnote_no", "span_start", "span_end", "sentence"]
-    )
     _add_unit_columns(values)
-    values["fact_key"] = _key_column(
-        values, ["source_kind", "table_index", "row_index", "role", "scenario", "period_start",
-                 "period_end", "ratio_base", "plan_issuer"]
-    )
     report["unknown_admin_unit"] = _unknown_admin_units(report["admin_unit_code"])
     report["admin_level_of_code"] = pd.Series(
         [ADMIN_LEVEL_BY_CODE_LENGTH.get(len(c.strip())) if isinstance(c, str) else None
@@ -977,30 +1015,25 @@ def _add_unit_columns(df: pd.DataFrame) -> None:
     """unknown_unit (the normalised unit when it is not known, else None) and unit_class."""
     from vnreports.catalog import normalise_unit
 
-    units = [normalise_unit(u) if isinstance(u, str) else None for u in df.get("measure_unit", [])]
+    # once per distinct unit and (unit, indicator): a batch of reports repeats a few dozen units
+    normalised: dict[Any, str | None] = {}
+    classes: dict[tuple[str | None, str | None], str | None] = {}
+    units = []
+    for u in df.get("measure_unit", []):
+        if u not in normalised:
+            normalised[u] = normalise_unit(u) if isinstance(u, str) else None
+        units.append(normalised[u])
     codes = df["indicator_code"] if "indicator_code" in df else pd.Series([None] * len(df), index=df.index)
     df["unknown_unit"] = pd.Series(
         [u if u and not is_known_unit(u) else None for u in units], index=df.index, dtype="object"
     )
-    df["unit_class"] = pd.Series(
-        [unit_class(u, c if isinstance(c, str) else None) for u, c in zip(units, codes)],
-        index=df.index, dtype="object",
-    )
-
-
-def _key_column(df: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """The columns' values joined with '|' (NULL as ''), one string per row. Column by column
-    (a report has thousands of rows: DataFrame.iterrows costs most of a validation)."""
-    def text_of(v: Any) -> str:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return ""
-        if isinstance(v, pd.Timestamp):
-            return v.date().isoformat()
-        return str(v)
-
-    parts = [[text_of(v) for v in df[c].tolist()] if c in df else [""] * len(df) for c in columns]
-    return pd.Series(["|".join(row) for row in zip(*parts)] if parts else [""] * len(df),
-                     index=df.index, dtype="object")
+    unit_classes = []
+    for u, c in zip(units, codes):
+        key = (u, c if isinstance(c, str) else None)
+        if key not in classes:
+            classes[key] = unit_class(*key)
+        unit_classes.append(classes[key])
+    df["unit_class"] = pd.Series(unit_classes, index=df.index, dtype="object")
 
 
 def coverage(report: pd.DataFrame) -> tuple[datetime, datetime]:
@@ -1188,6 +1221,11 @@ def _make_reason(failures_by_suite: dict[str, list[dict]]) -> str | None:
 
 
 def _record_runs(engine: Engine, report_id: str, dag_run_id: str | None, rows: list[dict]) -> None:
+    _record_many_runs(engine, dag_run_id, [(report_id, row) for row in rows])
+
+
+def _record_many_runs(engine: Engine, dag_run_id: str | None, rows: list[tuple[str, dict]]) -> None:
+    """raw.validation_run rows: (report_id, suite row) pairs, in one transaction."""
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -1205,9 +1243,247 @@ def _record_runs(engine: Engine, report_id: str, dag_run_id: str | None, rows: l
                     "failed_expectations": json.dumps(row["failed_expectations"], allow_nan=False),
                     "result_json": json.dumps(row["result_json"], allow_nan=False),
                 }
-                for row in rows
+                for report_id, row in rows
             ],
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Batches: one GX run screens many reports
+# --------------------------------------------------------------------------------------------
+
+# GX's cost is per expectation run (about 1 s for a report's ~75), hardly per row: a month of
+# 200 reports is validated by running each suite once over all their rows (the "batch form" of
+# the suite), which names the reports whose rows fail an expectation (result_format COMPLETE
+# with report_id as index column). Those reports, and only those, then run the report suites
+# proper (validate_report), so their verdicts, failures and Data Docs pages are exactly what a
+# report validated alone gets; a report the batch form passes passes every report suite, which
+# is what the batch form is built to guarantee (below) and the tests check against
+# validate_report.
+
+BATCH_SUITE_PREFIX = "batch_"
+# the per-report frame of a batch: one row per report with the report suite's columns, the
+# report's expectation parameters (param__<name>) and its rows per suite (rows__<suite>)
+_PARAM = "param__"
+
+# Row-wise expectations: a report's rows pass them in a batch exactly as alone.
+_ROW_WISE = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_pair_values_to_be_equal",
+})
+# Whole-table expectations that hold for a batch exactly when for each of its reports: the
+# frames' columns and dtypes are the same whatever rows they hold (_read_frame normalises them).
+_SCHEMA = frozenset({"expect_table_columns_to_match_set", "expect_column_values_to_be_in_type_list"})
+
+
+def _parameter(value: Any) -> str | None:
+    return value.get("$PARAMETER") if isinstance(value, dict) else None
+
+
+def _bound_checks(gxe: Any, column: str, low: Any, high: Any, *, condition: Any = None,
+                  description: str | None = None) -> list[Any]:
+    """column >= low and column <= high, each bound a literal or a suite parameter; a parameter
+    is the report's column param__<name>, compared row by row."""
+    common = {"row_condition": condition} if condition is not None else {}
+    checks = []
+    literal = {k: v for k, v in (("min_value", low), ("max_value", high)) if v is not None and _parameter(v) is None}
+    if literal:
+        checks.append(gxe.ExpectColumnValuesToBeBetween(column=column, **literal, **common, description=description))
+    for bound, a_is_column in ((low, True), (high, False)):
+        name = _parameter(bound)
+        if name is None:
+            continue
+        a, b = (column, _PARAM + name) if a_is_column else (_PARAM + name, column)
+        checks.append(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing", **common,
+            description=description))
+    return checks
+
+
+def batch_suites(report_suites: dict[str, Any]) -> dict[str, Any]:
+    """The batch form of the report suites: suite name -> a suite over the rows of many reports
+    that fails on a report's rows wherever the report suite would fail for that report.
+
+    Row-wise expectations stay; a bound that is a suite parameter becomes a comparison with the
+    report's parameter column; uniqueness is within a report; whole-table checks of a report
+    (row counts, a column's maximum) become checks of the per-report frame (rows__<suite>,
+    max__<suite>__<column>). An expectation of another kind raises: give it a batch form
+    before using it."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    forms: dict[str, list[Any]] = {name: [] for name in report_suites}
+    for suite_name, suite in report_suites.items():
+        for e in suite.expectations:
+            kind, condition = e.expectation_type, getattr(e, "row_condition", None)
+            kwargs = e.dict(exclude_none=True, exclude={"id", "meta", "notes", "rendered_content", "batch_id",
+                                                        "result_format", "catch_exceptions", "severity",
+                                                        "windows", "condition_parser"})
+            if kind in _SCHEMA and not kwargs.get("exact_match", False):
+                forms[suite_name].append(type(e)(**kwargs))
+            elif kind == "expect_column_values_to_be_between":
+                forms[suite_name].extend(_bound_checks(
+                    gxe, e.column, e.min_value, e.max_value, condition=condition, description=e.description))
+            elif kind in _ROW_WISE and not any(_parameter(v) for v in kwargs.values()):
+                forms[suite_name].append(type(e)(**kwargs))
+            elif kind == "expect_column_values_to_be_unique":
+                forms[suite_name].append(gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["report_id", e.column], ignore_row_if="any_value_is_missing",
+                    **({"row_condition": condition} if condition is not None else {}), description=e.description))
+            elif kind == "expect_compound_columns_to_be_unique":
+                forms[suite_name].append(gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["report_id", *e.column_list], ignore_row_if=e.ignore_row_if,
+                    **({"row_condition": condition} if condition is not None else {}), description=e.description))
+            elif kind == "expect_table_row_count_to_equal" and condition is None:
+                forms[SUITE_REPORT].extend(_bound_checks(
+                    gxe, f"rows__{suite_name}", e.value, e.value, description=e.description))
+            elif kind == "expect_table_row_count_to_be_between" and condition is None:
+                forms[SUITE_REPORT].extend(_bound_checks(
+                    gxe, f"rows__{suite_name}", e.min_value, e.max_value, description=e.description))
+            elif kind == "expect_column_max_to_be_between" and condition is None:
+                column = f"max__{suite_name}__{e.column}"
+                forms[SUITE_REPORT].append(gxe.ExpectColumnValuesToNotBeNull(column=column))  # no rows, no max
+                forms[SUITE_REPORT].extend(_bound_checks(gxe, column, e.min_value, e.max_value,
+                                                         description=e.description))
+            else:
+                raise ValueError(f"suite {suite_name}: no batch form for {kind} ({kwargs})")
+    # one row per report in the per-report frame: a report with two staging.report rows fails
+    forms[SUITE_REPORT].append(gxe.ExpectColumnValuesToBeUnique(column="report_id"))
+    return {BATCH_SUITE_PREFIX + name: gx.ExpectationSuite(name=BATCH_SUITE_PREFIX + name,
+                                                           meta={"batch_form_of": name}, expectations=checks)
+            for name, checks in forms.items()}
+
+
+def _report_parameters(report: pd.DataFrame, narrative_facts: int) -> dict[str, Any]:
+    """A report's expectation parameters from its staging.report rows (normally one)."""
+    page_count = 0  # unknown: report_metadata fails on the missing row / page_count
+    if len(report) == 1 and pd.notna(report["page_count"].iloc[0]):
+        page_count = int(report["page_count"].iloc[0])
+    coverage_start, coverage_end = coverage(report)
+    return {
+        "page_count": page_count,
+        "max_page_no": max(page_count, 1),
+        # table figures are only expected when the text yielded none
+        "min_table_values": 0 if narrative_facts else 1,
+        "coverage_start": coverage_start,
+        "coverage_end": coverage_end,
+    }
+
+
+def _batch_frames(frames: dict[str, pd.DataFrame], report_ids: list[str],
+                  aggregates: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """The batch suites' frames: every frame with its reports' parameters as columns; the
+    report frame one row per report with, besides, its rows per suite and the per-report
+    maxima the batch suites check (aggregates: suite -> columns)."""
+    report = frames[SUITE_REPORT]
+    facts = frames[SUITE_NARRATIVE]["report_id"].value_counts()
+    params = pd.DataFrame([
+        {"report_id": rid, **{_PARAM + k: v for k, v in
+                              _report_parameters(report[report["report_id"] == rid], int(facts.get(rid, 0))).items()}}
+        for rid in report_ids])
+    params["report_id"] = params["report_id"].astype("object")
+    for name, frame in frames.items():
+        params[f"rows__{name}"] = params["report_id"].map(frame["report_id"].value_counts()).fillna(0).astype("int64")
+        for column in aggregates.get(name, []):
+            params[f"max__{name}__{column}"] = params["report_id"].map(frame.groupby("report_id")[column].max())
+    out = {}
+    for name, frame in frames.items():
+        if name == SUITE_REPORT:
+            # every report of the batch has its row, the ones without a staging.report row too
+            extra = params[["report_id"]].merge(frame, on="report_id", how="left") if len(frame) else params[["report_id"]]
+            out[name] = extra.merge(params, on="report_id", how="left")
+        else:
+            out[name] = frame.merge(params[["report_id", *[c for c in params if c.startswith(_PARAM)]]],
+                                    on="report_id", how="left")
+    return out
+
+
+def _flagged_reports(result: ExpectationSuiteValidationResult, report_ids: list[str]) -> set[str]:
+    """The reports a failed batch expectation names (all of them when it names none)."""
+    flagged: set[str] = set()
+    for r in result.results:
+        if r.success:
+            continue
+        rows = (r.result or {}).get("unexpected_index_list")
+        if not rows or not all(isinstance(row, dict) and "report_id" in row for row in rows):
+            return set(report_ids)
+        flagged.update(row["report_id"] for row in rows)
+    return flagged
+
+
+def _passed_rows(report_suites: dict[str, Any], screened: dict[str, str]) -> dict[str, dict]:
+    """A raw.validation_run row per report suite for a report the batch passed: every expectation
+    of the suite evaluated and successful; result_json says which batch run showed it."""
+    rows = {}
+    for name, suite in report_suites.items():
+        results = [{"expectation_config": {"type": e.expectation_type, "kwargs": _json_safe(e.configuration.kwargs),
+                                           "description": e.description},
+                    "success": True} for e in suite.expectations]
+        n = len(results)
+        rows[name] = {
+            "suite_name": name, "success": True, "evaluated": n, "failed": 0, "failed_expectations": [],
+            "result_json": {"suite_name": name, "success": True, "results": results,
+                            "statistics": {"evaluated_expectations": n, "successful_expectations": n,
+                                           "unsuccessful_expectations": 0, "success_percent": 100.0},
+                            "meta": {"validated_in_batch": screened}},
+        }
+    return rows
+
+
+def validate_reports(
+    engine: Engine, report_ids: list[str], dag_run_id: str | None = None, docs_dir: Path | None = None,
+) -> dict[str, ValidationOutcome]:
+    """validate_report for many reports, by one run of each suite's batch form over all their
+    rows; the reports it flags are validated alone. Returns each report's outcome (as
+    validate_report's; Data Docs pages are left to build_data_docs)."""
+    report_ids = list(dict.fromkeys(report_ids))
+    if len(report_ids) <= 1:  # alone, the batch form would only add a run
+        return {rid: validate_report(engine, rid, dag_run_id, docs_dir, build_docs=False) for rid in report_ids}
+    root = Path(docs_dir or config.gx_docs_dir()).resolve()
+    project = _project(root)
+    frames = _load_frames(engine, report_ids)
+    # char(64) values come back as stored; the batch keys them as given
+    for frame in frames.values():
+        frame["report_id"] = frame["report_id"].str.strip()
+    aggregates = {name: [e.column for e in suite.expectations if e.expectation_type == "expect_column_max_to_be_between"]
+                  for name, suite in project.report_suites.items()}
+    batch = _batch_frames(frames, report_ids, aggregates)
+
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    run_name = _run_name("batch", dag_run_id)
+    flagged: set[str] = set(report_ids) - set(frames[SUITE_REPORT]["report_id"])
+    with _project_lock(root, shared=True):
+        run_id = RunIdentifier(run_name=run_name)
+        for suite_name, checkpoint in project.batch_checkpoints.items():
+            (definition,) = checkpoint.validation_definitions
+            result = definition.run(
+                checkpoint_id=checkpoint.id,
+                batch_parameters={"dataframe": batch[suite_name.removeprefix(BATCH_SUITE_PREFIX)]},
+                result_format=checkpoint.result_format,
+                run_id=run_id,
+            )
+            flagged |= _flagged_reports(result, report_ids)
+    log.info("batch validation of %d report(s): %d flagged, validated alone", len(report_ids), len(flagged))
+
+    outcomes = {rid: validate_report(engine, rid, dag_run_id, docs_dir, build_docs=False)
+                for rid in report_ids if rid in flagged}
+    passed = [rid for rid in report_ids if rid not in flagged]
+    if passed:
+        template = _passed_rows(project.report_suites, {"run_name": run_name, "reports": len(report_ids)})
+        _record_many_runs(engine, dag_run_id, [(rid, row) for rid in passed for row in template.values()])
+        evaluated = sum(row["evaluated"] for row in template.values())
+        index = _docs_index_path(project)
+        for rid in passed:
+            outcomes[rid] = ValidationOutcome(report_id=rid, success=True, evaluated=evaluated,
+                                              data_docs_index=str(index) if index.exists() else None)
+    return {rid: outcomes[rid] for rid in report_ids}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1230,11 +1506,7 @@ def validate_report(
     build_data_docs call for the whole DAG run (the pipeline does that).
     """
     frames = load_frames(engine, report_id)
-    report = frames[SUITE_REPORT]
-    page_count = 0  # unknown: report_metadata fails on the missing row / page_count
-    if len(report) == 1 and pd.notna(report["page_count"].iloc[0]):
-        page_count = int(report["page_count"].iloc[0])
-    coverage_start, coverage_end = coverage(report)
+    parameters = _report_parameters(frames[SUITE_REPORT], len(frames[SUITE_NARRATIVE]))
 
     root = Path(docs_dir or config.gx_docs_dir()).resolve()
     _prepare_gx_env()
@@ -1245,13 +1517,7 @@ def validate_report(
     rows: list[dict] = []
     failures_by_suite: dict[str, list[dict]] = {}
     evaluated_total = 0
-    # Loading a current project only reads it: under the shared lock, so that parallel validate
-    # tasks do not queue behind each other's checkpoint runs; writing it takes the lock alone.
-    with _project_lock(root, shared=True):
-        project = _get_project(root, may_write=False)
-    if project is None:
-        with _project_lock(root):
-            project = _get_project(root)
+    project = _project(root)
     run_identifiers = []
     with _project_lock(root, shared=True):
         # One run id for all suites, named after the report and the DAG run.
@@ -1262,14 +1528,7 @@ def validate_report(
             result = definition.run(
                 checkpoint_id=checkpoint.id,
                 batch_parameters={"dataframe": frames[suite_name]},
-                expectation_parameters={
-                    "page_count": page_count,
-                    "max_page_no": max(page_count, 1),
-                    # table figures are only expected when the text yielded none
-                    "min_table_values": 0 if len(frames[SUITE_NARRATIVE]) else 1,
-                    "coverage_start": coverage_start,
-                    "coverage_end": coverage_end,
-                },
+                expectation_parameters=parameters,
                 result_format=checkpoint.result_format,
                 run_id=run_id,
             )
@@ -1307,6 +1566,18 @@ def validate_report(
         report_id, success, evaluated_total, len(failed), f" — {outcome.reason}" if outcome.reason else "",
     )
     return outcome
+
+
+def _project(root: Path) -> _GxProject:
+    """The GX project to validate with. Loading a current project only reads it: under the
+    shared lock, so that parallel validate tasks do not queue behind each other's runs;
+    writing it takes the lock alone."""
+    with _project_lock(root, shared=True):
+        project = _get_project(root, may_write=False)
+    if project is None:
+        with _project_lock(root):
+            project = _get_project(root)
+    return project
 
 
 def _run_name(subject: str, dag_run_id: str | None) -> str:
