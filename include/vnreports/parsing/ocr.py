@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -89,24 +90,29 @@ def usable_text(chars: list[Char]) -> bool:
     """Whether a page's chars are readable text: some letters or digits, almost none of them
     private-use or control code points, and words that look like words (a font without a
     Unicode map often yields ASCII punctuation soup or letters without vowels)."""
-    visible = [c["text"] for c in chars if c.get("text", "").strip()]
+    visible = [t for c in chars if (t := c.get("text", "")).strip()]
     if len(visible) < 20:
         return bool(visible) and all(ch.isalnum() or ch in ".,:;/-()%" for t in visible for ch in t)
     text = "".join(visible)
-    odd = sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs") or ch == "\ufffd")
+    # each distinct char judged once (a page repeats a hundred or so thousands of times)
+    counts = Counter(text)
+    odd = sum(n for ch, n in counts.items() if unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs") or ch == "\ufffd")
     if odd > 0.05 * len(text):
         return False
-    alnum = sum(1 for ch in text if ch.isalnum())
+    alnum = sum(n for ch, n in counts.items() if ch.isalnum())
     if alnum < 0.5 * len(text):
         return False
-    letters = [ch for ch in text if ch.isalpha()]
-    latin = sum(1 for ch in letters if ch < "\u0250" or "\u1e00" <= ch <= "\u1eff")  # Vietnamese is Latin
-    if letters and latin < 0.8 * len(letters):
+    letters = sum(n for ch, n in counts.items() if ch.isalpha())
+    # Vietnamese is Latin
+    latin = sum(n for ch, n in counts.items() if ch.isalpha() and (ch < "\u0250" or "\u1e00" <= ch <= "\u1eff"))
+    if letters and latin < 0.8 * letters:
         return False
     # words: runs of letters between non-letters; Vietnamese syllables have a vowel
-    words = "".join(ch if ch.isalpha() else " " for c in chars for ch in c.get("text", "")).split()
+    every = "".join([c.get("text", "") for c in chars])
+    blanks = {ord(ch): " " for ch in set(every) if not ch.isalpha()}
+    words = every.translate(blanks).split()
     if len(words) >= 10:
-        voweled = sum(1 for w in words if any(_base(ch) in _VOWELS for ch in w.lower()))
+        voweled = sum(n for w, n in Counter(words).items() if any(_base(ch) in _VOWELS for ch in w.lower()))
         if voweled < 0.6 * len(words):
             return False
     return True

@@ -226,14 +226,14 @@ def _font_name(font: Any, names: dict[int, str]) -> str:
     return name
 
 
-def _object_info(tp: Any, i: int, obj: Any, m: Any, names: dict[int, str]) -> tuple[float, str, int] | None:
-    """Font size (in page space), font name and font handle of the text object of char i; None if
-    unusable."""
+def _object_info(tp: Any, i: int, obj: int, m: Any, names: dict[int, str]) -> tuple[float, str, int] | None:
+    """Font size (in page space), font name and font handle of the text object (its address) of
+    char i; None if unusable."""
     if not pr.FPDFText_GetMatrix(tp, i, ctypes.byref(m)):
         return None
     if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or abs(m.a - m.d) > 1e-6:
         return None  # rotated, mirrored, skewed or stretched text
-    font = pr.FPDFTextObj_GetFont(obj)
+    font = pr.FPDFTextObj_GetFont(ctypes.cast(obj, pr.FPDF_PAGEOBJECT))
     if not font:
         return None
     return pr.FPDFText_GetFontSize(tp, i) * m.d, _font_name(font, names), ctypes.addressof(font.contents)
@@ -241,6 +241,20 @@ def _object_info(tp: Any, i: int, obj: Any, m: Any, names: dict[int, str]) -> tu
 
 # Chars pdfium may make up (FPDFText_IsGenerated): spaces and line breaks; only these are asked.
 _MAYBE_GENERATED = frozenset((0x20, 0x0D, 0x0A))
+
+
+def _as_addresses(function: Any, restype: Any, *argtypes: Any) -> Any:
+    """A pdfium function called with and returning plain addresses (ints) instead of pypdfium2's
+    typed pointers: the per-char calls below are most of reading a page, and the typed pointers'
+    conversions were half of their cost."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_P = ctypes.c_void_p
+_text_object_of = _as_addresses(pr.FPDFText_GetTextObject, _P, _P, ctypes.c_int)
+_origin_of = _as_addresses(pr.FPDFText_GetCharOrigin, ctypes.c_int, _P, ctypes.c_int, _P, _P)
+_loose_box_of = _as_addresses(pr.FPDFText_GetLooseCharBox, ctypes.c_int, _P, ctypes.c_int, _P)
+_NFC: dict[int, str] = {}  # code point -> its char, NFC
 
 
 def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[int, int]) -> list[Char] | None:
@@ -262,20 +276,20 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
         # its size: asked of pdfium once per (font, char, size), not per char.
         overhangs: dict[tuple[int, int, float], bool] = {}
         byref = ctypes.byref
-        get_unicode, get_object = pr.FPDFText_GetUnicode, pr.FPDFText_GetTextObject
-        get_origin, get_loose_box = pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox
-        ox, oy = ctypes.c_double(), ctypes.c_double()
+        tp_address = ctypes.cast(tp, _P).value
+        text_object_of, origin_of, loose_box_of = _text_object_of, _origin_of, _loose_box_of
         gl, gr, gb, gt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+        ox, oy = ctypes.c_double(), ctypes.c_double()
         m = pr.FS_MATRIX()
         rect = pr.FS_RECTF()
         ox_ref, oy_ref, rect_ref = byref(ox), byref(oy), byref(rect)
-        nfc = unicodedata.normalize
+        nfc_of, nfc = _NFC, unicodedata.normalize
         i = 0
         while i < n:
             cp = codes[i]
             if cp >= 0xFFFE:
-                cp = get_unicode(tp, i)
-            obj = get_object(tp, i)
+                cp = pr.FPDFText_GetUnicode(tp, i)
+            obj = text_object_of(tp_address, i)
             if cp in _MAYBE_GENERATED and pr.FPDFText_IsGenerated(tp, i) == 1:
                 if not obj:
                     i += 1  # line break or space between text objects: pdfminer has no such char
@@ -295,25 +309,28 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
                 if 0xDC00 <= lo < 0xE000:
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
                     j += 1
-            key = ctypes.addressof(obj.contents)
-            info = objs.get(key)
+            info = objs.get(obj)
             if info is None:
-                info = objs[key] = _object_info(tp, i, obj, m, names)
+                info = objs[obj] = _object_info(tp, i, obj, m, names)
             if info is None:
                 return None
             size, fontname, font_key = info
-            if not get_origin(tp, i, ox_ref, oy_ref):
+            if not origin_of(tp_address, i, ox_ref, oy_ref):
                 return None
-            if not get_loose_box(tp, i, rect_ref):
+            if not loose_box_of(tp_address, i, rect_ref):
                 return None
+            x0 = ox.value
             glyph = (font_key, cp, size)
             overhang = overhangs.get(glyph)
             if overhang is None:
                 if not pr.FPDFText_GetCharBox(tp, i, byref(gl), byref(gr), byref(gb), byref(gt)):
                     return None
                 # the loose box is the advance box widened to the glyph's ink when it overhangs
-                overhang = overhangs[glyph] = gl.value - ox.value > 1e-4 and abs(rect.right - gr.value) < 1e-4
-            raw.append((nfc("NFC", chr(cp)), key, ox.value, oy.value, rect.right, overhang, size, fontname))
+                overhang = overhangs[glyph] = gl.value - x0 > 1e-4 and abs(rect.right - gr.value) < 1e-4
+            text = nfc_of.get(cp)
+            if text is None:
+                text = nfc_of[cp] = nfc("NFC", chr(cp))
+            raw.append((text, obj, x0, oy.value, rect.right, overhang, size, fontname))
             i = j
     finally:
         pr.FPDFText_ClosePage(tp)
@@ -323,31 +340,20 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
     raw.sort(key=lambda r: order[r[1]])
 
     out: list[Char] = []
+    last = len(raw) - 1
     for k, (text, obj_key, x0, y0, right, overhang, size, fontname) in enumerate(raw):
         x1 = right
-        nxt = raw[k + 1] if k + 1 < len(raw) else None
-        if nxt is not None and nxt[1] == obj_key and abs(nxt[3] - y0) < 1e-3:  # same text run
-            if abs(nxt[2] - x0) < 1e-3:
-                return None  # two chars at one origin: a split ligature or a multi-char mapping
-            if overhang and nxt[2] > x0:
-                # the next origin in the same run bounds the advance
-                x1 = min(x1, nxt[2])
+        if k < last:
+            nxt = raw[k + 1]
+            if nxt[1] == obj_key and abs(nxt[3] - y0) < 1e-3:  # same text run
+                if abs(nxt[2] - x0) < 1e-3:
+                    return None  # two chars at one origin: a split ligature or a multi-char mapping
+                if overhang and nxt[2] > x0:
+                    # the next origin in the same run bounds the advance
+                    x1 = min(x1, nxt[2])
         top = page_height - (y0 + size)
-        out.append(
-            {
-                "text": text,
-                "fontname": fontname,
-                "size": size,
-                "upright": True,
-                "x0": x0,
-                "x1": x1,
-                "top": top,
-                "bottom": page_height - y0,
-                "doctop": doctop + top,
-                "height": size,
-                "y0": y0,
-            }
-        )
+        out.append({"text": text, "fontname": fontname, "size": size, "upright": True, "x0": x0, "x1": x1,
+                    "top": top, "bottom": page_height - y0, "doctop": doctop + top, "height": size, "y0": y0})
     return _unfold_spaces(out)
 
 

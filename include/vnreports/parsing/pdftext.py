@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from pdfplumber.utils.text import chars_to_textmap, extract_text
@@ -109,33 +110,53 @@ def _upright_words(chars: list[Char]) -> list[tuple[float, list[Char]]] | None:
         if c.get("upright") is not True or not c["text"]:
             return None
     # 1. chars into lines by top (chained within the tolerance), each line by x0
-    by_top = _cluster_index(c["top"] for c in chars)
+    by_top = _cluster_index([c["top"] for c in chars])
     char_lines: dict[int, list[Char]] = {}
     for c in chars:
-        char_lines.setdefault(by_top[c["top"]], []).append(c)
+        group = by_top[c["top"]]
+        line = char_lines.get(group)
+        if line is None:
+            char_lines[group] = [c]
+        else:
+            line.append(c)
     # 2. words: a blank ends one; a char left of the previous one's x0, beyond its x1 + tolerance
     #    or off its top by more than the tolerance starts one
     words: list[tuple[float, list[Char]]] = []
     for group in sorted(char_lines):
+        line = char_lines[group]
+        line.sort(key=_X0)
         word: list[Char] = []
-        for c in sorted(char_lines[group], key=lambda c: c["x0"]):
+        top = prev_x0 = prev_x1 = prev_top = 0.0
+        for c in line:
             if c["text"].isspace():
                 if word:
-                    words.append((min(w["top"] for w in word), word))
+                    words.append((top, word))
                 word = []
-            elif word and (c["x0"] < word[-1]["x0"] or c["x0"] > word[-1]["x1"] + _TOLERANCE
-                           or abs(c["top"] - word[-1]["top"]) > _TOLERANCE):
-                words.append((min(w["top"] for w in word), word))
+                continue
+            x0, c_top = c["x0"], c["top"]
+            if word and (x0 < prev_x0 or x0 > prev_x1 + _TOLERANCE or abs(c_top - prev_top) > _TOLERANCE):
+                words.append((top, word))
                 word = [c]
-            else:
+                top = c_top
+            elif word:
                 word.append(c)
+                if c_top < top:
+                    top = c_top
+            else:
+                word = [c]
+                top = c_top
+            prev_x0, prev_x1, prev_top = x0, c["x1"], c_top
         if word:
-            words.append((min(w["top"] for w in word), word))
+            words.append((top, word))
     return words
 
 
+_X0 = itemgetter("x0")
+_LIGATURE_TABLE = str.maketrans(_LIGATURES)
+
+
 def _word_text(word: list[Char]) -> str:
-    return "".join(_LIGATURES.get(c["text"], c["text"]) for c in word)
+    return "".join([c["text"] for c in word]).translate(_LIGATURE_TABLE)
 
 
 def _upright_lines(chars: list[Char]) -> list[dict] | None:
