@@ -833,7 +833,14 @@ def _load(directory: str) -> _Catalog:
 
 
 def _catalog() -> _Catalog:
-    return _load(str(seeds_dir()))
+    # per figure of every report: the seeds' folder is resolved once per setting, not per call
+    return _load(str(_seeds_dir_for(os.environ.get("VNREPORTS_CATALOG_DIR"), os.environ.get("DBT_PROJECT_DIR"),
+                                    os.getcwd())))
+
+
+@lru_cache(maxsize=8)
+def _seeds_dir_for(catalog_dir: str | None, dbt_dir: str | None, cwd: str) -> Path:  # noqa: ARG001 - keys
+    return seeds_dir()
 
 
 def current_version() -> str:
