@@ -1353,8 +1353,6 @@ def batch_suites(report_suites: dict[str, Any]) -> dict[str, Any]:
                                                          description=e.description))
             else:
                 raise ValueError(f"suite {suite_name}: no batch form for {kind} ({kwargs})")
-    # one row per report in the per-report frame: a report with two staging.report rows fails
-    forms[SUITE_REPORT].append(gxe.ExpectColumnValuesToBeUnique(column="report_id"))
     return {BATCH_SUITE_PREFIX + name: gx.ExpectationSuite(name=BATCH_SUITE_PREFIX + name,
                                                            meta={"batch_form_of": name}, expectations=checks)
             for name, checks in forms.items()}
