@@ -94,7 +94,7 @@ def usable_text(chars: list[Char]) -> bool:
     if len(visible) < 20:
         return bool(visible) and all(ch.isalnum() or ch in ".,:;/-()%" for t in visible for ch in t)
     text = "".join(visible)
-    # each distinct char judged once (a page repeats a hundred or so thousands of times)
+    # each distinct char judged once: a page's thousands of chars are a hundred or so distinct ones
     counts = Counter(text)
     odd = sum(n for ch, n in counts.items() if unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs") or ch == "\ufffd")
     if odd > 0.05 * len(text):
@@ -320,7 +320,7 @@ def _read_cells_alone(pixels: Any, words: list[Word], tables: list, scale: float
 
 
 # Dark pixels of a cell: ink; smaller blots than this (pixels at 300 dpi) are the scanner's specks
-# (a comma is about twice as large). Tesseract reads a cell's number far more surely without them
+# (a comma is some 30). Tesseract reads a cell's number far more surely without them
 # and without the grey of the paper: "3,35" read "3;89" on the page, "3,35" at 94 cleaned.
 _INK_LEVEL = 170
 _SPECK_PIXELS_300_DPI = 8
