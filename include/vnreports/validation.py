@@ -1,16 +1,19 @@
-"""Great Expectations validation of one parsed report's staging rows.
+"""Great Expectations validation of parsed reports' staging rows.
 
 ``validate_report`` reads the report's rows from ``staging.report``, ``staging.indicator_value``,
 ``staging.report_page`` and ``staging.narrative_fact`` into pandas frames, runs one GX suite per
 frame, records one ``raw.validation_run`` row per suite (history: a rerun appends rows), and
 refreshes the GX Data Docs site. It never touches ``raw.report_file``: the caller sets the report's status from the
 returned ``ValidationOutcome`` (``success`` False => quarantine, ``reason`` says why).
+``validate_reports`` does the same for many reports with one run of each suite's batch form over
+all their rows; only the reports it flags run the suites alone (see "Batches" below).
 
 GX objects live in a file-mode GX project (default ``config.gx_docs_dir()``, i.e. ``.local/gx``):
 
     pandas Data Source ``vnreports_staging``
       one dataframe Data Asset per staging table, each with a whole-dataframe Batch Definition
     Expectation Suites ``report_metadata``, ``indicator_values``, ``report_pages``, ``narrative_facts``
+      and their batch forms ``batch_<suite>`` (a Data Asset ``batch_<table>`` each)
     one Validation Definition and one Checkpoint per suite:
       a Checkpoint passes the same ``batch_parameters`` to all its Validation Definitions, and
       each suite needs its own dataframe, so a single Checkpoint cannot run them all.
