@@ -297,12 +297,12 @@ def _read_cells_alone(pixels: Any, words: list[Word], tables: list, scale: float
             found += again  # a lone word of a label column, or a figure read clearly
             continue
         # A figure's cell read as no number at all on the page ("bì" for a 5 among specks), or
-        # as another number than its ink alone reads with confidence: read alone as one line,
-        # then as digits only; both confident and the same number, that is the cell.
+        # as another reading than its ink gives alone: read alone as one line, then as digits
+        # only; both confident and the same number as the ink's first reading, that is the cell.
         settled = None
         if k in numeric and not any(is_vn_formatted(_reading(r)) for r in (inside, again) if r):
             settled = _settle(crop, (px0, ptop))
-        elif k in numeric and inside and _sure_number(again):
+        elif k in numeric and inside and is_vn_formatted(_reading(again)):
             settled = _settle(crop, (px0, ptop))
             if settled is not None and _reading(settled) != _reading(again):
                 settled = None  # the ink read three times: all three must agree
