@@ -343,7 +343,7 @@ def set_status(engine: Engine, report_id: str, status: str, reason: str | None =
         return result.rowcount
 
 
-# COPY column lists: (column, key of the row dict; None: the column's value is the constant given)
+# COPY column lists: (column, key of the row dict holding its value)
 _TABLE_ROW_COLUMNS = (("report_id", "r"), ("table_index", "t"), ("row_index", "row_index"), ("page_no", "page"),
                       ("row_label", "row_label"), ("indicator_name", "indicator_name"),
                       ("measure_unit", "measure_unit"), ("parent_path", "parent_path"), ("is_section", "is_section"))

@@ -711,7 +711,7 @@ class _GxProject:
     checkpoints: dict[str, Checkpoint]
     marts_checkpoints: dict[str, Checkpoint]
     batch_checkpoints: dict[str, Checkpoint]  # the batch forms of the report suites
-    report_suites: dict[str, Any]  # as built by build_suites (the project's copies have ids)
+    report_suites: dict[str, Any]  # build_suites(), as the project was written from
 
 
 def _prepare_gx_env() -> None:
@@ -753,7 +753,7 @@ def _get_project(root: Path, may_write: bool = True) -> _GxProject | None:
     # expectations/, checkpoints/, uncommitted/data_docs/local_site/index.html).
     context = gx.get_context(mode="file", context_root_dir=root)
     report_suites, marts_suites = build_suites(), build_marts_suites()
-    suites_of_batches = batch_suites(build_suites())
+    suites_of_batches = batch_suites(report_suites)
     # Rewriting the suites (add_or_update) makes every other process's copy of them stale (GX
     # refuses to run a checkpoint whose suite "has changed since it was last saved"), so the
     # project is written only when our definitions differ from the ones it was written with.
@@ -784,7 +784,7 @@ def _get_project(root: Path, may_write: bool = True) -> _GxProject | None:
                            "return_unexpected_index_query": False})
         stamp.write_text(fingerprint + "\n")
     project = _GxProject(context=context, root=root, checkpoints=checkpoints, marts_checkpoints=marts_checkpoints,
-                         batch_checkpoints=batch_checkpoints, report_suites=build_suites())
+                         batch_checkpoints=batch_checkpoints, report_suites=report_suites)
     _PROJECTS[root] = project
     return project
 
@@ -1285,6 +1285,22 @@ _ROW_WISE = frozenset({
 _SCHEMA = frozenset({"expect_table_columns_to_match_set", "expect_column_values_to_be_in_type_list"})
 
 
+def _rows_column(suite: str) -> str:
+    """The per-report frame's column of a report's rows in a suite's frame."""
+    return f"rows__{suite}"
+
+
+def _max_column(suite: str, column: str) -> str:
+    """The per-report frame's column of the maximum of a column of a suite's frame."""
+    return f"max__{suite}__{column}"
+
+
+def _maxima(report_suites: dict[str, Any]) -> dict[str, list[str]]:
+    """Suite -> the columns whose per-report maximum a report suite checks."""
+    return {name: [e.column for e in suite.expectations if e.expectation_type == "expect_column_max_to_be_between"]
+            for name, suite in report_suites.items()}
+
+
 def _parameter(value: Any) -> str | None:
     return value.get("$PARAMETER") if isinstance(value, dict) else None
 
@@ -1345,12 +1361,12 @@ def batch_suites(report_suites: dict[str, Any]) -> dict[str, Any]:
                     **({"row_condition": condition} if condition is not None else {}), description=e.description))
             elif kind == "expect_table_row_count_to_equal" and condition is None:
                 forms[SUITE_REPORT].extend(_bound_checks(
-                    gxe, f"rows__{suite_name}", e.value, e.value, description=e.description))
+                    gxe, _rows_column(suite_name), e.value, e.value, description=e.description))
             elif kind == "expect_table_row_count_to_be_between" and condition is None:
                 forms[SUITE_REPORT].extend(_bound_checks(
-                    gxe, f"rows__{suite_name}", e.min_value, e.max_value, description=e.description))
+                    gxe, _rows_column(suite_name), e.min_value, e.max_value, description=e.description))
             elif kind == "expect_column_max_to_be_between" and condition is None:
-                column = f"max__{suite_name}__{e.column}"
+                column = _max_column(suite_name, e.column)
                 forms[SUITE_REPORT].append(gxe.ExpectColumnValuesToNotBeNull(column=column))  # no rows, no max
                 forms[SUITE_REPORT].extend(_bound_checks(gxe, column, e.min_value, e.max_value,
                                                          description=e.description))
@@ -1378,10 +1394,10 @@ def _report_parameters(report: pd.DataFrame, narrative_facts: int) -> dict[str, 
 
 
 def _batch_frames(frames: dict[str, pd.DataFrame], report_ids: list[str],
-                  aggregates: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+                  maxima: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
     """The batch suites' frames: every frame with its reports' parameters as columns; the
     report frame one row per report with, besides, its rows per suite and the per-report
-    maxima the batch suites check (aggregates: suite -> columns)."""
+    maxima the batch suites check (maxima: suite -> columns, _maxima)."""
     report = frames[SUITE_REPORT]
     facts = frames[SUITE_NARRATIVE]["report_id"].value_counts()
     params = pd.DataFrame([
@@ -1390,9 +1406,9 @@ def _batch_frames(frames: dict[str, pd.DataFrame], report_ids: list[str],
         for rid in report_ids])
     params["report_id"] = params["report_id"].astype("object")
     for name, frame in frames.items():
-        params[f"rows__{name}"] = params["report_id"].map(frame["report_id"].value_counts()).fillna(0).astype("int64")
-        for column in aggregates.get(name, []):
-            params[f"max__{name}__{column}"] = params["report_id"].map(frame.groupby("report_id")[column].max())
+        params[_rows_column(name)] = params["report_id"].map(frame["report_id"].value_counts()).fillna(0).astype("int64")
+        for column in maxima.get(name, []):
+            params[_max_column(name, column)] = params["report_id"].map(frame.groupby("report_id")[column].max())
     out = {}
     for name, frame in frames.items():
         if name == SUITE_REPORT:
@@ -1452,9 +1468,7 @@ def validate_reports(
     # char(64) values come back as stored; the batch keys them as given
     for frame in frames.values():
         frame["report_id"] = frame["report_id"].str.strip()
-    aggregates = {name: [e.column for e in suite.expectations if e.expectation_type == "expect_column_max_to_be_between"]
-                  for name, suite in project.report_suites.items()}
-    batch = _batch_frames(frames, report_ids, aggregates)
+    batch = _batch_frames(frames, report_ids, _maxima(project.report_suites))
 
     from great_expectations.core.run_identifier import RunIdentifier
 
