@@ -526,3 +526,65 @@ def test_dbt_runs_only_when_something_changed(marts, tmp_path, monkeypatch):
     assert marts_outdated_step(url) is False  # same files, same checksum
     (project / "macros" / "note.sql").write_text("-- a change\n")
     assert marts_outdated_step(url) is True
+
+
+def test_a_seed_is_loaded_again_only_when_its_file_its_config_or_its_table_changed(tmp_path, warehouse_url,
+                                                                                    monkeypatch):
+    """Every ingest run builds the seeds (dbt_project/macros/seed_unchanged.sql): a seed whose
+    CSV and config are those of its last load, in a table with the rows that load wrote, is not
+    loaded again; a changed file, a table that lost rows, or --full-refresh loads it."""
+    import shutil
+
+    from vnreports import config
+    from vnreports.transform import run_dbt
+
+    monkeypatch.setenv("VNREPORTS_LOCAL_DIR", str(tmp_path))
+    project = tmp_path / "dbt_project"
+    shutil.copytree(config.dbt_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs"))
+    url = create_database(warehouse_url)
+    engine = get_engine(url)
+
+    def seed(*args: str) -> None:
+        run_dbt(url, ["seed", "--select", "scenarios", *args], project_dir=project)
+
+    def labels() -> dict:
+        return dict(rows_of("SELECT scenario, label_en FROM reference.scenarios"))
+
+    def rows_of(sql: str) -> list:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
+
+    def mark() -> None:  # an edit the CSV does not have: survives only a skipped load
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE reference.scenarios SET label_en = 'marked' WHERE scenario = 'actual'"))
+
+    try:
+        seed()
+        loaded = labels()
+        assert loaded["actual"] == "Actual" and len(loaded) >= 5
+        mark()
+        seed()
+        assert labels()["actual"] == "marked"  # same file, same rows: not loaded again
+        csv = project / "seeds" / "scenarios.csv"
+        csv.write_text(csv.read_text(encoding="utf-8") + "made_up,value,,,Bịa,Made up,A test row.,999\n",
+                       encoding="utf-8")
+        seed()
+        assert labels() == {**loaded, "made_up": "Made up"}  # the file changed: loaded
+        mark()
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM reference.scenarios WHERE scenario = 'made_up'"))
+        seed()
+        assert labels() == {**loaded, "made_up": "Made up"}  # the table lost a row: loaded
+        mark()
+        seed("--full-refresh")
+        assert labels() == {**loaded, "made_up": "Made up"}
+        mark()
+        (project / "dbt_project.yml").write_text(
+            (project / "dbt_project.yml").read_text(encoding="utf-8").replace(
+                "    +schema: reference\n", "    +schema: reference\n    scenarios:\n      +column_types:\n"
+                                            "        sort_order: integer\n"), encoding="utf-8")
+        seed()
+        assert labels() == {**loaded, "made_up": "Made up"}  # the seed's config changed: loaded
+    finally:
+        engine.dispose()
+        drop_database(url)
