@@ -12,22 +12,26 @@ FROM apache/airflow:3.3.2-python3.13
 WORKDIR /opt/airflow
 
 # OCR of scanned reports (vnreports.parsing.ocr): Tesseract and its Vietnamese model, from Debian.
+# gcc compiles the PDF parser's C helper at the install below (setup.py; without it the parser
+# runs the same loop in Python, slower).
 # Word 97-2003 (.doc) reports are read after LibreOffice converts them (vnreports.parsing.office):
 # about 300 MB more, so only with `docker compose build --build-arg WITH_LIBREOFFICE=true`.
 ARG WITH_LIBREOFFICE=false
 USER root
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie gcc libc6-dev \
        $([ "$WITH_LIBREOFFICE" = "true" ] && echo libreoffice-writer-nogui) \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 USER airflow
 
 # Dependencies first (this layer is rebuilt only when the pins change) ...
-COPY --chown=airflow:0 pyproject.toml constraints.txt ./
+COPY --chown=airflow:0 pyproject.toml setup.py constraints.txt ./
 COPY --chown=airflow:0 include/ ./include/
 # ... then install the project with the full lock as constraints (the base image already
 # runs as the airflow user, into its ~/.local virtualenv; pip refuses to run as root there).
-RUN pip install --no-cache-dir -c constraints.txt . \
+# Editable: the package is the copied tree (see PYTHONPATH below), and the parser's C helper
+# is compiled into it.
+RUN pip install --no-cache-dir -c constraints.txt -e . \
     && rm -rf build include/*.egg-info
 
 COPY --chown=airflow:0 dags/ ./dags/

@@ -34,8 +34,9 @@ endif
 endif
 
 # Reinstall when the pins change. constraints.txt is the lock: every transitive version, for
-# every supported Python (a pin only one version needs carries a python_version marker).
-$(STAMP): pyproject.toml constraints.txt
+# every supported Python (a pin only one version needs carries a python_version marker). The
+# install also compiles the parser's C helper (setup.py), so a change of it installs again.
+$(STAMP): pyproject.toml constraints.txt setup.py include/vnreports/parsing/_pdfium_text.c
 	@mkdir -p "$(dir $(SETUP_LOG))"
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "no supported Python found: install Python 3.13, 3.12 or 3.11 (python3.13 ... on PATH), or name one with PYTHON=/path/to/python3.X"; exit 1; fi

@@ -707,7 +707,7 @@ def test_dockerfile_copies_the_project_and_installs_with_the_lock():
             install_at = index
             copied_before_install = list(copied)
     assert install_at is not None, "the Dockerfile never runs pip install"
-    for needed in ("pyproject.toml", "constraints.txt", "include"):
+    for needed in ("pyproject.toml", "setup.py", "constraints.txt", "include"):
         assert needed in copied_before_install, f"{needed} is not copied before pip install"
     for needed in ("dags", "plugins", "dbt_project"):
         assert needed in copied, f"{needed}/ is not copied into the image"
@@ -730,7 +730,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out_but_not_the_sources():
 
     for path in (".env", ".venv", ".git", ".local", "inbox"):
         assert ignored(path), f".dockerignore does not exclude {path}"
-    for path in ("pyproject.toml", "constraints.txt", "include", "dags", "plugins", "dbt_project"):
+    for path in ("pyproject.toml", "setup.py", "constraints.txt", "include", "dags", "plugins", "dbt_project"):
         assert not ignored(path), f".dockerignore excludes {path}, which the Dockerfile copies"
 
 

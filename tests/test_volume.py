@@ -129,6 +129,32 @@ def test_cell_text_is_pdfplumbers_extract_text(synthetic_pdf):
     assert _upright_text([{**c, "upright": False} for c in chars]) is None  # others go through pdfplumber
 
 
+CORPUS_PDFS = sorted((Path(__file__).resolve().parents[1] / "tests" / "fixtures").rglob("*.pdf"))
+
+
+def test_the_c_helper_reads_exactly_the_chars_of_the_python_loop(synthetic_pdf, monkeypatch):
+    """The parser's C helper (_pdfium_text.c, built by the install) is the per-char loop of
+    pdfium_chars in C: every page of the samples, the test fixtures' PDFs and a reportlab report
+    gives the same chars and edges (or the same fallback to pdfplumber) both ways."""
+    if pdfium_chars._fast_text is None:
+        pytest.fail("the C helper is not built: `make setup` compiles it (setup.py); is gcc installed?")
+    pages = 0
+    for path in [*SAMPLES, synthetic_pdf, *CORPUS_PDFS]:
+        data = path.read_bytes()
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            doc = pdfium_chars.open_document(data, len(pdf.pages))
+            for index, page in enumerate(pdf.pages):
+                args = (doc, index, float(page.initial_doctop), float(page.width), float(page.height))
+                with_c = pdfium_chars.page_layout(*args)
+                with monkeypatch.context() as m:
+                    m.setattr(pdfium_chars, "_fast_text", None)
+                    in_python = pdfium_chars.page_layout(*args)
+                assert with_c == in_python, f"{path.name} page {index + 1}"
+                pages += with_c is not None
+            pdfium_chars.close_document(doc)
+    assert pages > 137
+
+
 def _without_geometry(report) -> dict:
     """The parsed report less boxes and positions (pdfium's glyph boxes differ from pdfminer's by
     hundredths of a point, and up to a point for overhanging letters) and less the file hash."""

@@ -179,7 +179,7 @@ def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
                 f"{name}: too many pages ({len(page_objs)}; the limit is {limit}, REPORTS_MAX_PAGES); "
                 "not parsed, to keep the worker's memory and time bounded"
             )
-        total_chars = 0
+        has_text = False
         fast_doc = pdfium_chars.open_document(data, len(page_objs))
         scans = _Scans(data, fast_doc, name, warnings)
         for page_no, page in enumerate(page_objs, start=1):
@@ -202,7 +202,7 @@ def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
                 raise
             except Exception as e:
                 raise ReportParseError(f"{name}: page {page_no} unreadable: {_reason(e)}") from e
-            total_chars += sum(1 for c in chars if c.get("text", "").strip())
+            has_text = has_text or any(c.get("text", "").strip() for c in chars)
             page_frags: list[Fragment] = []
             try:
                 if ruled:
@@ -238,7 +238,7 @@ def _pdf_layout(data: bytes, name: str, warnings: list[str]) -> Layout:
                 pass
         scans.close()
         pdfium_chars.close_document(fast_doc)
-    if total_chars == 0:
+    if not has_text:
         if not scans.imaged:
             raise ReportParseError(f"{name}: no text layer and no page image to read (nothing but drawings)")
         why = scans.unavailable or "OCR found no text"

@@ -8,8 +8,10 @@ only the keys the parser and pdfplumber's text utilities read (text, x0, x1, top
 height, size, fontname, upright, and the baseline y0) in pdfplumber's coordinate system (top-left
 origin, PDF points), with NFC text.
 
-Speed: about 3 ctypes calls per char (text object, origin, advance box); the code points come in
-one call for the page, and the glyph's ink box (for overhang, below) once per font, char and size.
+Speed: three pdfium calls per char (text object, origin, advance box), made from C by the
+helper _pdfium_text.c when the install compiled it (setup.py), else through ctypes (about half
+as fast); the code points come in one call for the page, and the glyph's ink box (for overhang,
+below) once per font, char and size.
 
 Geometry follows pdfminer: x0 is the glyph origin, x1 = x0 + advance width, the box spans one
 font size up from the baseline (pdfminer uses descent 0), size = box height. Two known
@@ -256,6 +258,69 @@ _origin_of = _as_addresses(pr.FPDFText_GetCharOrigin, ctypes.c_int, _P, ctypes.c
 _loose_box_of = _as_addresses(pr.FPDFText_GetLooseCharBox, ctypes.c_int, _P, ctypes.c_int, _P)
 _NFC: dict[int, str] = {}  # code point -> its char, NFC
 
+try:  # the per-char loop in C (_pdfium_text.c), built by `pip install` where a C compiler is
+    from . import _pdfium_text as _fast_text
+except ImportError:  # pragma: no cover - no compiler at install time: the same loop in Python
+    _fast_text = None
+_FAST_FUNCTIONS = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in (
+    pr.FPDFText_GetTextObject, pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox, pr.FPDFText_GetUnicode,
+    pr.FPDFText_IsGenerated, pr.FPDFText_GetText))
+
+
+def _glyphs(tp: Any, n: int) -> list[tuple[int, int, int, float, float, float]] | None:
+    """(char index, code point, text object address, origin x, origin y, loose box right) of
+    every char pdfminer would have, in pdfium's order; None where the page must go through
+    pdfplumber. The C helper when it is built, else the same loop in Python."""
+    tp_address = ctypes.cast(tp, _P).value
+    if _fast_text is not None:
+        found = _fast_text.text_page_chars(tp_address, n, _FAST_FUNCTIONS)
+        return None if isinstance(found, int) else found
+    return _glyphs_in_python(tp, tp_address, n)
+
+
+def _glyphs_in_python(tp: Any, tp_address: int, n: int) -> list[tuple[int, int, int, float, float, float]] | None:
+    """_glyphs without the C helper (_pdfium_text.c is this loop)."""
+    # All code points in one call; pdfium's line-end hyphen mark (0x02) reads 0xFFFE there.
+    buf = (ctypes.c_ushort * (n + 1))()
+    if n and pr.FPDFText_GetText(tp, 0, n, buf) != n + 1:
+        return None
+    codes = buf[:n]
+    text_object_of, origin_of, loose_box_of = _text_object_of, _origin_of, _loose_box_of
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect = pr.FS_RECTF()
+    ox_ref, oy_ref, rect_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(rect)
+    glyphs = []
+    i = 0
+    while i < n:
+        cp = codes[i]
+        if cp >= 0xFFFE:
+            cp = pr.FPDFText_GetUnicode(tp, i)
+        obj = text_object_of(tp_address, i)
+        if cp in _MAYBE_GENERATED and pr.FPDFText_IsGenerated(tp, i) == 1:
+            if not obj:
+                i += 1  # line break or space between text objects: pdfminer has no such char
+                continue
+            if cp != 0x20:
+                return None
+            # A space inside a text object that pdfium marks as generated: in Word's PDFs a
+            # real space glyph (pdfminer has it), else one made up for a wide gap, where
+            # text extraction splits the words anyway (x_tolerance). Kept as a space.
+        if cp == 0x02:
+            cp = 0x2D  # pdfium's mark for a hyphen at a line end; the glyph is "-"
+        if cp in (0x0D, 0x0A) or cp >= 0xFFFE or not obj:
+            return None  # odd control char
+        j = i + 1
+        if 0xD800 <= cp < 0xDC00 and j < n:  # surrogate pair
+            lo = codes[j]
+            if 0xDC00 <= lo < 0xE000:
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                j += 1
+        if not origin_of(tp_address, i, ox_ref, oy_ref) or not loose_box_of(tp_address, i, rect_ref):
+            return None
+        glyphs.append((i, cp, obj, ox.value, oy.value, rect.right))
+        i = j
+    return glyphs
+
 
 def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[int, int]) -> list[Char] | None:
     """The page's chars with the keys the parser reads (see the module doc), or None."""
@@ -263,12 +328,9 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
     if not tp:
         return None
     try:
-        n = pr.FPDFText_CountChars(tp)
-        # All code points in one call; pdfium's line-end hyphen mark (0x02) reads 0xFFFE there.
-        buf = (ctypes.c_ushort * (n + 1))()
-        if n and pr.FPDFText_GetText(tp, 0, n, buf) != n + 1:
+        glyphs = _glyphs(tp, pr.FPDFText_CountChars(tp))
+        if glyphs is None:
             return None
-        codes = buf[:n]
         raw: list[tuple[str, int, float, float, float, bool, float, str]] = []
         names: dict[int, str] = {}
         objs: dict[int, tuple[float, str, int] | None] = {}
@@ -276,62 +338,27 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
         # its size: asked of pdfium once per (font, char, size), not per char.
         overhangs: dict[tuple[int, int, float], bool] = {}
         byref = ctypes.byref
-        tp_address = ctypes.cast(tp, _P).value
-        text_object_of, origin_of, loose_box_of = _text_object_of, _origin_of, _loose_box_of
         gl, gr, gb, gt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-        ox, oy = ctypes.c_double(), ctypes.c_double()
         m = pr.FS_MATRIX()
-        rect = pr.FS_RECTF()
-        ox_ref, oy_ref, rect_ref = byref(ox), byref(oy), byref(rect)
         nfc_of, nfc = _NFC, unicodedata.normalize
-        i = 0
-        while i < n:
-            cp = codes[i]
-            if cp >= 0xFFFE:
-                cp = pr.FPDFText_GetUnicode(tp, i)
-            obj = text_object_of(tp_address, i)
-            if cp in _MAYBE_GENERATED and pr.FPDFText_IsGenerated(tp, i) == 1:
-                if not obj:
-                    i += 1  # line break or space between text objects: pdfminer has no such char
-                    continue
-                if cp != 0x20:
-                    return None
-                # A space inside a text object that pdfium marks as generated: in Word's PDFs a
-                # real space glyph (pdfminer has it), else one made up for a wide gap, where
-                # text extraction splits the words anyway (x_tolerance). Kept as a space.
-            if cp == 0x02:
-                cp = 0x2D  # pdfium's mark for a hyphen at a line end; the glyph is "-"
-            if cp in (0x0D, 0x0A) or cp >= 0xFFFE or not obj:
-                return None  # odd control char
-            j = i + 1
-            if 0xD800 <= cp < 0xDC00 and j < n:  # surrogate pair
-                lo = codes[j]
-                if 0xDC00 <= lo < 0xE000:
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-                    j += 1
+        for i, cp, obj, x0, y0, right in glyphs:
             info = objs.get(obj)
             if info is None:
                 info = objs[obj] = _object_info(tp, i, obj, m, names)
-            if info is None:
-                return None
+                if info is None:
+                    return None
             size, fontname, font_key = info
-            if not origin_of(tp_address, i, ox_ref, oy_ref):
-                return None
-            if not loose_box_of(tp_address, i, rect_ref):
-                return None
-            x0 = ox.value
             glyph = (font_key, cp, size)
             overhang = overhangs.get(glyph)
             if overhang is None:
                 if not pr.FPDFText_GetCharBox(tp, i, byref(gl), byref(gr), byref(gb), byref(gt)):
                     return None
                 # the loose box is the advance box widened to the glyph's ink when it overhangs
-                overhang = overhangs[glyph] = gl.value - x0 > 1e-4 and abs(rect.right - gr.value) < 1e-4
+                overhang = overhangs[glyph] = gl.value - x0 > 1e-4 and abs(right - gr.value) < 1e-4
             text = nfc_of.get(cp)
             if text is None:
                 text = nfc_of[cp] = nfc("NFC", chr(cp))
-            raw.append((text, obj, x0, oy.value, rect.right, overhang, size, fontname))
-            i = j
+            raw.append((text, obj, x0, y0, right, overhang, size, fontname))
     finally:
         pr.FPDFText_ClosePage(tp)
     if any(r[1] not in order for r in raw):
