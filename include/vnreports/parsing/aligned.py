@@ -60,6 +60,11 @@ def _line_chars(chars: list[Char], lines: list[Line]) -> list[list[Char]]:
 
 def _segments(line: Line, line_chars: list[Char] | None = None) -> list[_Seg]:
     """Split a line into segments at gaps wider than ~0.8 em (spaces inside a cell are kept)."""
+    return [_Seg(s) for s in _segment_chars(line, line_chars)]
+
+
+def _segment_chars(line: Line, line_chars: list[Char] | None = None) -> list[list[Char]]:
+    """The chars of each of _segments (without reading their text)."""
     chars = sorted((c for c in (line_chars if line_chars is not None else line.chars) if c.get("text")), key=lambda c: c["x0"])
     if not chars:
         return []
@@ -84,7 +89,7 @@ def _segments(line: Line, line_chars: list[Char] | None = None) -> list[_Seg]:
         while s and not s[-1]["text"].strip():
             s = s[:-1]
         if s:
-            out.append(_Seg(s))
+            out.append(s)
     return out
 
 
@@ -131,7 +136,7 @@ def _mid(line: Line) -> float:
 
 def find_aligned_fragments(chars: list[Char], lines: list[Line], page_no: int) -> list[Fragment]:
     # cheap pre-check on the line chars: at least MIN_ROWS lines with >= MIN_COLS segments
-    quick = sum(1 for ln in lines if len(_segments(ln)) >= MIN_COLS)
+    quick = sum(1 for ln in lines if len(_segment_chars(ln)) >= MIN_COLS)
     if quick < MIN_ROWS:
         return []
     grouped = _line_chars(chars, lines)
