@@ -17,7 +17,7 @@ What is checked:
   `result_extended`), joined to the task instance by `task_instance.external_executor_id`
   (the Celery task id). `task_instance.hostname` would not tell: both workers run on this host;
 - the warehouse ends with the same contents as the session's run of the same inbox by
-  `vnreports run` (what `make run` does: a local scheduler with LocalExecutor, a task per core),
+  `vnreports run` (what `make run` does: a local scheduler with LocalExecutor),
   every row of every table and view in raw, staging, marts, marts_internal and reference, less the
   columns that differ between two identical runs (tests.conftest.VOLATILE_COLUMNS).
 

@@ -234,15 +234,16 @@ def test_the_progress_line_counts_files_and_says_what_is_left():
     assert "200/200 files" in lines[2] and "70.0 pages/s" in lines[2] and "1:40" in lines[2] and "left" not in lines[2]
 
 
-def test_the_local_scheduler_runs_a_task_per_core(monkeypatch, tmp_path):
-    """Not AIRFLOW__CORE__PARALLELISM of `make airflow`'s environment (4): one task per core, or
-    VNREPORTS_PARALLELISM."""
+def test_the_local_scheduler_runs_a_task_more_than_the_cores(monkeypatch, tmp_path):
+    """Not AIRFLOW__CORE__PARALLELISM of `make airflow`'s environment (4): one task more than the
+    cores, or VNREPORTS_PARALLELISM."""
     import os
 
-    from vnreports.local_airflow import LocalAirflow, cores
+    from vnreports.local_airflow import LocalAirflow, tasks_at_once
 
     monkeypatch.delenv("VNREPORTS_PARALLELISM", raising=False)
-    assert cores() == len(os.sched_getaffinity(0))
+    assert tasks_at_once() == len(os.sched_getaffinity(0)) + 1
+    assert LocalAirflow({}, log_dir=tmp_path).parallelism == tasks_at_once()
     monkeypatch.setenv("VNREPORTS_PARALLELISM", "3")
     airflow = LocalAirflow({"AIRFLOW__CORE__PARALLELISM": "4"}, log_dir=tmp_path)
     env = airflow.component_env(8793)
@@ -252,7 +253,7 @@ def test_the_local_scheduler_runs_a_task_per_core(monkeypatch, tmp_path):
     assert env["AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"] == "1"  # no 5 s idle slot after a task
     monkeypatch.setenv("VNREPORTS_PARALLELISM", "zero")
     with pytest.raises(SystemExit, match="VNREPORTS_PARALLELISM"):
-        cores()
+        tasks_at_once()
 
 
 def test_the_metadata_database_is_migrated_only_when_not_at_this_airflows_revision(monkeypatch, tmp_path):

@@ -5,7 +5,7 @@
 For each size N: a fresh local folder with its own embedded warehouse, an inbox holding the four
 sample reports and N-4 synthetic district reports (vnreports.synthetic: distinct GSO units,
 periods and values, about --pages pages each), then `vnreports run` exactly as `make run` runs it
-(a local scheduler with LocalExecutor, a task per core). Airflow's own record of the run
+(a local scheduler with LocalExecutor, a task more than the cores). Airflow's own record of the run
 (task_instance: each task's duration) gives the seconds per stage, summed over the mapped tasks
 (so with two cores a stage's seconds can exceed the wall time); the run is then repeated with
 nothing new (which `vnreports run` runs in process). Printed: pages, wall time, seconds per stage and per report, parse pages/s, and the ratio of

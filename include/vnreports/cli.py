@@ -212,7 +212,7 @@ def stage_lines(tasks: list[dict]) -> list[str]:
 
 def run_dag(url: str) -> None:
     """One real run of the DAG. By default on a local Airflow: api-server, dag-processor and a
-    scheduler whose LocalExecutor runs a task per core at once (vnreports.local_airflow), with a
+    scheduler whose LocalExecutor runs a task more than the cores at once (vnreports.local_airflow), with a
     progress line for parse and validate. VNREPORTS_RUN_MODE=dags-test (or a SQLite metadata
     database) runs it through `airflow dags test` instead: in one process, a task at a time.
     Airflow's and dbt's output goes to log files (to the console with VERBOSE=1); the console

@@ -160,3 +160,12 @@ def dbt_task_group(group_id: str = "dbt", project_dir: Path | None = None):
         for task in upstream or list(group.get_leaves()):
             task >> tests_task
     return group
+
+
+def built_models(group) -> list:
+    """The group's tasks that end a line of models: its leaves once tests_across_models is set
+    aside. What reads the built marts without waiting for the tests across them (validate_marts)
+    follows these."""
+    tests_id = f"{group.group_id}.tests_across_models"
+    tasks = [t for t in group.children.values() if t.task_id != tests_id]
+    return [t for t in tasks if not (t.downstream_task_ids - {tests_id}) & {u.task_id for u in tasks}]
