@@ -8,10 +8,11 @@ only the keys the parser and pdfplumber's text utilities read (text, x0, x1, top
 height, size, fontname, upright, and the baseline y0) in pdfplumber's coordinate system (top-left
 origin, PDF points), with NFC text.
 
-Speed: three pdfium calls per char (text object, origin, advance box), made from C by the
-helper _pdfium_text.c when the install compiled it (setup.py), else through ctypes (about half
-as fast); the code points come in one call for the page, and the glyph's ink box (for overhang,
-below) once per font, char and size.
+Speed: four pdfium calls per char (text object, origin, advance box, ink box for overhang,
+below), its dict, the sort into content-stream order: all in C when the install compiled the
+helper _pdfium_text.c (setup.py; about 310 pages/s), else in Python through ctypes
+(_chars_in_python, about 70 pages/s); both give the same chars (tests/test_volume.py). The code
+points come in one call for the page, the font size and name once per text object.
 
 Geometry follows pdfminer: x0 is the glyph origin, x1 = x0 + advance width, the box spans one
 font size up from the baseline (pdfminer uses descent 0), size = box height. Two known
@@ -228,9 +229,9 @@ def _font_name(font: Any, names: dict[int, str]) -> str:
     return name
 
 
-def _object_info(tp: Any, i: int, obj: int, m: Any, names: dict[int, str]) -> tuple[float, str, int] | None:
-    """Font size (in page space), font name and font handle of the text object (its address) of
-    char i; None if unusable."""
+def _object_info(tp: Any, i: int, obj: int, m: Any, names: dict[int, str]) -> tuple[float, str] | None:
+    """Font size (in page space) and font name of the text object (its address) of char i; None
+    if unusable."""
     if not pr.FPDFText_GetMatrix(tp, i, ctypes.byref(m)):
         return None
     if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or abs(m.a - m.d) > 1e-6:
@@ -238,7 +239,7 @@ def _object_info(tp: Any, i: int, obj: int, m: Any, names: dict[int, str]) -> tu
     font = pr.FPDFTextObj_GetFont(ctypes.cast(obj, pr.FPDF_PAGEOBJECT))
     if not font:
         return None
-    return pr.FPDFText_GetFontSize(tp, i) * m.d, _font_name(font, names), ctypes.addressof(font.contents)
+    return pr.FPDFText_GetFontSize(tp, i) * m.d, _font_name(font, names)
 
 
 # Chars pdfium may make up (FPDFText_IsGenerated): spaces and line breaks; only these are asked.
@@ -264,32 +265,50 @@ except ImportError:  # pragma: no cover - no compiler at install time: the same 
     _fast_text = None
 _FAST_FUNCTIONS = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in (
     pr.FPDFText_GetTextObject, pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox, pr.FPDFText_GetUnicode,
-    pr.FPDFText_IsGenerated, pr.FPDFText_GetText))
+    pr.FPDFText_IsGenerated, pr.FPDFText_GetText, pr.FPDFText_GetMatrix, pr.FPDFTextObj_GetFont,
+    pr.FPDFText_GetFontSize, pr.FPDFFont_GetBaseFontName, pr.FPDFText_GetCharBox))
 
 
-def _glyphs(tp: Any, n: int) -> list[tuple[int, int, int, float, float, float]] | None:
-    """(char index, code point, text object address, origin x, origin y, loose box right) of
-    every char pdfminer would have, in pdfium's order; None where the page must go through
-    pdfplumber. The C helper when it is built, else the same loop in Python."""
-    tp_address = ctypes.cast(tp, _P).value
-    if _fast_text is not None:
-        found = _fast_text.text_page_chars(tp_address, n, _FAST_FUNCTIONS)
-        return None if isinstance(found, int) else found
-    return _glyphs_in_python(tp, tp_address, n)
+def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[int, int]) -> list[Char] | None:
+    """The page's chars with the keys the parser reads (see the module doc), or None. In C when
+    the helper is built (_pdfium_text.c: the same rules as _chars_in_python)."""
+    tp = pr.FPDFText_LoadPage(page)
+    if not tp:
+        return None
+    try:
+        n = pr.FPDFText_CountChars(tp)
+        if _fast_text is not None:
+            found = _fast_text.page_chars(ctypes.cast(tp, _P).value, n, _FAST_FUNCTIONS, order, page_height, doctop,
+                                          _NFC, _nfc_of_code_point)
+            chars = None if isinstance(found, int) else found
+        else:
+            chars = _chars_in_python(tp, n, page_height, doctop, order)
+    finally:
+        pr.FPDFText_ClosePage(tp)
+    return None if chars is None else _unfold_spaces(chars)
 
 
-def _glyphs_in_python(tp: Any, tp_address: int, n: int) -> list[tuple[int, int, int, float, float, float]] | None:
-    """_glyphs without the C helper (_pdfium_text.c is this loop)."""
+def _nfc_of_code_point(cp: int) -> str:
+    return unicodedata.normalize("NFC", chr(cp))
+
+
+def _chars_in_python(tp: Any, n: int, page_height: float, doctop: float, order: dict[int, int]) -> list[Char] | None:
+    """_chars without the C helper (_pdfium_text.c is this function in C)."""
     # All code points in one call; pdfium's line-end hyphen mark (0x02) reads 0xFFFE there.
     buf = (ctypes.c_ushort * (n + 1))()
     if n and pr.FPDFText_GetText(tp, 0, n, buf) != n + 1:
         return None
     codes = buf[:n]
+    tp_address = ctypes.cast(tp, _P).value
     text_object_of, origin_of, loose_box_of = _text_object_of, _origin_of, _loose_box_of
+    byref = ctypes.byref
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    gl, gr, gb, gt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     rect = pr.FS_RECTF()
-    ox_ref, oy_ref, rect_ref = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(rect)
-    glyphs = []
+    m = pr.FS_MATRIX()
+    names: dict[int, str] = {}
+    objs: dict[int, tuple[float, str] | None] = {}
+    raw: list[tuple[str, int, float, float, float, bool, float, str]] = []
     i = 0
     while i < n:
         cp = codes[i]
@@ -315,52 +334,23 @@ def _glyphs_in_python(tp: Any, tp_address: int, n: int) -> list[tuple[int, int, 
             if 0xDC00 <= lo < 0xE000:
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
                 j += 1
-        if not origin_of(tp_address, i, ox_ref, oy_ref) or not loose_box_of(tp_address, i, rect_ref):
-            return None
-        glyphs.append((i, cp, obj, ox.value, oy.value, rect.right))
-        i = j
-    return glyphs
-
-
-def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[int, int]) -> list[Char] | None:
-    """The page's chars with the keys the parser reads (see the module doc), or None."""
-    tp = pr.FPDFText_LoadPage(page)
-    if not tp:
-        return None
-    try:
-        glyphs = _glyphs(tp, pr.FPDFText_CountChars(tp))
-        if glyphs is None:
-            return None
-        raw: list[tuple[str, int, float, float, float, bool, float, str]] = []
-        names: dict[int, str] = {}
-        objs: dict[int, tuple[float, str, int] | None] = {}
-        # Whether a glyph's ink overhangs its advance is a property of the glyph in its font at
-        # its size: asked of pdfium once per (font, char, size), not per char.
-        overhangs: dict[tuple[int, int, float], bool] = {}
-        byref = ctypes.byref
-        gl, gr, gb, gt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-        m = pr.FS_MATRIX()
-        nfc_of, nfc = _NFC, unicodedata.normalize
-        for i, cp, obj, x0, y0, right in glyphs:
-            info = objs.get(obj)
+        info = objs.get(obj)
+        if info is None:
+            info = objs[obj] = _object_info(tp, i, obj, m, names)
             if info is None:
-                info = objs[obj] = _object_info(tp, i, obj, m, names)
-                if info is None:
-                    return None
-            size, fontname, font_key = info
-            glyph = (font_key, cp, size)
-            overhang = overhangs.get(glyph)
-            if overhang is None:
-                if not pr.FPDFText_GetCharBox(tp, i, byref(gl), byref(gr), byref(gb), byref(gt)):
-                    return None
-                # the loose box is the advance box widened to the glyph's ink when it overhangs
-                overhang = overhangs[glyph] = gl.value - x0 > 1e-4 and abs(right - gr.value) < 1e-4
-            text = nfc_of.get(cp)
-            if text is None:
-                text = nfc_of[cp] = nfc("NFC", chr(cp))
-            raw.append((text, obj, x0, y0, right, overhang, size, fontname))
-    finally:
-        pr.FPDFText_ClosePage(tp)
+                return None
+        size, fontname = info
+        if (not origin_of(tp_address, i, byref(ox), byref(oy)) or not loose_box_of(tp_address, i, byref(rect))
+                or not pr.FPDFText_GetCharBox(tp, i, byref(gl), byref(gr), byref(gb), byref(gt))):
+            return None
+        x0, right = ox.value, rect.right
+        # the loose box is the advance box widened to the glyph's ink when it overhangs
+        overhang = gl.value - x0 > 1e-4 and abs(right - gr.value) < 1e-4
+        text = _NFC.get(cp)
+        if text is None:
+            text = _NFC[cp] = _nfc_of_code_point(cp)
+        raw.append((text, obj, x0, oy.value, right, overhang, size, fontname))
+        i = j
     if any(r[1] not in order for r in raw):
         return None
     # pdfium sorts the text objects of a line by x; pdfminer keeps content-stream order
@@ -381,7 +371,7 @@ def _chars(page: pdfium.PdfPage, page_height: float, doctop: float, order: dict[
         top = page_height - (y0 + size)
         out.append({"text": text, "fontname": fontname, "size": size, "upright": True, "x0": x0, "x1": x1,
                     "top": top, "bottom": page_height - y0, "doctop": doctop + top, "height": size, "y0": y0})
-    return _unfold_spaces(out)
+    return out
 
 
 def _unfold_spaces(chars: list[Char]) -> list[Char]:
