@@ -40,3 +40,27 @@
 {% macro seed_note(fingerprint, row_count) -%}
   dbt seed {{ fingerprint }}, {{ row_count }} rows
 {%- endmacro %}
+
+{#
+  dbt's load_csv_rows (the INSERTs of a seed load) with the same statements, their placeholders
+  joined once per statement instead of a macro call per cell: loading gso_admin_units (10,604
+  rows, 9 columns) took 7 s, nearly all of it in those 190,000 Jinja calls.
+#}
+{% macro postgres__load_csv_rows(model, agate_table) %}
+  {%- set batch_size = get_batch_size() -%}
+  {%- set cols_sql = get_seed_column_quoted_csv(model, agate_table.column_names) -%}
+  {%- set row_sql = '(' ~ ([get_binding_char() | trim] * (agate_table.column_names | length)) | join(',') ~ ')' -%}
+  {%- set statements = [] -%}
+  {%- for chunk in agate_table.rows | batch(batch_size) -%}
+    {%- set bindings = [] -%}
+    {%- for row in chunk -%}
+      {%- do bindings.extend(row) -%}
+    {%- endfor -%}
+    {%- set sql = 'insert into ' ~ this.render() ~ ' (' ~ cols_sql ~ ') values ' ~ ([row_sql] * (chunk | length)) | join(',') -%}
+    {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
+    {%- if loop.index0 == 0 -%}
+      {%- do statements.append(sql) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(statements[0]) }}
+{% endmacro %}
