@@ -27,7 +27,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SUPPORTED = ("3.11", "3.12", "3.13")
-LOCK_FILES = ("constraints.txt", "pyproject.toml")
+# what an install depends on: the pins, and the C extension it compiles into the tree (setup.py)
+LOCK_FILES = ("constraints.txt", "pyproject.toml", "setup.py", "include/vnreports/parsing/_pdfium_text.c")
 
 
 def local_dir() -> Path:

@@ -343,5 +343,11 @@ PyMODINIT_FUNC PyInit__pdfium_text(void) {
     for (int k = 0; k < 11; k++)
         if ((keys[k] = PyUnicode_InternFromString(names[k])) == NULL)
             return NULL;
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    /* pdfium_chars uses a built module only when this equals its own (a stale build is ignored) */
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

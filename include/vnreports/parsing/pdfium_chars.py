@@ -259,9 +259,11 @@ _origin_of = _as_addresses(pr.FPDFText_GetCharOrigin, ctypes.c_int, _P, ctypes.c
 _loose_box_of = _as_addresses(pr.FPDFText_GetLooseCharBox, ctypes.c_int, _P, ctypes.c_int, _P)
 _NFC: dict[int, str] = {}  # code point -> its char, NFC
 
-try:  # the per-char loop in C (_pdfium_text.c), built by `pip install` where a C compiler is
+try:  # _chars in C (_pdfium_text.c), built by `pip install` where a C compiler is
     from . import _pdfium_text as _fast_text
-except ImportError:  # pragma: no cover - no compiler at install time: the same loop in Python
+except ImportError:  # pragma: no cover - no compiler at install time: the same rules in Python
+    _fast_text = None
+if getattr(_fast_text, "API_VERSION", None) != 2:  # built from another _pdfium_text.c: `make setup`
     _fast_text = None
 _FAST_FUNCTIONS = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in (
     pr.FPDFText_GetTextObject, pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox, pr.FPDFText_GetUnicode,
