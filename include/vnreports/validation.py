@@ -1666,7 +1666,7 @@ def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     dims_sql = " UNION ALL ".join(
         f"SELECT '{dim}' AS dimension, {key}::text AS key FROM marts.{dim}"
         for dim, key in MARTS_DIMENSIONS.items()
-    )
+    ) + " ORDER BY 1, 2"  # as the other reads: the same order whatever the plan
     values_sql = f"""
         SELECT f.value_id, f.fact_id, f.role, f.indicator_code, f.measure_unit, f.canonical_unit,
                f.value_canonical IS NOT NULL AS is_converted,
@@ -1715,6 +1715,10 @@ def load_marts_frames(engine: Engine) -> dict[str, pd.DataFrame]:
           FROM marts.mart_plan_vs_actual f
          ORDER BY f.plan_vs_actual_id"""
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        # Every row is read: a scan and a sort, not the primary key's index, which fetches the
+        # wide fact rows in key order one by one (observations at 200 reports: 5-9 s -> 2.7 s
+        # for the four reads, the same rows in the same order).
+        conn.execute(text("SET LOCAL enable_indexscan = off"))
         frames = {
             SUITE_MARTS_DIMENSIONS: pd.read_sql_query(text(dims_sql), conn),
             SUITE_MARTS_VALUES: pd.read_sql_query(text(values_sql), conn),
