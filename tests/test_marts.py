@@ -555,10 +555,6 @@ def test_a_seed_is_loaded_again_only_when_its_file_its_config_or_its_table_chang
         with engine.connect() as conn:
             return [tuple(r) for r in conn.execute(text(sql))]
 
-    def in_file_columns(project) -> list[str]:
-        with (project / "seeds" / "scenarios.csv").open(encoding="utf-8", newline="") as fh:
-            return next(csv.reader(fh))
-
     def mark() -> None:  # an edit the CSV does not have: survives only a skipped load
         with engine.begin() as conn:
             conn.execute(text("UPDATE reference.scenarios SET label_en = 'marked' WHERE scenario = 'actual'"))
@@ -569,8 +565,9 @@ def test_a_seed_is_loaded_again_only_when_its_file_its_config_or_its_table_chang
         assert loaded["actual"] == "Actual" and len(loaded) >= 5
         # the file's rows, every column (the project's own INSERT builder, postgres__load_csv_rows)
         with (project / "seeds" / "scenarios.csv").open(encoding="utf-8", newline="") as fh:
-            in_file = sorted(tuple(v or None for v in row.values()) for row in csv.DictReader(fh))
-        columns = ", ".join(f"{c}::text" for c in in_file_columns(project))
+            reader = csv.DictReader(fh)
+            in_file = sorted(tuple(v or None for v in row.values()) for row in reader)
+        columns = ", ".join(f"{c}::text" for c in reader.fieldnames)
         assert sorted(rows_of(f"SELECT {columns} FROM reference.scenarios")) == in_file
         mark()
         seed()

@@ -18,6 +18,7 @@ import pytest
 from pdfplumber.table import TableFinder
 
 from tests.conftest import SAMPLE_REPORTS, create_database, drop_database
+from vnreports.evaluation import CORPUS_DIR
 from vnreports.parsing import parse_report, pdfium_chars
 from vnreports.parsing.tables import RULED_SETTINGS, has_ruling
 
@@ -129,7 +130,7 @@ def test_cell_text_is_pdfplumbers_extract_text(synthetic_pdf):
     assert _upright_text([{**c, "upright": False} for c in chars]) is None  # others go through pdfplumber
 
 
-CORPUS_PDFS = sorted((Path(__file__).resolve().parents[1] / "tests" / "fixtures").rglob("*.pdf"))
+CORPUS_PDFS = sorted(CORPUS_DIR.glob("*.pdf"))
 
 
 def test_the_c_helper_reads_exactly_the_chars_of_the_python_loop(synthetic_pdf, monkeypatch):

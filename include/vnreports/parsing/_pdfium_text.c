@@ -93,7 +93,7 @@ static int object_entry(const pdfium_api *api, void *tp, int i, void *obj, PyObj
     if (font == NULL)
         return ODD_OBJECT;
     PyObject *name = NULL;
-    for (int k = 0; k < *n_fonts; k++)
+    for (int k = 0; k < *n_fonts && name == NULL; k++)
         if ((*fonts)[k].font == font)
             name = (*fonts)[k].name;
     if (name == NULL) {
