@@ -61,28 +61,34 @@ def vn_reports_ingest():
     from vnreports.assets import marts_assets
     from vnreports.dbt_tasks import built_models, dbt_task_group
 
+    # The files to parse, in groups: a parse task takes a few files (vnreports.pipeline.parse_batches:
+    # one file per task up to 16 files, at most REPORTS_FILES_PER_PARSE_TASK): Airflow's cost per
+    # task is as much as parsing a 30-page report.
     @task
-    def discover() -> list[dict]:
-        from vnreports.pipeline import discover_step
+    def discover() -> list[list[dict]]:
+        from vnreports.pipeline import discover_step, parse_batches
 
-        return discover_step(_warehouse_url(), dag_run_id=_run_id())
+        return parse_batches(discover_step(_warehouse_url(), dag_run_id=_run_id()))
 
-    # A hostile PDF that sends pdfminer into a loop must not hold a worker forever: a 1000-page
-    # report (REPORTS_MAX_PAGES) parses in a few minutes.
-    @task(map_index_template="{{ report_file_name }}", execution_timeout=timedelta(minutes=30))
-    def parse(inbox_file: dict) -> dict:
-        from vnreports.pipeline import parse_step
+    # Each file of the group is claimed, staged and committed on its own (a retry parses the files
+    # not done yet), and stopped when it has used REPORTS_PARSE_CPU_SECONDS of CPU (a PDF that sends
+    # the reader into a loop is marked failed; the group goes on). The timeout is a backstop for a
+    # task that hangs outside the parser.
+    @task(map_index_template="{{ parse_task_name }}", execution_timeout=timedelta(hours=2))
+    def parse(batch: list[dict]) -> list[dict]:
+        from vnreports.pipeline import batch_name, parse_batch_step
 
-        get_current_context()["report_file_name"] = inbox_file["file_name"]  # names the mapped task in the UI
-        return parse_step(_warehouse_url(), inbox_file, dag_run_id=_run_id())
+        get_current_context()["parse_task_name"] = batch_name(batch)  # names the mapped task in the UI
+        return parse_batch_step(_warehouse_url(), batch, dag_run_id=_run_id())
 
     # One task for the run's files: GX runs each suite once over all their rows (a mapped task
     # per file cost a GX run and a task start each); a report whose rows fail is validated alone.
     @task
-    def validate(parsed: list[dict]) -> list[dict]:
+    def validate(parsed: list[list[dict]]) -> list[dict]:
         from vnreports.pipeline import validate_batch_step
 
-        return validate_batch_step(_warehouse_url(), list(parsed), dag_run_id=_run_id())
+        files = [outcome for batch in parsed for outcome in batch]
+        return validate_batch_step(_warehouse_url(), files, dag_run_id=_run_id())
 
     # The Data Docs pages of this run's validations in one build, whatever the outcome of each
     # validation; beside the dbt group, not in its way.
@@ -153,7 +159,7 @@ def vn_reports_ingest():
             context["outlet_events"][asset].extra = extra
         return extra
 
-    validated = validate(parse.expand(inbox_file=discover()))
+    validated = validate(parse.expand(batch=discover()))
     recorded = record()
     validated >> prepare() >> marts_outdated() >> dbt >> recorded
     built_models(dbt) >> validate_marts()

@@ -75,7 +75,7 @@ def test_tasks_and_order(dag):
     assert dag.get_task("validate_marts").upstream_task_ids == ends_of_models
     assert "dbt.mart_plan_vs_actual_model_build" in ends_of_models
     assert dag.get_task("validate_marts").retries == 0
-    assert dag.get_task("parse").execution_timeout == timedelta(minutes=30)
+    assert dag.get_task("parse").execution_timeout == timedelta(hours=2)
     assert "dbt.tests_across_models" in leaves
 
 

@@ -306,8 +306,9 @@ def _run_on_local_executor(url: str, env: dict[str, str], logs: Path, verbose: b
 
         def show() -> None:
             tasks = latest_run_tasks(env, run_id, engine=metadata)
-            parses = [t for t in tasks if t["task_id"] == "parse" and t["map_index"] >= 0]
-            total = len(parses)
+            if not any(t["task_id"] == "parse" and t["map_index"] >= 0 for t in tasks):
+                return  # discovery not done yet
+            parsed, total = files_parsed(warehouse, run_id)  # a parse task takes a few files
             if not total:
                 return
             # validate is one task for all files: done when it is, else the files it has judged
@@ -315,14 +316,26 @@ def _run_on_local_executor(url: str, env: dict[str, str], logs: Path, verbose: b
                 validated = total
             else:
                 validated = files_validated(warehouse, run_id)
-            progress.update(sum(t["state"] in FINISHED for t in parses), validated, total,
-                            pages_parsed(warehouse, run_id), time.monotonic())
+            progress.update(parsed, validated, total, pages_parsed(warehouse, run_id), time.monotonic())
 
         airflow.wait(DAG_ID, run_id, on_poll=show)
         return run_id, 0
     finally:
         airflow.stop()
         metadata.dispose()
+
+
+def files_parsed(engine, run_id: str) -> tuple[int, int]:
+    """(files this run has parsed or failed so far, those plus the files still waiting to be parsed)."""
+    try:
+        with engine.connect() as conn:
+            done, waiting = conn.execute(text(
+                "SELECT count(*) FILTER (WHERE status <> 'discovered' AND dag_run_id = :run),"
+                " count(*) FILTER (WHERE status = 'discovered')"
+                " FROM raw.report_file WHERE status <> 'duplicate'"), {"run": run_id}).one()
+            return int(done), int(done) + int(waiting)
+    except Exception:  # noqa: BLE001 - the tables appear during the first run
+        return 0, 0
 
 
 def files_validated(engine, run_id: str) -> int:

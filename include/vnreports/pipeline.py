@@ -7,8 +7,13 @@ on. Anything else (warehouse unreachable, a bug) raises, so Airflow retries the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import math
+import os
+import signal
+import threading
 from pathlib import Path
 
 from sqlalchemy import text
@@ -123,6 +128,90 @@ def discover_step(warehouse_url: str, inbox: Path | None = None, dag_run_id: str
              "file_path": f.file_path} for f in files]
 
 
+# A parse task costs Airflow about 0.6 s of CPU besides the parse (its start, the scheduler's and
+# the execution API's work per task instance: measured at 200 reports, a third of the two cores
+# during the parse phase), as much as parsing a 30-page report. A task therefore takes a few files
+# (at most REPORTS_FILES_PER_PARSE_TASK), while a month keeps at least PARSE_TASKS_AT_LEAST tasks so
+# every worker slot has work; up to that many files each file keeps its own task.
+DEFAULT_FILES_PER_PARSE_TASK = 8
+PARSE_TASKS_AT_LEAST = 16
+# The CPU a file may use while it is parsed (REPORTS_PARSE_CPU_SECONDS): a 1000-page report takes
+# well under a minute; a PDF that sends the parser into a loop is marked failed when it has used
+# this much, and the other files of its task go on.
+DEFAULT_PARSE_CPU_SECONDS = 600
+
+
+def _positive_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    return value
+
+
+def parse_batches(files: list[dict]) -> list[list[dict]]:
+    """The files of a run in the groups one parse task each takes, in discovery order: one file per
+    task up to PARSE_TASKS_AT_LEAST files, then groups of nearly equal size, at most
+    REPORTS_FILES_PER_PARSE_TASK files each."""
+    most = int(_positive_number("REPORTS_FILES_PER_PARSE_TASK", DEFAULT_FILES_PER_PARSE_TASK))
+    per_task = max(1, min(most, math.ceil(len(files) / PARSE_TASKS_AT_LEAST)))
+    tasks = math.ceil(len(files) / per_task)
+    size, extra = divmod(len(files), tasks) if tasks else (0, 0)
+    batches, start = [], 0
+    for i in range(tasks):
+        end = start + size + (1 if i < extra else 0)
+        batches.append(files[start:end])
+        start = end
+    return batches
+
+
+def batch_name(batch: list[dict]) -> str:
+    """How the Airflow UI names a parse task: its file, or its first file and how many more."""
+    if not batch:
+        return "no files"
+    first = batch[0]["file_name"]
+    return first if len(batch) == 1 else f"{first} (+{len(batch) - 1} more)"
+
+
+def parse_batch_step(warehouse_url: str, batch: list[dict], dag_run_id: str | None = None) -> list[dict]:
+    """parse_step for each file of one task's group, one after another; each file is claimed,
+    staged and committed on its own, so a retry of the task parses only the files not done yet."""
+    return [parse_step(warehouse_url, inbox_file, dag_run_id=dag_run_id) for inbox_file in batch]
+
+
+class ParseCpuLimitReached(BaseException):
+    """Raised inside the parser when a file has used its CPU allowance. A BaseException, so that
+    the parser's own `except Exception` fallbacks (a page pdfium refuses, ...) cannot swallow it."""
+
+
+@contextlib.contextmanager
+def _cpu_limit(seconds: float, file_name: str):
+    """Stop the parse of one file once this process has used `seconds` of CPU on it (SIGPROF: CPU
+    time, so a file waiting on the OCR engine's subprocess is not cut short, and it does not touch
+    the SIGALRM timer of Airflow's execution_timeout). Only in the main thread, where signals go."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def reached(signum, frame):  # noqa: ARG001 - a signal handler's signature
+        raise ParseCpuLimitReached(
+            f"{file_name}: parsing used more than {seconds:.0f} s of CPU (REPORTS_PARSE_CPU_SECONDS) and was "
+            "stopped; the file may send the PDF reader into a loop. Check it, or raise the limit and reprocess it")
+
+    previous = signal.signal(signal.SIGPROF, reached)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
 @_warehouse_errors
 def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
     """Parse one file into staging. Returns {"report_id", "file_name", "status", ...}."""
@@ -155,10 +244,13 @@ def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = No
             reason = unsupported_reason(file_name, kind)
         else:
             try:
-                report = parse_report(path, file_name=file_name, metadata_override=override)
-                if kind in annexes.WORKBOOK_KINDS and annexes.needs_its_report(report):
-                    report = _with_its_report(path, file_name, override, report)
+                with _cpu_limit(_positive_number("REPORTS_PARSE_CPU_SECONDS", DEFAULT_PARSE_CPU_SECONDS), file_name):
+                    report = parse_report(path, file_name=file_name, metadata_override=override)
+                    if kind in annexes.WORKBOOK_KINDS and annexes.needs_its_report(report):
+                        report = _with_its_report(path, file_name, override, report)
             except ReportParseError as error:
+                reason = str(error)
+            except ParseCpuLimitReached as error:
                 reason = str(error)
             except Exception as error:  # a parser bug on an unseen layout must not stop the batch
                 log.exception("parser error on %s", file_name)
