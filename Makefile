@@ -61,7 +61,8 @@ test: setup system-packages
 
 ## What pip cannot install: redis-server, the Celery broker of tests/test_celery.py; chromium,
 ## the headless browser of the data-quality page tests (driven by Playwright, which downloads no
-## browser); Tesseract with its Vietnamese model, the OCR of scanned reports. Installed from
+## browser); Tesseract with its Vietnamese model, the OCR of scanned reports; LibreOffice (Writer,
+## no GUI), which converts Word 97-2003 .doc reports. Installed from
 ## Debian's packages when missing and we are root with apt-get (as CI is); otherwise a note (those
 ## tests then skip, or fail under CI=true; a scan is then marked failed with how to install OCR).
 system-packages:
@@ -70,12 +71,13 @@ system-packages:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>&1 | grep -qx vie; } \
 	  || missing="$$missing tesseract-ocr tesseract-ocr-vie"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing$$missing (Debian packages) for tests/test_celery.py, the browser tests and OCR"; \
+	  echo "installing$$missing (Debian packages) for tests/test_celery.py, the browser tests, OCR and .doc files"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-	  echo "note: not installed:$$missing (apt-get install$$missing); tests/test_celery.py (redis-server), the browser tests (chromium) and the OCR tests (tesseract) will skip (fail under CI=true)"; \
+	  echo "note: not installed:$$missing (apt-get install$$missing); tests/test_celery.py (redis-server), the browser tests (chromium), the OCR tests (tesseract) and the .doc tests (LibreOffice) will skip (fail under CI=true)"; \
 	fi
 
 ## Stop the embedded warehouse.

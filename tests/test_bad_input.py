@@ -71,7 +71,7 @@ BAD = {
     # Word and Excel files are read (the type from the content): damaged ones fail with why
     "báo cáo tháng 5.docx": ("failed", ["damaged Word document"]),
     "phụ lục biểu.xlsx": ("failed", ["damaged Excel workbook"]),
-    "văn bản cũ.doc": ("failed", ["LibreOffice"]),  # not installed here: says how; else cannot convert it
+    "văn bản cũ.doc": ("failed", ["LibreOffice"]),  # without it: how to install it; with it: cannot read it as Word 97
 }
 
 

@@ -7,11 +7,15 @@ every table figure with its header path and page, every sentence fact, the footn
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail_without
 from tests.fixtures import edge_pdfs, narrative_pdfs, office_docs
 from vnreports import evaluation
 from vnreports.parsing.model import ReportParseError
@@ -134,6 +138,38 @@ def test_file_kinds_are_read_from_the_content(tmp_path):
     assert sniff((tmp_path / "e.zip").read_bytes()) == "zip"
     # a report named .bin is parsed as what it is
     assert parse_report(docx).metadata.doc_number == TRUTH.doc_number
+
+
+def _word97(docx: Path, folder: Path) -> Path:
+    """The report as a Word 97-2003 file, written by LibreOffice's "MS Word 97" export (through
+    ODT: LibreOffice 7.4 drops the tables of a .docx it writes to .doc directly)."""
+    soffice = shutil.which("soffice")
+    for target, source in (("odt", docx), ("doc:MS Word 97", folder / f"{docx.stem}.odt")):
+        subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{folder}/profile",
+                        "--convert-to", target, "--outdir", str(folder), str(source)],
+                       check=True, capture_output=True, timeout=300)
+    return folder / f"{docx.stem}.doc"
+
+
+def test_a_word_97_report_gives_the_facts_of_its_docx(generated, tmp_path):
+    """A .doc is read through LibreOffice's conversion: the same metadata and table figures as the
+    .docx it was written from; a file named .doc that Word's format does not describe fails."""
+    if not shutil.which("soffice"):
+        skip_or_fail_without("libreoffice-writer-nogui", "the .doc tests")
+    doc = _word97(office_docs.docx_report(tmp_path / "report.docx"), tmp_path)
+    assert doc.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file, as Word 97 writes
+    old = parse_report(doc)
+    for name in METADATA_FIELDS:
+        assert getattr(old.metadata, name) == getattr(generated["docx"].metadata, name), name
+    truth = evaluation.truth_values_from_fixture(TRUTH)
+    score = evaluation.score_values(evaluation.parsed_values(old), truth)
+    assert (score.tp, score.fp, score.fn) == (len(truth), 0, 0), score.mismatches
+    assert _figures(old) == _figures(generated["docx"])
+    assert old.producer.endswith("(converted from .doc)")
+    damaged = tmp_path / "hỏng.doc"
+    damaged.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le") + b"\0" * 64)
+    with pytest.raises(ReportParseError, match=r"^hỏng.doc: LibreOffice could not read the file as a Word 97-2003 document"):
+        parse_report(damaged)
 
 
 def test_damaged_and_old_office_files_fail_with_the_reason(tmp_path, monkeypatch):

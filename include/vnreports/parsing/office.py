@@ -551,14 +551,22 @@ def _converted_by_libreoffice(data: bytes, name: str) -> bytes:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
         try:
-            subprocess.run(
+            done = subprocess.run(
                 [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                 "--convert-to", "docx", "--outdir", tmp, str(source)],
+                 # Word's binary format only: left to guess, LibreOffice imports a file it cannot
+                 # read as Word (a damaged .doc) as plain text, and its junk would be parsed
+                 "--infilter=MS Word 97", "--convert-to", "docx", "--outdir", tmp, str(source)],
                 check=True, capture_output=True, timeout=300,
             )
-            return (Path(tmp) / "report.docx").read_bytes()
         except (subprocess.SubprocessError, OSError) as e:
             raise ReportParseError(f"{name}: LibreOffice could not convert the .doc file ({type(e).__name__}: {e})") from e
+        converted = Path(tmp) / "report.docx"
+        if not converted.exists():  # LibreOffice exits 0 when it cannot load the file
+            said = [line.strip() for line in (done.stderr + done.stdout).decode(errors="replace").splitlines() if line.strip()]
+            raise ReportParseError(
+                f"{name}: LibreOffice could not read the file as a Word 97-2003 document "
+                f"({said[-1] if said else 'no output'}); the file may be damaged or another format named .doc")
+        return converted.read_bytes()
 
 
 # ----------------------------------------------------------------------------- Excel
