@@ -299,11 +299,15 @@ def _read_cells_alone(pixels: Any, words: list[Word], tables: list, scale: float
         # A figure's cell read as no number at all on the page ("bì" for a 5 among specks), or
         # as another reading than its ink gives alone: read alone as one line, then as digits
         # only; both confident and the same number as the ink's first reading, that is the cell.
+        # The crop is read at twice its size too only when the page gave no well-formed number:
+        # where the page and the sheet read two different numbers ("210,4", "219,4") the larger
+        # readings can side confidently with the wrong one.
         settled = None
+        page_number = bool(inside) and is_vn_formatted(_reading(inside))
         if k in numeric and not any(is_vn_formatted(_reading(r)) for r in (inside, again) if r):
-            settled = _settle(crop, (px0, ptop))
+            settled = _settle(crop, (px0, ptop), twice_the_size=True)
         elif k in numeric and inside and is_vn_formatted(_reading(again)):
-            settled = _settle(crop, (px0, ptop))
+            settled = _settle(crop, (px0, ptop), twice_the_size=not page_number)
             if settled is not None and _reading(settled) != _reading(again):
                 settled = None  # the ink read three times: all three must agree
         if settled is not None:
@@ -359,14 +363,36 @@ def _numeric_columns(crops: list, alone: dict[int, list[Word]]) -> set[int]:
     return numeric
 
 
-def _settle(crop: Any, origin: tuple[int, int]) -> list[Word] | None:
+def _settle(crop: Any, origin: tuple[int, int], twice_the_size: bool = False) -> list[Word] | None:
     """A cell's words read alone as one line (psm 7), when reading it as digits only gives the
-    same, both well-formed numbers read at REPORTS_OCR_MIN_CONFIDENCE or more; else None."""
+    same, both well-formed numbers read at REPORTS_OCR_MIN_CONFIDENCE or more; else None.
+
+    twice_the_size: failing that, the same two readings of the crop at twice its size (a coarse
+    scan's figure: strokes a few pixels wide, a comma of two). What they settle must have the
+    digits of the crop's own line reading: the size may restore a comma Tesseract missed ("1111"
+    for "111,1"), never change a digit."""
+    import numpy as np
+    from PIL import Image
+
     line = _read_alone(crop, origin, "7")
-    if not _sure_number(line):
+    if _sure_number(line):
+        digits = _read_alone(crop, origin, "7", NUMBER_CHARS)
+        if _sure_number(digits) and _reading(digits) == _reading(line):
+            return line
+    if not twice_the_size:
         return None
-    digits = _read_alone(crop, origin, "7", NUMBER_CHARS)
-    return line if _sure_number(digits) and _reading(digits) == _reading(line) else None
+    own_digits = "".join(ch for ch in _reading(line) if ch.isdigit())
+    larger = np.where(np.asarray(Image.fromarray(crop).resize(
+        (crop.shape[1] * 2, crop.shape[0] * 2), Image.Resampling.LANCZOS)) < 128, 0, 255).astype(np.uint8)
+    line2 = _read_alone(larger, (0, 0), "7")
+    if not _sure_number(line2) or "".join(ch for ch in _reading(line2) if ch.isdigit()) != own_digits:
+        return None
+    digits2 = _read_alone(larger, (0, 0), "7", NUMBER_CHARS)
+    if not (_sure_number(digits2) and _reading(digits2) == _reading(line2)):
+        return None
+    # back in page pixels, at the crop's own scale
+    return [(key, origin[0] + left / 2, origin[1] + top / 2, origin[0] + right / 2, origin[1] + bottom / 2, confidence, text)
+            for key, left, top, right, bottom, confidence, text in line2]
 
 
 def _read_alone(crop: Any, origin: tuple[int, int], psm: str, only: str | None = None) -> list[Word]:
