@@ -52,12 +52,15 @@ def test_a_task_is_named_by_its_files():
 
 
 def _spin_forever(*args, **kwargs):
-    """A parser stuck in a loop that even swallows ordinary exceptions."""
-    while True:
+    """A parser stuck in a loop that even swallows ordinary exceptions (for a minute at most, so
+    that a broken limit fails the test instead of hanging it)."""
+    give_up = time.monotonic() + 60
+    while time.monotonic() < give_up:
         try:
             sum(range(10_000))
         except Exception:  # noqa: BLE001, S112 - what a careless fallback in a library would do
             continue
+    raise AssertionError("the CPU limit did not stop the parse")
 
 
 def test_a_file_that_loops_fails_alone_and_the_rest_of_its_task_lands(fresh_database, tmp_path, monkeypatch):
