@@ -375,7 +375,7 @@ def dag_run_state(env: dict[str, str], run_id: str | None = None) -> str | None:
     return row.state if row else None
 
 
-SUMMARY_ROWS = 12  # rows per summary table: a month of 200 reports still fits on one screen
+SUMMARY_ROWS = 8  # rows per summary table: the output of a month of 200 reports fits on one screen (54 lines)
 
 
 def _more_line(rows: list, where: str) -> None:
