@@ -178,10 +178,26 @@ def batch_name(batch: list[dict]) -> str:
     return first if len(batch) == 1 else f"{first} (+{len(batch) - 1} more)"
 
 
+@_warehouse_errors
 def parse_batch_step(warehouse_url: str, batch: list[dict], dag_run_id: str | None = None) -> list[dict]:
-    """parse_step for each file of one task's group, one after another; each file is claimed,
-    staged and committed on its own, so a retry of the task parses only the files not done yet."""
-    return [parse_step(warehouse_url, inbox_file, dag_run_id=dag_run_id) for inbox_file in batch]
+    """Parse one task's group of files into staging, one after another; each file is claimed,
+    staged and committed on its own, so a retry of the task parses only the files not done yet.
+    Returns one outcome per file ({"report_id", "file_name", "status", ...}), in order."""
+    from vnreports import overrides
+
+    engine = get_engine(warehouse_url)
+    inbox = config.inbox_dir()
+    # the operators' metadata file read once for the group; a cleared task of a quarantined
+    # report whose metadata an operator has set since: parse it again
+    entries = overrides.load(inbox)
+    overrides.requeue_overridden(engine, inbox, [f["file_name"] for f in batch], entries)
+    return [_parse_file(engine, inbox_file, entries.get(inbox_file["file_name"]), dag_run_id)
+            for inbox_file in batch]
+
+
+def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
+    """Parse one file into staging (a group of one)."""
+    return parse_batch_step(warehouse_url, [inbox_file], dag_run_id=dag_run_id)[0]
 
 
 class ParseCpuLimitReached(BaseException):
@@ -212,22 +228,13 @@ def _cpu_limit(seconds: float, file_name: str):
         signal.signal(signal.SIGPROF, previous)
 
 
-@_warehouse_errors
-def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
-    """Parse one file into staging. Returns {"report_id", "file_name", "status", ...}."""
+def _parse_file(engine, inbox_file: dict, override: dict | None, dag_run_id: str | None) -> dict:
+    """One file parsed and staged (or marked failed) under its claim; its outcome."""
     from vnreports.parsing import PARSER_VERSION, parse_report
     from vnreports.parsing.model import ReportParseError
 
-    from vnreports import overrides
-
-    engine = get_engine(warehouse_url)
     report_id, file_name = inbox_file["report_id"], inbox_file["file_name"]
     outcome = {"report_id": report_id, "file_name": file_name}
-    inbox = config.inbox_dir()
-    # a cleared task of a quarantined report whose metadata an operator has set since: parse again
-    entries = overrides.load(inbox)
-    overrides.requeue_overridden(engine, inbox, [file_name], entries)
-    override = entries.get(file_name)
     # The claim: only one run parses a report at a time, and only while it is 'discovered'.
     with claim_report(engine, report_id) as claim:
         if not claim.claimed:

@@ -374,25 +374,30 @@ def _settle(crop: Any, origin: tuple[int, int], twice_the_size: bool = False) ->
     import numpy as np
     from PIL import Image
 
-    line = _read_alone(crop, origin, "7")
-    if _sure_number(line):
-        digits = _read_alone(crop, origin, "7", NUMBER_CHARS)
-        if _sure_number(digits) and _reading(digits) == _reading(line):
-            return line
-    if not twice_the_size:
-        return None
-    own_digits = "".join(ch for ch in _reading(line) if ch.isdigit())
+    line, agreed = _line_and_digits_agree(crop, origin)
+    if agreed or not twice_the_size:
+        return line if agreed else None
     larger = np.where(np.asarray(Image.fromarray(crop).resize(
         (crop.shape[1] * 2, crop.shape[0] * 2), Image.Resampling.LANCZOS)) < 128, 0, 255).astype(np.uint8)
-    line2 = _read_alone(larger, (0, 0), "7")
-    if not _sure_number(line2) or "".join(ch for ch in _reading(line2) if ch.isdigit()) != own_digits:
-        return None
-    digits2 = _read_alone(larger, (0, 0), "7", NUMBER_CHARS)
-    if not (_sure_number(digits2) and _reading(digits2) == _reading(line2)):
+    larger_line, agreed = _line_and_digits_agree(larger, (0, 0))
+    if not agreed or _digits(larger_line) != _digits(line):
         return None
     # back in page pixels, at the crop's own scale
     return [(key, origin[0] + left / 2, origin[1] + top / 2, origin[0] + right / 2, origin[1] + bottom / 2, confidence, text)
-            for key, left, top, right, bottom, confidence, text in line2]
+            for key, left, top, right, bottom, confidence, text in larger_line]
+
+
+def _line_and_digits_agree(crop: Any, origin: tuple[int, int]) -> tuple[list[Word], bool]:
+    """The crop read as one line, and whether that is a sure number its digits-only reading repeats."""
+    line = _read_alone(crop, origin, "7")
+    if not _sure_number(line):
+        return line, False
+    digits = _read_alone(crop, origin, "7", NUMBER_CHARS)
+    return line, _sure_number(digits) and _reading(digits) == _reading(line)
+
+
+def _digits(words: list[Word]) -> str:
+    return "".join(ch for ch in _reading(words) if ch.isdigit())
 
 
 def _read_alone(crop: Any, origin: tuple[int, int], psm: str, only: str | None = None) -> list[Word]:
