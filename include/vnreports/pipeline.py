@@ -183,6 +183,16 @@ def parse_batch_step(warehouse_url: str, batch: list[dict], dag_run_id: str | No
     """Parse one task's group of files into staging, one after another; each file is claimed,
     staged and committed on its own, so a retry of the task parses only the files not done yet.
     Returns one outcome per file ({"report_id", "file_name", "status", ...}), in order."""
+    return _parse_files(warehouse_url, batch, dag_run_id)
+
+
+@_warehouse_errors
+def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
+    """Parse one file into staging (a group of one)."""
+    return _parse_files(warehouse_url, [inbox_file], dag_run_id)[0]
+
+
+def _parse_files(warehouse_url: str, batch: list[dict], dag_run_id: str | None) -> list[dict]:
     from vnreports import overrides
 
     engine = get_engine(warehouse_url)
@@ -193,11 +203,6 @@ def parse_batch_step(warehouse_url: str, batch: list[dict], dag_run_id: str | No
     overrides.requeue_overridden(engine, inbox, [f["file_name"] for f in batch], entries)
     return [_parse_file(engine, inbox_file, entries.get(inbox_file["file_name"]), dag_run_id)
             for inbox_file in batch]
-
-
-def parse_step(warehouse_url: str, inbox_file: dict, dag_run_id: str | None = None) -> dict:
-    """Parse one file into staging (a group of one)."""
-    return parse_batch_step(warehouse_url, [inbox_file], dag_run_id=dag_run_id)[0]
 
 
 class ParseCpuLimitReached(BaseException):
